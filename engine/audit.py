@@ -1,0 +1,75 @@
+"""The append-only audit trail.
+
+Events are written in the transaction of the change they record. Nothing updates or deletes
+them: the ORM refuses it here and database triggers refuse it underneath (see the migration).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from engine.db import Base
+from engine.people.actors import Actor
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_case_id_id", "case_id", "id"),
+        Index("ix_audit_events_action_occurred_at", "action", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    occurred_at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_username: Mapped[str] = mapped_column(String(64))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    actor_agency: Mapped[str | None] = mapped_column(String(32))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id"))
+    protocol_version_id: Mapped[int | None] = mapped_column(ForeignKey("protocol_versions.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AuditTamperingRefused(RuntimeError):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, _flush_context: Any, _instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent):
+            raise AuditTamperingRefused("audit events are append-only")
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    actor: Actor,
+    at: datetime,
+    case_id: int | None = None,
+    work_item_id: int | None = None,
+    protocol_version_id: int | None = None,
+    **details: Any,
+) -> AuditEvent:
+    audit_event = AuditEvent(
+        occurred_at=at,
+        action=action,
+        actor_id=actor.user_id,
+        actor_username=actor.username,
+        actor_role=actor.role,
+        actor_agency=actor.agency_code,
+        client_address=actor.client_address,
+        case_id=case_id,
+        work_item_id=work_item_id,
+        protocol_version_id=protocol_version_id,
+        details=details,
+    )
+    session.add(audit_event)
+    return audit_event

@@ -1,0 +1,1 @@
+"""Cases, their work items, and the runtime commands that move them forward."""

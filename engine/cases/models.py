@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base
+
+
+class CaseStatus(str, enum.Enum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    # The engine refused to go on (a failing expression or timer, the depth guard); an
+    # administrator must look. The stored state is the last consistent one.
+    ERROR = "error"
+
+
+class WorkItemState(str, enum.Enum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+LIVE_WORK_ITEM_STATES = (WorkItemState.OPEN.value, WorkItemState.CLAIMED.value)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_status_next_timer_at", "status", "next_timer_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    protocol_version_id: Mapped[int] = mapped_column(ForeignKey("protocol_versions.id"))
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.ACTIVE.value)
+    # SpiffWorkflow's serialised state *without* the spec, which lives on the protocol version.
+    state_json: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    next_timer_at: Mapped[datetime | None]
+    max_task_depth: Mapped[int] = mapped_column(Integer, default=0)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+    # Optimistic concurrency: every UPDATE checks and bumps this counter.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class WorkItem(Base):
+    """One READY/WAITING manual task of a case, kept in SQL so lists never load a workflow."""
+
+    __tablename__ = "work_items"
+    __table_args__ = (
+        UniqueConstraint("case_id", "task_id"),
+        Index("ix_work_items_agency_state_due", "agency_code", "state", "due_at"),
+        Index("ix_work_items_assignee_state_due", "assignee_id", "state", "due_at"),
+        Index("ix_work_items_state_due", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    task_id: Mapped[str] = mapped_column(String(36))
+    task_name: Mapped[str] = mapped_column(String(255))
+    label: Mapped[str] = mapped_column(String(255))
+    lane: Mapped[str | None] = mapped_column(String(255))
+    agency_code: Mapped[str] = mapped_column(String(32), ForeignKey("agencies.code"))
+    candidate_role: Mapped[str | None] = mapped_column(String(64))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(16), default=WorkItemState.OPEN.value)
+    form_key: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ReferenceCounter(Base):
+    """The last case number issued per prefix and year (TAK-2026-000123)."""
+
+    __tablename__ = "reference_counters"
+
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)

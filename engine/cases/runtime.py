@@ -1,0 +1,448 @@
+"""The runtime commands. Each is one database transaction:
+
+lock the case → restore its workflow → act → fire due timers and run engine steps → guard the
+tree depth → sync work items, status and ``next_timer_at`` → serialise → audit → commit.
+
+The case row is locked with ``SELECT … FOR UPDATE`` on PostgreSQL; on every database the
+case's ``version`` column is checked and bumped by the UPDATE (optimistic concurrency), so a
+lost race becomes :class:`Conflict`, never a silent overwrite.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine import audit
+from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem, WorkItemState
+from engine.cases.references import next_reference
+from engine.cases.work_items import sync_work_items
+from engine.clock import Clock, clock_in_effect
+from engine.db import is_postgres
+from engine.errors import (
+    Conflict,
+    DepthLimitExceeded,
+    InvalidInput,
+    InvalidState,
+    KhumkrongError,
+    NotFound,
+    WorkflowFailure,
+)
+from engine.expressions import ExpressionError
+from engine.network.definition import Network
+from engine.people.actors import SYSTEM, Actor
+from engine.people.rights import ensure_may_work
+from engine.protocols.models import ProtocolVersion
+from engine.protocols.parsing import UserTaskDescriptor, descriptors_from_json
+from engine.protocols.service import latest_published
+from engine.workflow.serialization import SpecCache, new_workflow, restore_workflow, state_json_of
+from engine.workflow.time import is_timer_definition
+from engine.workflow.tree import has_live_tasks, max_depth, next_timer_at
+
+# SpiffWorkflow's task iterators stop silently at depth 1000. Refuse well before that, and
+# warn (audit) once a case passes the warning depth.
+DEPTH_LIMIT = 900
+DEPTH_WARNING = 500
+
+FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+MAX_FORM_BYTES = 256 * 1024
+
+_SPECS = SpecCache()
+_DESCRIPTORS = SpecCache()
+
+
+@dataclass
+class TickReport:
+    cases_examined: int = 0
+    timers_fired: int = 0
+    failed_case_ids: list[int] = field(default_factory=list)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _spec_json(session: Session, version_id: int) -> str:
+    return _SPECS.get(
+        version_id,
+        lambda: session.scalar(select(ProtocolVersion.spec_json).where(ProtocolVersion.id == version_id)),
+    )
+
+
+def _descriptors(session: Session, version_id: int) -> dict[str, UserTaskDescriptor]:
+    return _DESCRIPTORS.get(
+        version_id,
+        lambda: descriptors_from_json(
+            session.scalar(select(ProtocolVersion.tasks_json).where(ProtocolVersion.id == version_id))
+        ),
+    )
+
+
+def _lock_case(session: Session, case_id: int, *, skip_locked: bool = False) -> Case | None:
+    statement = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+    if is_postgres(session):
+        statement = statement.with_for_update(skip_locked=skip_locked)
+    return session.scalars(statement).one_or_none()
+
+
+def check_form_data(data: Any) -> dict[str, Any]:
+    """Form data becomes workflow variables: flat names, JSON values, bounded size."""
+    if not isinstance(data, dict):
+        raise InvalidInput("form data must be an object of field names and values", field="data")
+    for name in data:
+        if not isinstance(name, str) or not FIELD_NAME.match(name):
+            raise InvalidInput(
+                f"field name {name!r} must start with a letter and use only letters, digits and '_'",
+                field=str(name),
+            )
+    try:
+        encoded = json.dumps(data, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"form data is not plain JSON: {exc}", field="data") from exc
+    if len(encoded.encode("utf-8")) > MAX_FORM_BYTES:
+        raise InvalidInput(f"form data exceeds {MAX_FORM_BYTES} bytes", field="data")
+    return json.loads(encoded)
+
+
+def _advance(workflow: Any) -> list[str]:
+    """Fire due timers and run every automatic step; returns the timer events that fired."""
+    fired: list[str] = []
+
+    def note_completion(task: Any) -> None:
+        spec = task.task_spec
+        if isinstance(spec, CatchingEvent) and is_timer_definition(spec.event_definition):
+            fired.append(spec.bpmn_id or spec.name)
+
+    try:
+        workflow.refresh_timers()
+        workflow.do_engine_steps(did_complete_task=note_completion)
+    except (WorkflowException, ExpressionError) as exc:
+        raise WorkflowFailure(f"the protocol failed while running: {exc}") from exc
+    return fired
+
+
+def _settle(
+    session: Session,
+    *,
+    case: Case,
+    workflow: Any,
+    now: datetime,
+    actor: Actor,
+) -> None:
+    """After acting: guard depth, sync work items and timers, decide status, serialise."""
+    depth = max_depth(workflow)
+    if depth >= DEPTH_LIMIT:
+        raise DepthLimitExceeded(
+            f"case {case.reference} reached task-tree depth {depth} (limit {DEPTH_LIMIT}); "
+            "SpiffWorkflow stops silently at 1000, so the engine refuses to go on. "
+            "The protocol loops through a back-edge: model the loop as a looping subprocess.",
+            depth=depth,
+        )
+    if depth >= DEPTH_WARNING > case.max_task_depth:
+        audit.record(session, action="case.depth_warning", actor=actor, at=now, case_id=case.id, depth=depth)
+    case.max_task_depth = max(case.max_task_depth, depth)
+
+    sync_work_items(
+        session, case=case, workflow=workflow,
+        descriptors=_descriptors(session, case.protocol_version_id), now=now, actor=actor,
+    )
+    live = has_live_tasks(workflow)
+    if workflow.is_completed():
+        if live:
+            raise WorkflowFailure(
+                f"SpiffWorkflow reports case {case.reference} complete while tasks are still live"
+            )
+        case.status = CaseStatus.COMPLETED.value
+        case.closed_at = now
+        case.next_timer_at = None
+        audit.record(session, action="case.completed", actor=actor, at=now, case_id=case.id)
+    else:
+        case.next_timer_at = next_timer_at(workflow)
+    case.state_json = state_json_of(workflow)
+    case.updated_at = now
+
+
+def _flag_error(session: Session, *, case_id: int, exc: KhumkrongError, clock: Clock, actor: Actor) -> None:
+    """Mark a case as needing an administrator, in a transaction of its own."""
+    session.rollback()
+    now = clock.now()
+    session.execute(
+        update(Case)
+        .where(Case.id == case_id)
+        .values(status=CaseStatus.ERROR.value, error_message=exc.message, updated_at=now, version=Case.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(session, action="case.error", actor=actor, at=now, case_id=case_id, error=exc.code, message=exc.message)
+    session.commit()
+
+
+def _run_command(
+    session: Session,
+    *,
+    case_id: int,
+    clock: Clock,
+    actor: Actor,
+    act: Callable[[Case, Any, datetime], None],
+    flag_failures: bool = False,
+    skip_locked: bool = False,
+) -> tuple[Case | None, list[str]]:
+    try:
+        with clock_in_effect(clock):
+            case = _lock_case(session, case_id, skip_locked=skip_locked)
+            if case is None:
+                if skip_locked:
+                    session.rollback()
+                    return None, []
+                raise NotFound(f"case {case_id} does not exist", field="case_id")
+            if case.status != CaseStatus.ACTIVE.value:
+                raise InvalidState(f"case {case.reference} is {case.status}", status=case.status)
+            now = clock.now()
+            workflow = restore_workflow(case.state_json, _spec_json(session, case.protocol_version_id))
+            act(case, workflow, now)
+            fired = _advance(workflow)
+            if fired:
+                audit.record(session, action="case.timers_fired", actor=actor, at=now, case_id=case.id, timers=fired)
+            _settle(session, case=case, workflow=workflow, now=now, actor=actor)
+            session.commit()
+            return case, fired
+    except (StaleDataError, OperationalError) as exc:
+        session.rollback()
+        if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
+            raise
+        raise Conflict(f"case {case_id} was changed by someone else at the same time; reload and retry") from exc
+    except DepthLimitExceeded as exc:
+        _flag_error(session, case_id=case_id, exc=exc, clock=clock, actor=actor)
+        raise
+    except WorkflowFailure as exc:
+        if flag_failures:
+            _flag_error(session, case_id=case_id, exc=exc, clock=clock, actor=actor)
+        else:
+            session.rollback()
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _live_item(session: Session, work_item_id: int) -> WorkItem:
+    item = session.scalars(
+        select(WorkItem).where(WorkItem.id == work_item_id).execution_options(populate_existing=True)
+    ).one_or_none()
+    if item is None:
+        raise NotFound(f"work item {work_item_id} does not exist", field="work_item_id")
+    return item
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def start_case(
+    *,
+    session: Session,
+    protocol_key: str,
+    data: dict[str, Any],
+    actor: Actor,
+    clock: Clock,
+    network: Network,
+) -> Case:
+    """Start a case on the newest published version of a protocol."""
+    data = check_form_data(data)
+    try:
+        with clock_in_effect(clock):
+            version = latest_published(session=session, key=protocol_key)
+            now = clock.now()
+            workflow = new_workflow(_spec_json(session, version.id))
+            workflow.get_next_task(state=TaskState.READY).set_data(**data)
+            case = Case(
+                reference=next_reference(session, prefix=network.reference_prefix, at=now),
+                protocol_version_id=version.id,
+                status=CaseStatus.ACTIVE.value,
+                state_json="{}",
+                started_by_id=actor.user_id,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(case)
+            session.flush()
+            audit.record(
+                session, action="case.started", actor=actor, at=now, case_id=case.id,
+                protocol_version_id=version.id, protocol=protocol_key, version=version.version,
+            )
+            _advance(workflow)
+            _settle(session, case=case, workflow=workflow, now=now, actor=actor)
+            session.commit()
+            return case
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def claim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) -> WorkItem:
+    item = _live_item(session, work_item_id)
+    ensure_may_work(actor, item)
+    claimed = session.execute(
+        update(WorkItem)
+        .where(WorkItem.id == work_item_id, WorkItem.state == WorkItemState.OPEN.value)
+        .values(state=WorkItemState.CLAIMED.value, assignee_id=actor.user_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        session.rollback()
+        raise Conflict(f"work item {work_item_id} is not open any more", work_item_id=work_item_id)
+    audit.record(session, action="work_item.claimed", actor=actor, at=clock.now(), case_id=item.case_id, work_item_id=item.id)
+    session.commit()
+    return _live_item(session, work_item_id)
+
+
+def unclaim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) -> WorkItem:
+    item = _live_item(session, work_item_id)
+    ensure_may_work(actor, item)
+    released = session.execute(
+        update(WorkItem)
+        .where(
+            WorkItem.id == work_item_id,
+            WorkItem.state == WorkItemState.CLAIMED.value,
+            WorkItem.assignee_id == actor.user_id,
+        )
+        .values(state=WorkItemState.OPEN.value, assignee_id=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if released != 1:
+        session.rollback()
+        raise Conflict(f"work item {work_item_id} is not claimed by {actor.username}", work_item_id=work_item_id)
+    audit.record(session, action="work_item.unclaimed", actor=actor, at=clock.now(), case_id=item.case_id, work_item_id=item.id)
+    session.commit()
+    return _live_item(session, work_item_id)
+
+
+def complete(
+    *,
+    session: Session,
+    work_item_id: int,
+    data: dict[str, Any],
+    actor: Actor,
+    clock: Clock,
+) -> WorkItem:
+    """Complete a work item with its form data and move the case on."""
+    data = check_form_data(data)
+    item = _live_item(session, work_item_id)
+    ensure_may_work(actor, item)
+
+    def act(case: Case, workflow: Any, now: datetime) -> None:
+        current = _live_item(session, work_item_id)  # re-read under the case lock
+        if current.state not in LIVE_WORK_ITEM_STATES:
+            raise Conflict(f"work item {work_item_id} is already {current.state}", work_item_id=work_item_id)
+        if current.state == WorkItemState.CLAIMED.value and current.assignee_id != actor.user_id:
+            raise Conflict(f"work item {work_item_id} is claimed by someone else", work_item_id=work_item_id)
+        task = workflow.get_task_from_id(UUID(current.task_id))
+        if task is None or task.state != TaskState.READY:
+            raise Conflict(f"task of work item {work_item_id} is not ready", work_item_id=work_item_id)
+        task.set_data(**data)
+        task.run()
+        current.state = WorkItemState.COMPLETED.value
+        current.assignee_id = current.assignee_id or actor.user_id
+        current.completed_at = now
+        current.completed_by_id = actor.user_id
+        audit.record(
+            session, action="work_item.completed", actor=actor, at=now, case_id=case.id,
+            work_item_id=current.id, task=current.task_name, fields=sorted(data),
+        )
+
+    _run_command(session, case_id=item.case_id, clock=clock, actor=actor, act=act)
+    return _live_item(session, work_item_id)
+
+
+def cancel_case(*, session: Session, case_id: int, reason: str, actor: Actor, clock: Clock) -> Case:
+    """Withdraw a case: every live task is cancelled and no timer will fire for it again."""
+    if not reason or not reason.strip():
+        raise InvalidInput("a reason is required to cancel a case", field="reason")
+    try:
+        with clock_in_effect(clock):
+            case = _lock_case(session, case_id)
+            if case is None:
+                raise NotFound(f"case {case_id} does not exist", field="case_id")
+            if case.status not in (CaseStatus.ACTIVE.value, CaseStatus.ERROR.value):
+                raise InvalidState(f"case {case.reference} is {case.status}", status=case.status)
+            now = clock.now()
+            workflow = restore_workflow(case.state_json, _spec_json(session, case.protocol_version_id))
+            workflow.cancel()
+            for item in session.scalars(
+                select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state.in_(LIVE_WORK_ITEM_STATES))
+            ):
+                item.state = WorkItemState.CANCELLED.value
+                item.completed_at = now
+                audit.record(
+                    session, action="work_item.cancelled", actor=actor, at=now, case_id=case.id,
+                    work_item_id=item.id, task=item.task_name,
+                )
+            case.status = CaseStatus.CANCELLED.value
+            case.closed_at = now
+            case.next_timer_at = None
+            case.state_json = state_json_of(workflow)
+            case.updated_at = now
+            audit.record(session, action="case.cancelled", actor=actor, at=now, case_id=case.id, reason=reason.strip())
+            session.commit()
+            return case
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict(f"case {case_id} was changed by someone else at the same time; reload and retry") from exc
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def tick(*, session: Session, clock: Clock, limit: int | None = None) -> TickReport:
+    """Fire every timer that is due, one case per transaction.
+
+    On PostgreSQL each case is taken with ``FOR UPDATE SKIP LOCKED``, so several workers can
+    tick at once without waiting on, or firing twice, the same case.
+    """
+    report = TickReport()
+    examined: set[int] = set()
+    while limit is None or report.cases_examined < limit:
+        now = clock.now()
+        statement = (
+            select(Case.id)
+            .where(Case.status == CaseStatus.ACTIVE.value, Case.next_timer_at < now)
+            .order_by(Case.next_timer_at, Case.id)
+            .limit(1)
+        )
+        if examined:
+            statement = statement.where(Case.id.not_in(examined))
+        if is_postgres(session):
+            statement = statement.with_for_update(skip_locked=True)
+        case_id = session.scalar(statement)
+        if case_id is None:
+            session.rollback()
+            break
+        examined.add(case_id)
+        report.cases_examined += 1
+        try:
+            _, fired = _run_command(
+                session, case_id=case_id, clock=clock, actor=SYSTEM, act=_fire_due_timers,
+                flag_failures=True, skip_locked=True,
+            )
+            report.timers_fired += len(fired)
+        except Conflict:
+            continue  # a user's command got there first, and it fires due timers too
+        except KhumkrongError:
+            report.failed_case_ids.append(case_id)
+        except Exception as exc:  # noqa: BLE001 - one broken case must not stop the sweep
+            _flag_error(session, case_id=case_id, exc=WorkflowFailure(f"tick failed: {exc!r}"), clock=clock, actor=SYSTEM)
+            report.failed_case_ids.append(case_id)
+    return report
+
+
+def _fire_due_timers(case: Case, workflow: Any, now: datetime) -> None:
+    """Nothing to do beyond what every command does: the timers fire in its advance step."""

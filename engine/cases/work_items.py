@@ -1,0 +1,104 @@
+"""Keeping the work_items table in step with a case's live manual tasks."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from engine import audit
+from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem, WorkItemState
+from engine.errors import WorkflowFailure
+from engine.people.actors import Actor
+from engine.people.models import User
+from engine.protocols.parsing import UserTaskDescriptor
+from engine.workflow.tree import boundary_timer_due_times, live_manual_tasks
+
+
+def _declared_due_date(value: str | None, created_at: datetime) -> datetime | None:
+    """A task's ``dueDate`` property: an ISO 8601 duration from creation, or an aware instant."""
+    if not value:
+        return None
+    text = value.strip().strip("'\"")
+    try:
+        if text.upper().startswith("P"):
+            parsed = TimerEventDefinition.parse_iso_duration(text)
+            return created_at + TimerEventDefinition.get_timedelta_from_start(parsed, created_at)
+        moment = datetime.fromisoformat(text)
+    except Exception:  # noqa: BLE001 - the library raises bare Exception for bad durations
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def due_at_for(task: Any, descriptor: UserTaskDescriptor, created_at: datetime) -> datetime | None:
+    """The earliest deadline declared for a task: its timer boundary events and its dueDate."""
+    candidates = boundary_timer_due_times(task)
+    declared = _declared_due_date(descriptor.due_date, created_at)
+    if declared is not None:
+        candidates.append(declared)
+    return min(candidates, default=None)
+
+
+def sync_work_items(
+    session: Session,
+    *,
+    case: Case,
+    workflow: Any,
+    descriptors: dict[str, UserTaskDescriptor],
+    now: datetime,
+    actor: Actor,
+) -> None:
+    live = {str(task.id): task for task in live_manual_tasks(workflow)}
+    items = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id)).all()
+    known = {item.task_id for item in items}
+
+    for item in items:
+        if item.state not in LIVE_WORK_ITEM_STATES or item.task_id in live:
+            continue
+        # Completion marks its own item; anything else that left the live set was withdrawn by
+        # the process (an interrupting timer, a cancelled case, an ended subprocess).
+        item.state = WorkItemState.CANCELLED.value
+        item.completed_at = now
+        audit.record(
+            session, action="work_item.cancelled", actor=actor, at=now, case_id=case.id,
+            work_item_id=item.id, task=item.task_name,
+        )
+
+    for task_id, task in live.items():
+        if task_id in known:
+            continue
+        descriptor = descriptors.get(task.task_spec.bpmn_id)
+        if descriptor is None or descriptor.agency_code is None:
+            raise WorkflowFailure(
+                f"task {task.task_spec.bpmn_id!r} has no agency in this protocol version",
+                case_id=case.id,
+            )
+        assignee_id = None
+        if descriptor.assignee:
+            assignee_id = session.scalar(
+                select(User.id).where(User.username == descriptor.assignee, User.active.is_(True))
+            )
+        item = WorkItem(
+            case_id=case.id,
+            task_id=task_id,
+            task_name=descriptor.task_name,
+            label=descriptor.label,
+            lane=descriptor.lane,
+            agency_code=descriptor.agency_code,
+            candidate_role=descriptor.candidate_role,
+            assignee_id=assignee_id,
+            state=(WorkItemState.CLAIMED if assignee_id else WorkItemState.OPEN).value,
+            form_key=descriptor.form_key,
+            created_at=now,
+            due_at=due_at_for(task, descriptor, now),
+        )
+        session.add(item)
+        session.flush()
+        audit.record(
+            session, action="work_item.created", actor=actor, at=now, case_id=case.id,
+            work_item_id=item.id, task=item.task_name, agency=item.agency_code,
+            due_at=item.due_at.isoformat() if item.due_at else None,
+            assignee=descriptor.assignee if assignee_id else None,
+        )

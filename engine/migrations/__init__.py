@@ -1,0 +1,16 @@
+"""Alembic migrations for Khumkrong's schema. ``upgrade_database`` in engine.db applies them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.config import Config
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # '%' is ConfigParser's interpolation character; URLs may contain it (escaped passwords).
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config

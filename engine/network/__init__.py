@@ -1,0 +1,1 @@
+"""The child-protection network: agencies, roles and how protocol lanes map onto them."""

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from engine.network.definition import Network
+from engine.network.models import Agency, Role
+
+
+def sync_network(*, session: Session, network: Network) -> None:
+    """Bring the agencies and roles tables in line with the network definition (upsert)."""
+    for role in network.roles.values():
+        row = session.get(Role, role.code) or Role(code=role.code)
+        row.name_th, row.name_en, row.bound_to_agency = role.name_th, role.name_en, role.bound_to_agency
+        session.add(row)
+    # Predecessors first, so the foreign key holds while rows are inserted.
+    pending = dict(network.agencies)
+    while pending:
+        ready = [a for a in pending.values() if not a.predecessor or a.predecessor not in pending]
+        for agency in ready:
+            row = session.get(Agency, agency.code) or Agency(code=agency.code)
+            row.name_th, row.name_en = agency.name_th, agency.name_en
+            row.predecessor_code, row.notes, row.active = agency.predecessor, agency.notes, True
+            session.add(row)
+            del pending[agency.code]
+        session.flush()

@@ -1,0 +1,1 @@
+"""People who use Khumkrong, and what each may do."""

@@ -1,0 +1,26 @@
+"""Who is acting: a person in a role at an agency, or the engine itself (timers)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.people.models import User
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    user_id: int | None
+    username: str
+    role: str
+    agency_code: str | None
+    client_address: str | None = None
+
+    @classmethod
+    def of(cls, user: User, *, client_address: str | None = None) -> "Actor":
+        return cls(user.id, user.username, user.role_code, user.agency_code, client_address)
+
+    @property
+    def is_system(self) -> bool:
+        return self.user_id is None
+
+
+SYSTEM = Actor(user_id=None, username="system", role="system", agency_code=None)

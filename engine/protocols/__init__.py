@@ -1,0 +1,1 @@
+"""Protocols: the BPMN models that policy staff upload, and their published versions."""

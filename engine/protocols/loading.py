@@ -1,0 +1,510 @@
+"""Hardened loading of uploaded BPMN.
+
+SpiffWorkflow parses with lxml's default parser and hands expression text straight to its script
+engine, so an uploaded model is parsed here first, with a locked-down parser, and refused when it
+could read files, exhaust memory or run code. A model that passes comes back as an lxml tree,
+with plain timer literals quoted, ready for ``SpiffBpmnParser().add_bpmn_xml(tree, filename)``.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from lxml import etree
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from engine.expressions import ExpressionError, check_expression
+
+__all__ = [
+    "BPMN_NS",
+    "CAMUNDA_NS",
+    "MAX_BPMN_BYTES",
+    "MAX_ELEMENT_DEPTH",
+    "SPIFF_NS",
+    "ProtocolRejected",
+    "load_bpmn",
+]
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
+
+MAX_BPMN_BYTES = 2 * 1024 * 1024
+MAX_ELEMENT_DEPTH = 100
+
+# SpiffWorkflow turns a duration into days by walking month by month, so an absurd duration such
+# as P999999999M would hang the scheduler rather than fail; nothing in a protocol waits a century.
+MAX_TIMER_YEARS = 100
+
+
+class ProtocolRejected(ValueError):
+    """An uploaded model was refused; ``code`` names the rule, ``message`` explains it."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        element_id: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.element_id = element_id
+        self.line = line
+
+    def __repr__(self) -> str:
+        return (
+            f"ProtocolRejected({self.code!r}, {self.message!r}, "
+            f"element_id={self.element_id!r}, line={self.line!r})"
+        )
+
+
+def load_bpmn(data: bytes | str, *, filename: str = "upload.bpmn") -> etree._ElementTree:
+    """Parse an uploaded BPMN document safely, or raise :class:`ProtocolRejected`."""
+    raw = _as_bytes(data)
+    if len(raw) > MAX_BPMN_BYTES:
+        raise ProtocolRejected(
+            "too-large",
+            f"{filename} is {len(raw):,} bytes; the limit for a BPMN model is "
+            f"{MAX_BPMN_BYTES:,} bytes (2 MiB).",
+        )
+    _check_encoding(raw)
+    _refuse_doctype_text(raw)
+    root = _parse(raw, filename)
+    tree = root.getroottree()
+    if tree.docinfo.doctype:
+        raise ProtocolRejected("doctype", _DOCTYPE_MESSAGE)
+    _check_depth(root)
+    if root.tag != _tag(BPMN_NS, "definitions"):
+        raise ProtocolRejected(
+            "not-bpmn",
+            f"The root element is {_display_name(root)}, not bpmn:definitions "
+            f"({BPMN_NS}); this does not look like a BPMN 2.0 model.",
+            line=root.sourceline,
+        )
+    _refuse_forbidden_elements(root)
+    _quote_timer_literals(root)
+    _check_expressions(root)
+    return tree
+
+
+# --- bytes, encoding, DOCTYPE, parsing -------------------------------------------------------
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_XML_DECL_ENCODING = re.compile(rb"""<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
+_UTF8_NAMES = {"utf-8", "utf8", "us-ascii", "ascii"}
+_DOCTYPE = re.compile(rb"<!doctype", re.IGNORECASE)
+_DOCTYPE_MESSAGE = (
+    "The document contains a DOCTYPE declaration, which is not allowed: DTDs can define entities "
+    "that read local files, reach the network or expand to gigabytes. BPMN models never need one; "
+    "remove it."
+)
+
+
+def _as_bytes(data: bytes | str) -> bytes:
+    if isinstance(data, str):
+        try:
+            return data.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ProtocolRejected(
+                "encoding", f"The document cannot be encoded as UTF-8: {exc.reason}."
+            ) from None
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"load_bpmn expects bytes or str, not {type(data).__name__}")
+    return bytes(data)
+
+
+def _check_encoding(raw: bytes) -> None:
+    # The DOCTYPE scan below reads raw bytes, which only works if the bytes are UTF-8 (or
+    # ASCII-compatible); a UTF-16 or EBCDIC document would hide "<!DOCTYPE" from it while lxml
+    # still decodes it. Modellers' tools all write UTF-8, so anything else is simply refused.
+    body = raw[len(_UTF8_BOM):] if raw.startswith(_UTF8_BOM) else raw
+    if b"\x00" in body:
+        raise ProtocolRejected(
+            "encoding",
+            "The document contains NUL bytes, so it is probably UTF-16 or UTF-32 encoded; "
+            "save it as UTF-8.",
+        )
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolRejected(
+            "encoding",
+            f"The document is not valid UTF-8 (bad byte at offset {exc.start}); save it as UTF-8.",
+        ) from None
+    declared = _XML_DECL_ENCODING.match(body)
+    if declared:
+        name = declared.group(1).decode("ascii", "replace")
+        if name.lower() not in _UTF8_NAMES:
+            raise ProtocolRejected(
+                "encoding",
+                f"The XML declaration says encoding={name!r}; only UTF-8 is accepted. "
+                "Save the model as UTF-8 and declare encoding=\"UTF-8\".",
+                line=1,
+            )
+
+
+def _refuse_doctype_text(raw: bytes) -> None:
+    # Refuse before lxml sees the DTD at all, so no entity (internal, external or parameter) is
+    # ever declared, let alone expanded. A "<!DOCTYPE" inside a comment or CDATA section is
+    # refused too; that costs nothing real.
+    found = _DOCTYPE.search(raw)
+    if found:
+        line = raw.count(b"\n", 0, found.start()) + 1
+        raise ProtocolRejected("doctype", _DOCTYPE_MESSAGE, line=line)
+
+
+def _parse(raw: bytes, filename: str) -> etree._Element:
+    # A fresh parser per call: lxml parser objects must not be shared between threads.
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=False,
+    )
+    try:
+        return etree.fromstring(raw, parser)
+    except etree.XMLSyntaxError as exc:
+        detail = exc.msg or str(exc)
+        line = exc.lineno or None
+        # Without huge_tree libxml2 stops at depth 256 itself, before our own walk can run.
+        if "excessive depth" in detail.lower():
+            raise ProtocolRejected(
+                "too-deep",
+                f"Elements in {filename} are nested more than 256 levels deep; the limit is "
+                f"{MAX_ELEMENT_DEPTH}. ({detail})",
+                line=line,
+            ) from None
+        raise ProtocolRejected(
+            "xml-syntax", f"{filename} is not well-formed XML: {detail}", line=line
+        ) from None
+
+
+def _check_depth(root: etree._Element) -> None:
+    # Iterative, so a hostile document cannot exhaust the Python stack.
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_ELEMENT_DEPTH:
+            owner = _owner(element)
+            raise ProtocolRejected(
+                "too-deep",
+                f"Elements are nested more than {MAX_ELEMENT_DEPTH} levels deep "
+                f"(at {_describe(element)}); no BPMN model needs that.",
+                element_id=owner.get("id") if owner is not None else None,
+                line=element.sourceline,
+            )
+        stack.extend((child, depth + 1) for child in element if isinstance(child.tag, str))
+
+
+# --- element naming ---------------------------------------------------------------------------
+
+_PREFIXES = {
+    BPMN_NS: "bpmn",
+    SPIFF_NS: "spiffworkflow",
+    CAMUNDA_NS: "camunda",
+    XINCLUDE_NS: "xi",
+}
+
+
+def _tag(namespace: str, local: str) -> str:
+    return f"{{{namespace}}}{local}"
+
+
+def _split(tag: str) -> tuple[str | None, str]:
+    if tag.startswith("{"):
+        namespace, _, local = tag[1:].partition("}")
+        return namespace, local
+    return None, tag
+
+
+def _display_name(element: etree._Element) -> str:
+    namespace, local = _split(element.tag)
+    if namespace == BPMN_NS:
+        # Modellers know BPMN elements by their plain names ("scriptTask", "sequenceFlow").
+        return local
+    prefix = _PREFIXES.get(namespace) or element.prefix
+    if prefix:
+        return f"{prefix}:{local}"
+    return f"{{{namespace}}}{local}" if namespace else local
+
+
+def _owner(element: etree._Element) -> etree._Element | None:
+    """The nearest ancestor-or-self with an id: what a modeller can find in the editor."""
+    current: etree._Element | None = element
+    while current is not None:
+        if current.get("id"):
+            return current
+        current = current.getparent()
+    return None
+
+
+def _describe(element: etree._Element) -> str:
+    name = _display_name(element)
+    owner = _owner(element)
+    if owner is None:
+        return name
+    if owner is element:
+        return f"{name} '{owner.get('id')}'"
+    return f"{name} in {_display_name(owner)} '{owner.get('id')}'"
+
+
+def _reject_at(code: str, element: etree._Element, message: str) -> ProtocolRejected:
+    owner = _owner(element)
+    return ProtocolRejected(
+        code,
+        message,
+        element_id=owner.get("id") if owner is not None else None,
+        line=element.sourceline,
+    )
+
+
+# --- forbidden elements -----------------------------------------------------------------------
+
+_RUNS_PYTHON = "it would run Python code inside the engine, which uploaded models may not do"
+_CALLS_OUT = "it would call external code or services, which uploaded models may not do"
+_CAMUNDA_LISTENER = "Camunda listeners run scripts, expressions or Java classes"
+
+_FORBIDDEN: dict[str, str] = {
+    _tag(BPMN_NS, "scriptTask"): _RUNS_PYTHON,
+    _tag(BPMN_NS, "globalScriptTask"): _RUNS_PYTHON,
+    _tag(BPMN_NS, "script"): _RUNS_PYTHON,
+    _tag(BPMN_NS, "serviceTask"): _CALLS_OUT,
+    _tag(SPIFF_NS, "preScript"): _RUNS_PYTHON,
+    _tag(SPIFF_NS, "postScript"): _RUNS_PYTHON,
+    _tag(SPIFF_NS, "serviceTaskOperator"): _CALLS_OUT,
+    _tag(CAMUNDA_NS, "script"): _RUNS_PYTHON,
+    _tag(CAMUNDA_NS, "executionListener"): _CAMUNDA_LISTENER,
+    _tag(CAMUNDA_NS, "taskListener"): _CAMUNDA_LISTENER,
+    _tag(CAMUNDA_NS, "connector"): _CALLS_OUT,
+    # Nothing calls xinclude() today, but an include is a file read waiting for one call.
+    _tag(XINCLUDE_NS, "include"): "XInclude pulls other files into the document",
+}
+_FORBIDDEN_HINT = (
+    " Use user tasks, gateways and timers; anything automatic belongs in Khumkrong's code."
+)
+
+
+def _refuse_forbidden_elements(root: etree._Element) -> None:
+    for element in root.iter(etree.Element):
+        reason = _FORBIDDEN.get(element.tag)
+        if reason is None and _split(element.tag)[1] == "script":
+            reason = "embedded scripts run code, which uploaded models may not contain"
+        if reason is not None:
+            raise _reject_at(
+                "forbidden-element",
+                element,
+                f"{_describe(element)} is not allowed: {reason}.{_FORBIDDEN_HINT}",
+            )
+
+
+# --- timers -----------------------------------------------------------------------------------
+
+_TIMER_KINDS = {
+    _tag(BPMN_NS, "timeDuration"): "duration",
+    _tag(BPMN_NS, "timeDate"): "date-time",
+    _tag(BPMN_NS, "timeCycle"): "cycle",
+}
+_TIMER_EXAMPLES = {
+    "duration": "an ISO 8601 duration such as PT24H, P3D, P1DT12H or P2W",
+    "date-time": "an ISO 8601 date-time with an offset such as 2026-12-01T09:00:00+07:00",
+    "cycle": (
+        "an ISO 8601 repeating interval such as R3/PT1H, R/P1D or "
+        "R2/2026-12-01T09:00:00+07:00/PT1H"
+    ),
+}
+
+# Texts that a modeller meant as an ISO 8601 literal (as opposed to a Python expression such as
+# ``deadline`` or ``days(3)``). Case-sensitive on purpose: ``pt24h`` is a plausible variable name.
+_LOOKS_ISO = re.compile(r"(?:R[0-9]*/|PT?[0-9]|[0-9]{4}-?[0-9]{2}|[0-9]{4}-?W[0-9])", re.ASCII)
+_NUM = r"[0-9]+(?:[.,][0-9]+)?"
+_DURATION = re.compile(
+    rf"P(?:{_NUM}W|(?=[0-9]|T[0-9])(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?"
+    rf"(?:T(?=[0-9])(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?)",
+    re.ASCII,
+)
+# SpiffWorkflow silently drops a fractional component that is not the last one (P1.5DT1H parses
+# as one hour), so a fraction is only accepted at the very end, as ISO 8601 intends.
+_INNER_FRACTION = re.compile(r"[.,][0-9]+[A-Z].", re.ASCII)
+_CYCLE = re.compile(r"R([0-9]*)/(.+)", re.ASCII)
+_APPROX_SECONDS = {
+    "years": 366 * 86400,
+    "months": 31 * 86400,
+    "weeks": 7 * 86400,
+    "days": 86400,
+    "hours": 3600,
+    "minutes": 60,
+    "seconds": 1,
+}
+_REFERENCE_START = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+class _BadTimer(Exception):
+    pass
+
+
+def _quote_timer_literals(root: etree._Element) -> None:
+    # SpiffWorkflow evaluates timer text as an expression, so the PT24H a modeller types fails at
+    # run time; a checked literal is rewritten as the string expression "PT24H" instead.
+    for element in root.iter(*_TIMER_KINDS):
+        kind = _TIMER_KINDS[element.tag]
+        text = (element.text or "").strip()
+        if not text:
+            raise _reject_at(
+                "invalid-timer",
+                element,
+                f"{_describe(element)} is empty; give {_TIMER_EXAMPLES[kind]}, or an expression.",
+            )
+        if not _LOOKS_ISO.match(text):
+            continue
+        try:
+            _validate_timer(kind, text)
+        except _BadTimer as exc:
+            raise _reject_at(
+                "invalid-timer", element, f"{_describe(element)} has {_shorten(text)!r}: {exc}"
+            ) from None
+        element.text = f'"{text}"'
+
+
+def _validate_timer(kind: str, text: str) -> None:
+    found = "cycle" if text.startswith("R") else "duration" if text.startswith("P") else "date-time"
+    if found != kind:
+        raise _BadTimer(
+            f"this element needs {_TIMER_EXAMPLES[kind]}, but the value looks like a {found}."
+        )
+    if kind == "duration":
+        _validate_duration(text)
+    elif kind == "date-time":
+        _validate_datetime(text)
+        try:
+            value = TimerEventDefinition.parse_time_or_duration(text)
+        except Exception as exc:
+            raise _BadTimer(f"SpiffWorkflow cannot read it as a date-time ({exc}).") from None
+        if not isinstance(value, datetime):
+            raise _BadTimer(
+                f"SpiffWorkflow does not read it as a date-time; use {_TIMER_EXAMPLES[kind]}."
+            )
+    else:
+        _validate_cycle(text)
+
+
+def _validate_duration(text: str) -> None:
+    if not _DURATION.fullmatch(text) or _INNER_FRACTION.search(text):
+        raise _BadTimer(f"it is not a valid ISO 8601 duration; use {_TIMER_EXAMPLES['duration']}.")
+    try:
+        parsed = TimerEventDefinition.parse_iso_duration(text)
+    except Exception:
+        raise _BadTimer(
+            f"SpiffWorkflow cannot read it as a duration; use {_TIMER_EXAMPLES['duration']}."
+        ) from None
+    approx = sum(_APPROX_SECONDS[unit] * value for unit, value in parsed.items())
+    if approx > MAX_TIMER_YEARS * 366 * 86400:
+        raise _BadTimer(f"the duration is longer than {MAX_TIMER_YEARS} years.")
+    try:
+        TimerEventDefinition.get_timedelta_from_start(dict(parsed), _REFERENCE_START)
+    except Exception as exc:
+        raise _BadTimer(f"SpiffWorkflow cannot compute this duration ({exc}).") from None
+
+
+def _validate_datetime(text: str) -> None:
+    if "W" in text.upper():
+        # SpiffWorkflow reads week dates with its own parser, which mangles negative offsets.
+        raise _BadTimer("ISO week dates are not supported; write a calendar date-time such as "
+                        "2026-12-01T09:00:00+07:00.")
+    try:
+        # The same call SpiffWorkflow's get_datetime makes, minus its local-time fallback.
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise _BadTimer(
+            f"it is not a valid ISO 8601 date-time; use {_TIMER_EXAMPLES['date-time']}."
+        ) from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise _BadTimer(
+            "the date-time has no UTC offset. SpiffWorkflow would silently apply the server's "
+            "fixed local offset (taken at start-up, ignoring daylight saving), so the timer could "
+            "fire at the wrong hour. Add an offset, e.g. 2026-12-01T09:00:00+07:00, or a Z for UTC."
+        )
+    try:
+        TimerEventDefinition.get_datetime(text)
+    except Exception as exc:
+        raise _BadTimer(f"SpiffWorkflow cannot read it as a date-time ({exc}).") from None
+
+
+def _validate_cycle(text: str) -> None:
+    match = _CYCLE.fullmatch(text)
+    parts = match.group(2).split("/") if match else []
+    if not 1 <= len(parts) <= 2 or sum(part.startswith("P") for part in parts) != 1:
+        raise _BadTimer(f"it is not valid; use {_TIMER_EXAMPLES['cycle']}.")
+    for part in parts:
+        if part.startswith("P"):
+            _validate_duration(part)
+        else:
+            _validate_datetime(part)
+    try:
+        TimerEventDefinition.parse_iso_recurring_interval(text)
+    except Exception as exc:
+        raise _BadTimer(f"SpiffWorkflow cannot read it as a repeating interval ({exc}).") from None
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- expressions ------------------------------------------------------------------------------
+
+# Every element whose text SpiffWorkflow hands to the script engine's evaluate().
+_EXPRESSION_TAGS = frozenset(
+    [
+        *(
+            _tag(BPMN_NS, local)
+            for local in (
+                "conditionExpression",
+                "timeDuration",
+                "timeDate",
+                "timeCycle",
+                "loopCondition",
+                "completionCondition",
+                "loopCardinality",
+                "condition",
+                "formalExpression",
+                # SpiffWorkflow renames correlation formalExpressions to messagePath first.
+                "messagePath",
+            )
+        ),
+        _tag(SPIFF_NS, "messagePayload"),
+        # processVariableCorrelation's retrieval expression.
+        _tag(SPIFF_NS, "expression"),
+    ]
+)
+_CORRELATION_RETRIEVAL = _tag(BPMN_NS, "correlationPropertyRetrievalExpression")
+
+
+def _check_expressions(root: etree._Element) -> None:
+    for element in root.iter(etree.Element):
+        if element.tag in _EXPRESSION_TAGS:
+            _check_text(element.text, element)
+        elif element.tag == _CORRELATION_RETRIEVAL and len(element):
+            # SpiffWorkflow evaluates the text of the first child whatever it is, comments
+            # included, so that child is checked whatever its name or node type.
+            first = element[0]
+            if first.tag not in _EXPRESSION_TAGS:
+                _check_text(first.text, first if isinstance(first.tag, str) else element)
+
+
+def _check_text(text: str | None, located: etree._Element) -> None:
+    if text is None:
+        # SpiffWorkflow treats a missing text as "no expression"; nothing is evaluated.
+        return
+    try:
+        # The engine's evaluator strips the text before parsing it, so the checker sees the same.
+        check_expression(text.strip())
+    except ExpressionError as exc:
+        raise _reject_at(
+            "forbidden-expression",
+            located,
+            f"{_describe(located)} is not an allowed expression: {exc}",
+        ) from None

@@ -1,0 +1,237 @@
+"""From uploaded BPMN to a stored, runnable protocol: hardened load, XSD-validated parse, lint.
+
+Both extension conventions are read: spiff-arena's (``spiffworkflow:properties``, e.g.
+``formJsonSchemaFilename``, ``candidateGroups``, ``dueDate``) and Camunda Modeler's
+(``camunda:formKey``, ``camunda:candidateGroups``, ``camunda:assignee``, ``camunda:dueDate``,
+``camunda:properties``), which SpiffWorkflow's own CamundaParser would drop.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
+from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser as SpiffUserTaskParser
+from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
+
+from engine.errors import ProtocolInvalid
+from engine.network.definition import Network
+from engine.protocols.findings import Finding, Severity, has_errors
+from engine.protocols.lint import lint_tree
+from engine.protocols.loading import BPMN_NS, CAMUNDA_NS, ProtocolRejected, load_bpmn
+from engine.workflow.serialization import spec_json_of
+
+CAMUNDA_TASK_ATTRIBUTES = ("formKey", "assignee", "candidateGroups", "candidateUsers", "dueDate", "priority")
+_NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
+
+
+class _CamundaAssignmentMixin:
+    """Keep Camunda's assignment attributes and properties beside the spiff extensions."""
+
+    node: Any
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        node = self.node if node is None else node
+        extensions = super().parse_extensions(node)  # type: ignore[misc]
+        camunda = {
+            name: value
+            for name in CAMUNDA_TASK_ATTRIBUTES
+            if (value := node.get(f"{{{CAMUNDA_NS}}}{name}")) is not None
+        }
+        if camunda:
+            extensions["camunda"] = camunda
+        camunda_properties = {
+            prop.get("name"): prop.get("value")
+            for prop in node.xpath(
+                "./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=_NS
+            )
+            if prop.get("name")
+        }
+        if camunda_properties:
+            # spiff-style properties win where both conventions name the same property.
+            extensions["properties"] = {**camunda_properties, **extensions.get("properties", {})}
+        return extensions
+
+
+class ProtocolUserTaskParser(_CamundaAssignmentMixin, SpiffUserTaskParser):
+    pass
+
+
+class ProtocolManualTaskParser(_CamundaAssignmentMixin, SpiffTaskParser):
+    pass
+
+
+class ProtocolParser(SpiffBpmnParser):
+    OVERRIDE_PARSER_CLASSES = {
+        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("userTask"): (ProtocolUserTaskParser, UserTask),
+        full_tag("manualTask"): (ProtocolManualTaskParser, ManualTask),
+    }
+
+
+@dataclass(frozen=True)
+class UserTaskDescriptor:
+    """What a work item needs to know about its task, resolved once per protocol version."""
+
+    task_name: str
+    label: str
+    lane: str | None
+    agency_code: str | None
+    candidate_role: str | None
+    assignee: str | None
+    form_key: str | None
+    due_date: str | None
+
+
+@dataclass
+class ParsedProtocol:
+    process_id: str
+    name: str
+    spec_json: str
+    user_tasks: dict[str, UserTaskDescriptor]
+    findings: list[Finding]
+
+    def tasks_json(self) -> str:
+        return json.dumps({k: asdict(v) for k, v in self.user_tasks.items()}, ensure_ascii=False)
+
+
+def descriptors_from_json(text: str) -> dict[str, UserTaskDescriptor]:
+    return {key: UserTaskDescriptor(**value) for key, value in json.loads(text).items()}
+
+
+def _rejection_finding(exc: ProtocolRejected) -> Finding:
+    return Finding(
+        code=exc.code,
+        severity=Severity.ERROR,
+        message_en=exc.message,
+        message_th=f"ไฟล์ BPMN ถูกปฏิเสธ ({exc.code}): {exc.message}",
+        element_id=exc.element_id,
+        line=exc.line,
+    )
+
+
+def _validation_finding(exc: ValidationException) -> Finding:
+    message = str(exc).splitlines()[0] if str(exc) else "the BPMN does not validate"
+    return Finding(
+        code="bpmn-invalid",
+        severity=Severity.ERROR,
+        message_en=message,
+        message_th=f"BPMN ไม่ถูกต้องตามมาตรฐาน: {message}",
+        element_id=getattr(exc, "id", None),
+        line=getattr(exc, "line_number", None) or None,
+    )
+
+
+def _property(extensions: dict[str, Any], *names: str) -> str | None:
+    properties = extensions.get("properties") or {}
+    camunda = extensions.get("camunda") or {}
+    for name in names:
+        for source in (properties, camunda):
+            value = source.get(name)
+            if value not in (None, ""):
+                return str(value)
+    return None
+
+
+def _lanes_by_node(tree: etree._ElementTree) -> dict[str, tuple[str | None, str | None]]:
+    """flow node id → (lane id, lane name); with nested lanes the innermost wins."""
+    lanes: dict[str, tuple[str | None, str | None]] = {}
+    for lane in tree.getroot().iter(f"{{{BPMN_NS}}}lane"):  # document order: parents first
+        for ref in lane.findall(f"{{{BPMN_NS}}}flowNodeRef"):
+            if ref.text:
+                lanes[ref.text.strip()] = (lane.get("id"), lane.get("name"))
+    return lanes
+
+
+def _describe_user_tasks(
+    specs: list[Any], tree: etree._ElementTree, network: Network
+) -> tuple[dict[str, UserTaskDescriptor], list[Finding]]:
+    lanes = _lanes_by_node(tree)
+    descriptors: dict[str, UserTaskDescriptor] = {}
+    findings: list[Finding] = []
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            if not task_spec.manual or task_spec.bpmn_id is None:
+                continue
+            lane_id, lane_name = lanes.get(task_spec.bpmn_id, (None, task_spec.lane))
+            extensions = task_spec.extensions or {}
+            assignment = network.assign_lane(lane_name, lane_id)
+            label = task_spec.bpmn_name or task_spec.bpmn_id
+            if lane_name is None and lane_id is None:
+                findings.append(Finding(
+                    "lane-missing", Severity.ERROR,
+                    f"user task '{label}' is in no lane, so no agency owns it",
+                    f"งาน '{label}' ไม่อยู่ในช่อง (lane) ใด จึงไม่มีหน่วยงานรับผิดชอบ",
+                    task_spec.bpmn_id,
+                ))
+            elif assignment is None:
+                findings.append(Finding(
+                    "lane-unknown-agency", Severity.ERROR,
+                    f"user task '{label}' is in lane '{lane_name or lane_id}', which names no agency "
+                    "code of the network definition",
+                    f"งาน '{label}' อยู่ในช่อง '{lane_name or lane_id}' ซึ่งไม่ตรงกับรหัสหน่วยงานใดในเครือข่าย",
+                    task_spec.bpmn_id,
+                ))
+            descriptors[task_spec.bpmn_id] = UserTaskDescriptor(
+                task_name=task_spec.bpmn_id,
+                label=label,
+                lane=lane_name or lane_id,
+                agency_code=assignment.agency_code if assignment else None,
+                candidate_role=_property(extensions, "candidateGroups")
+                or (assignment.role if assignment else None),
+                assignee=_property(extensions, "assignee"),
+                form_key=_property(extensions, "formJsonSchemaFilename", "formKey"),
+                due_date=_property(extensions, "dueDate"),
+            )
+    return descriptors, findings
+
+
+def _refuse(findings: list[Finding]) -> ProtocolInvalid:
+    first = next(f for f in findings if f.severity is Severity.ERROR)
+    return ProtocolInvalid(f"the protocol was refused: {first}", findings)
+
+
+def parse_protocol(data: bytes | str, *, network: Network, filename: str = "protocol.bpmn") -> ParsedProtocol:
+    """Parse and lint one protocol file.
+
+    Raises :class:`ProtocolInvalid` with every error finding; warnings travel on the result.
+    """
+    try:
+        tree = load_bpmn(data, filename=filename)
+    except ProtocolRejected as exc:
+        raise _refuse([_rejection_finding(exc)]) from exc
+
+    parser = ProtocolParser(validator=VALIDATOR)
+    try:
+        parser.add_bpmn_xml(tree, filename=filename)
+        process_ids = parser.get_process_ids()
+        if len(process_ids) != 1:
+            raise _refuse([Finding(
+                "process-count", Severity.ERROR,
+                f"a protocol file holds exactly one executable process; this one has {len(process_ids)}",
+                f"ไฟล์โพรโทคอลต้องมีกระบวนการที่ทำงานได้หนึ่งกระบวนการพอดี แต่ไฟล์นี้มี {len(process_ids)}",
+            )])
+        process_id = process_ids[0]
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ValidationException as exc:
+        raise _refuse([_validation_finding(exc)]) from exc
+
+    descriptors, findings = _describe_user_tasks([spec, *subprocess_specs.values()], tree, network)
+    findings.extend(lint_tree(tree))
+    if has_errors(findings):
+        raise _refuse(findings)
+    process = tree.getroot().find(f"{{{BPMN_NS}}}process[@id='{process_id}']")
+    name = (process.get("name") if process is not None else None) or process_id
+    return ParsedProtocol(
+        process_id=process_id,
+        name=name,
+        spec_json=spec_json_of(spec, subprocess_specs),
+        user_tasks=descriptors,
+        findings=findings,
+    )

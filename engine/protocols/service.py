@@ -1,0 +1,112 @@
+"""Storing, publishing and finding protocol versions."""
+from __future__ import annotations
+
+import hashlib
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.clock import Clock
+from engine.errors import InvalidInput, InvalidState, NotFound
+from engine.network.definition import Network
+from engine.people.actors import Actor
+from engine.protocols.findings import Finding
+from engine.protocols.models import ProtocolVersion
+from engine.protocols.parsing import parse_protocol
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+
+
+def content_hash(data: bytes | str) -> str:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return hashlib.sha256(raw).hexdigest()
+
+
+def store_draft(
+    *,
+    session: Session,
+    key: str,
+    bpmn: bytes | str,
+    network: Network,
+    clock: Clock,
+    actor: Actor,
+    filename: str | None = None,
+) -> tuple[ProtocolVersion, list[Finding]]:
+    """Parse, lint and store a new version of a protocol (one transaction).
+
+    Raises ProtocolInvalid, storing nothing, when any error finding comes up. Storing the same
+    content again returns the version that already holds it.
+    """
+    if not KEY_PATTERN.match(key):
+        raise InvalidInput(
+            f"protocol key {key!r} must be lower-case letters, digits and '_' (2–64), starting with a letter",
+            field="key",
+        )
+    text = bpmn.decode("utf-8") if isinstance(bpmn, bytes) else bpmn
+    parsed = parse_protocol(bpmn, network=network, filename=filename or f"{key}.bpmn")
+    digest = content_hash(text)
+    existing = session.scalar(
+        select(ProtocolVersion).where(ProtocolVersion.key == key, ProtocolVersion.content_hash == digest)
+    )
+    if existing is not None:
+        return existing, parsed.findings
+    latest = session.scalar(select(func.max(ProtocolVersion.version)).where(ProtocolVersion.key == key))
+    version = ProtocolVersion(
+        key=key,
+        version=(latest or 0) + 1,
+        name=parsed.name,
+        process_id=parsed.process_id,
+        bpmn_text=text,
+        content_hash=digest,
+        spec_json=parsed.spec_json,
+        tasks_json=parsed.tasks_json(),
+        published=False,
+        created_at=clock.now(),
+        created_by_id=actor.user_id,
+    )
+    session.add(version)
+    session.flush()
+    audit.record(
+        session, action="protocol.draft_stored", actor=actor, at=clock.now(),
+        protocol_version_id=version.id, key=key, version=version.version,
+        warnings=[f.code for f in parsed.findings],
+    )
+    session.commit()
+    return version, parsed.findings
+
+
+def get_version(*, session: Session, key: str, version: int) -> ProtocolVersion:
+    row = session.scalar(
+        select(ProtocolVersion).where(ProtocolVersion.key == key, ProtocolVersion.version == version)
+    )
+    if row is None:
+        raise NotFound(f"protocol {key!r} has no version {version}", field="version")
+    return row
+
+
+def publish(*, session: Session, key: str, version: int, clock: Clock, actor: Actor) -> ProtocolVersion:
+    row = get_version(session=session, key=key, version=version)
+    if row.published:
+        raise InvalidState(f"protocol {key!r} version {version} is already published")
+    row.published = True
+    row.published_at = clock.now()
+    audit.record(
+        session, action="protocol.published", actor=actor, at=clock.now(),
+        protocol_version_id=row.id, key=key, version=version,
+    )
+    session.commit()
+    return row
+
+
+def latest_published(*, session: Session, key: str) -> ProtocolVersion:
+    row = session.scalar(
+        select(ProtocolVersion)
+        .where(ProtocolVersion.key == key, ProtocolVersion.published.is_(True))
+        .order_by(ProtocolVersion.version.desc())
+        .limit(1)
+    )
+    if row is None:
+        raise NotFound(f"protocol {key!r} has no published version", field="protocol")
+    return row

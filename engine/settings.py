@@ -1,0 +1,23 @@
+"""One settings object, read from the environment (prefix ``KHUMKRONG_``)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KHUMKRONG_", extra="ignore")
+
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'khumkrong.db'}"
+    network_file: Path = PROJECT_ROOT / "protocols" / "network.toml"
+    # Spec JSON of this many protocol versions is kept in memory per process.
+    spec_cache_size: int = 64
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

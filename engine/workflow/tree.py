@@ -1,0 +1,75 @@
+"""Reading a workflow's task tree without SpiffWorkflow's depth-limited iterator.
+
+SpiffWorkflow's iterators stop silently at depth 1000 (field notes §8), so anything that must
+be *true* about a case — which tasks are live, whether it is finished, how deep it is — is read
+here from the task dictionaries directly.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from engine.workflow.time import timer_due_at
+
+LIVE_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+def all_workflows(workflow: BpmnWorkflow) -> list[Any]:
+    return [workflow, *workflow.subprocesses.values()]
+
+
+def all_tasks(workflow: BpmnWorkflow) -> Iterator[Any]:
+    for each in all_workflows(workflow):
+        yield from each.tasks.values()
+
+
+def max_depth(workflow: BpmnWorkflow) -> int:
+    """The deepest task in any of the case's task trees (one tree per (sub)process)."""
+    deepest = 0
+    for each in all_workflows(workflow):
+        frontier = [(each.task_tree, 0)]
+        while frontier:
+            task, depth = frontier.pop()
+            deepest = max(deepest, depth)
+            frontier.extend((child, depth + 1) for child in task.children)
+    return deepest
+
+
+def live_manual_tasks(workflow: BpmnWorkflow) -> list[Any]:
+    return [
+        task
+        for task in all_tasks(workflow)
+        if task.task_spec.manual and task.state in (TaskState.READY, TaskState.WAITING)
+    ]
+
+
+def has_live_tasks(workflow: BpmnWorkflow) -> bool:
+    return any(task.state & LIVE_STATES for task in all_tasks(workflow))
+
+
+def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
+    due_times = [
+        due
+        for task in all_tasks(workflow)
+        if task.state == TaskState.WAITING and (due := timer_due_at(task)) is not None
+    ]
+    return min(due_times, default=None)
+
+
+def boundary_timer_due_times(task: Any) -> list[datetime]:
+    """Due times of the timer boundary events attached to this task that are still waiting."""
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return []
+    return [
+        due
+        for sibling in parent.children
+        if sibling is not task
+        and sibling.state == TaskState.WAITING
+        and (due := timer_due_at(sibling)) is not None
+    ]
