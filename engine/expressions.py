@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ast
 import math
-import operator
 import re
 import time
 import types
@@ -343,8 +342,8 @@ def check_expression(text: str) -> None:
 class _GuardedEvaluator(EvalWithCompoundTypes):
     """simpleeval with Khumkrong's limits, and a guard on every value any node produces.
 
-    The limits live here rather than in simpleeval's module globals, which are shared by every
-    other user of the library in the process.
+    The limits are enforced here, by overriding operators and node evaluation, instead of by
+    changing simpleeval's module globals, which every other user of the library shares.
     """
 
     max_steps = MAX_STEPS
@@ -405,7 +404,8 @@ class _GuardedEvaluator(EvalWithCompoundTypes):
         if isinstance(value, types.ModuleType):
             raise ExpressionError("modules cannot be used in expressions")
         if isinstance(value, type):
-            # Classes are the usual starting point for walking to os or subprocess.
+            # Classes are the usual starting point for walking to os or subprocess. This covers
+            # int, str and the like too: they may be *called* by name, never handled as values.
             raise ExpressionError(f"class '{value.__name__}' cannot be used in expressions")
         if callable(value):
             if id(value) in _SAFE_FUNCTION_IDS:

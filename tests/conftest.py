@@ -159,3 +159,16 @@ def people(session: Session) -> dict[str, Actor]:
         "police_worker": add_user(session, "worker.police_tak", "case_worker", "police_tak"),
         "policy": add_user(session, "policy", "policy", None),
     }
+
+
+@pytest.fixture
+def postgres_session_factory(postgres_databases: PostgresDatabases, network: Network) -> Iterator[sessionmaker[Session]]:
+    """A PostgreSQL database whatever the configured one: for tests of PostgreSQL's own
+    behaviour (row locks, SKIP LOCKED). An unreachable server fails the test."""
+    engine = make_engine(postgres_databases.create())
+    factory = make_session_factory(engine)
+    with factory() as session:
+        sync_network(session=session, network=network)
+        session.commit()
+    yield factory
+    engine.dispose()

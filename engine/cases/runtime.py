@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -59,8 +61,19 @@ DEPTH_WARNING = 500
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MAX_FORM_BYTES = 256 * 1024
 
-_SPECS = SpecCache()
-_DESCRIPTORS = SpecCache()
+# Protocol versions never change once stored, so their spec and task catalogue are cached —
+# per database, because version ids are only unique within one.
+_CACHES: weakref.WeakKeyDictionary[Engine, tuple[SpecCache, SpecCache]] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def _caches(session: Session) -> tuple[SpecCache, SpecCache]:
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    with _CACHES_LOCK:
+        if engine not in _CACHES:
+            _CACHES[engine] = (SpecCache(), SpecCache())
+        return _CACHES[engine]
 
 
 @dataclass
@@ -74,14 +87,14 @@ class TickReport:
 
 
 def _spec_json(session: Session, version_id: int) -> str:
-    return _SPECS.get(
+    return _caches(session)[0].get(
         version_id,
         lambda: session.scalar(select(ProtocolVersion.spec_json).where(ProtocolVersion.id == version_id)),
     )
 
 
 def _descriptors(session: Session, version_id: int) -> dict[str, UserTaskDescriptor]:
-    return _DESCRIPTORS.get(
+    return _caches(session)[1].get(
         version_id,
         lambda: descriptors_from_json(
             session.scalar(select(ProtocolVersion.tasks_json).where(ProtocolVersion.id == version_id))
@@ -228,7 +241,13 @@ def _run_command(
         if flag_failures:
             _flag_error(session, case_id=case_id, exc=exc, clock=clock, actor=actor)
         else:
+            # The case stays as it was; the failed attempt is still on the record.
             session.rollback()
+            audit.record(
+                session, action="case.command_failed", actor=actor, at=clock.now(), case_id=case_id,
+                error=exc.code, message=exc.message,
+            )
+            session.commit()
         raise
     except BaseException:
         session.rollback()

@@ -26,7 +26,8 @@ def _to_json_ready_dict(workflow: BpmnWorkflow) -> dict[str, Any]:
 
 
 def _dumps(dct: dict[str, Any]) -> str:
-    return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"))
+    # Thai text stays as UTF-8 characters rather than six-byte \\u escapes.
+    return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"), ensure_ascii=False)
 
 
 def spec_json_of(spec: Any, subprocess_specs: dict[str, Any]) -> str:
