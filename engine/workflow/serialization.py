@@ -26,7 +26,7 @@ def _to_json_ready_dict(workflow: BpmnWorkflow) -> dict[str, Any]:
 
 
 def _dumps(dct: dict[str, Any]) -> str:
-    # Thai text stays as UTF-8 characters rather than six-byte \\u escapes.
+    # Thai text stays as UTF-8 characters rather than six-byte \u escapes.
     return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"), ensure_ascii=False)
 
 

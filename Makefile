@@ -1,0 +1,35 @@
+# Khumkrong — the two set-up commands are `make run` and `make test`; both work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APP_STAMP := $(VENV)/.app-installed
+TEST_STAMP := $(VENV)/.test-installed
+
+.PHONY: run test bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(APP_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@ $(APP_STAMP)
+
+install: $(APP_STAMP)
+
+# Migrates ./var/khumkrong.db (created if missing), loads the network and serves on 127.0.0.1:8000.
+run: $(APP_STAMP)
+	$(BIN)/khumkrong serve --host 127.0.0.1 --port 8000
+
+# Every test; KHUMKRONG_DATABASE_URL=postgresql+psycopg://… runs them on PostgreSQL instead of SQLite.
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(TEST_STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from sqlalchemy import create_engine, select, text
+from typer.testing import CliRunner
+
+from api.cli import app
+from engine.network.models import Agency
+from engine.db import make_engine, make_session_factory
+from tests.conftest import FIXTURES
+
+runner = CliRunner()
+
+
+def test_db_upgrade_creates_schema_and_network_and_is_idempotent(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh' / 'khumkrong.db'}"
+    for _ in range(2):
+        result = runner.invoke(app, ["db", "upgrade", "--database-url", url])
+        assert result.exit_code == 0, result.output
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        codes = session.scalars(select(Agency.code).order_by(Agency.code)).all()
+        revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    engine.dispose()
+    assert codes == ["pmj_tak", "police_tak", "spm_tak"]
+    assert revision == "0001"
+
+
+def test_lint_passes_a_sound_protocol():
+    result = runner.invoke(app, ["protocols", "lint", str(FIXTURES / "reference_protocol.bpmn")])
+    assert result.exit_code == 0, result.output
+    assert "no findings" in result.output
+
+
+def test_lint_fails_a_protocol_with_a_script_task(tmp_path):
+    bad = tmp_path / "bad.bpmn"
+    bad.write_text(
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">'
+        '<bpmn:process id="p" isExecutable="true"><bpmn:scriptTask id="evil"><bpmn:script>import os</bpmn:script>'
+        "</bpmn:scriptTask></bpmn:process></bpmn:definitions>",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["protocols", "lint", str(bad)], terminal_width=200)
+    assert result.exit_code == 1
+    assert "forbidden-element" in result.output and "evil" in result.output
+
+
+def test_lint_reports_a_missing_file(tmp_path):
+    result = runner.invoke(app, ["protocols", "lint", str(tmp_path / "missing.bpmn")], terminal_width=200)
+    assert result.exit_code == 1
+    assert "unreadable" in result.output
