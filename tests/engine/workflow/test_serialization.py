@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from sqlalchemy import select
 
 from engine.cases import runtime
@@ -93,3 +95,34 @@ def test_state_grows_with_the_case_history(session, network, clock, people):
     note_size = len(json.dumps("บันทึก" * 200, ensure_ascii=False))
     growth = sizes[50] - sizes[10]
     assert 40 * note_size <= growth <= 40 * note_size * 1.5
+
+
+def test_restored_cases_evaluate_with_the_expression_only_engine(session, network, clock, people, tmp_path):
+    """Defence in depth: even a spec that slipped past upload checks cannot run code, because
+    every restored workflow gets the expression-only engine back (it is not serialised)."""
+    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+    from engine.errors import WorkflowFailure
+    from engine.expressions import SCRIPT_ENGINE
+    from engine.protocols.models import ProtocolVersion
+    from engine.protocols.parsing import UserTaskDescriptor
+    from engine.workflow.serialization import restore_workflow, spec_json_of
+
+    marker = tmp_path / "pwned"
+    hostile = sized_protocol(1).replace("long_path == True", f"__import__('os').system('touch {marker}') == 0")
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_str(hostile.encode())
+    descriptor = UserTaskDescriptor("report", "report", "spm_tak", "spm_tak", None, None, None, None)
+    version = ProtocolVersion(
+        key="smuggled", version=1, name="smuggled", process_id="sized", bpmn_text=hostile,
+        content_hash="0" * 64, spec_json=spec_json_of(parser.get_spec("sized"), {}),
+        tasks_json=json.dumps({"report": descriptor.__dict__}), published=True, created_at=clock.now(),
+    )
+    session.add(version)
+    session.commit()
+
+    case = runtime.start_case(session=session, protocol_key="smuggled", data={}, actor=people["school_worker"], clock=clock, network=network)
+    assert restore_workflow(case.state_json, version.spec_json).script_engine is SCRIPT_ENGINE
+    with pytest.raises(WorkflowFailure, match="__import__"):
+        runtime.complete(session=session, work_item_id=_open_item(session, case.id).id, data={}, actor=people["school_worker"], clock=clock)
+    assert not marker.exists()
