@@ -23,7 +23,6 @@ from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -50,13 +49,21 @@ from engine.protocols.models import ProtocolVersion
 from engine.protocols.parsing import UserTaskDescriptor, descriptors_from_json
 from engine.protocols.service import latest_published
 from engine.workflow.serialization import SpecCache, new_workflow, restore_workflow, state_json_of
-from engine.workflow.time import is_timer_definition
-from engine.workflow.tree import has_live_tasks, max_depth, next_timer_at
+from engine.workflow.tree import (
+    has_live_tasks,
+    has_ready_engine_tasks,
+    max_depth,
+    next_timer_at,
+    timers_fired_since,
+    waiting_timers,
+)
 
 # SpiffWorkflow's task iterators stop silently at depth 1000. Refuse well before that, and
 # warn (audit) once a case passes the warning depth.
 DEPTH_LIMIT = 900
 DEPTH_WARNING = 500
+
+MAX_ENGINE_ROUNDS = 20
 
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MAX_FORM_BYTES = 256 * 1024
@@ -129,17 +136,21 @@ def check_form_data(data: Any) -> dict[str, Any]:
 
 
 def _advance(workflow: Any) -> list[str]:
-    """Fire due timers and run every automatic step; returns the timer events that fired."""
+    """Fire due timers and run every automatic step; returns the timers that fired.
+
+    ``do_engine_steps`` re-checks timers only at its very end, so a timer that falls due while
+    it runs (a date already past, say) is left READY; go round again until nothing automatic
+    is ready, or the rounds run out (a zero-length cycle timer must not spin forever).
+    """
     fired: list[str] = []
-
-    def note_completion(task: Any) -> None:
-        spec = task.task_spec
-        if isinstance(spec, CatchingEvent) and is_timer_definition(spec.event_definition):
-            fired.append(spec.bpmn_id or spec.name)
-
     try:
-        workflow.refresh_timers()
-        workflow.do_engine_steps(did_complete_task=note_completion)
+        for _ in range(MAX_ENGINE_ROUNDS):
+            before = waiting_timers(workflow)
+            workflow.refresh_timers()
+            workflow.do_engine_steps()
+            fired.extend(timers_fired_since(before))
+            if not has_ready_engine_tasks(workflow):
+                break
     except (WorkflowException, ExpressionError) as exc:
         raise WorkflowFailure(f"the protocol failed while running: {exc}") from exc
     return fired

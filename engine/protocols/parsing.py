@@ -139,12 +139,26 @@ def _property(extensions: dict[str, Any], *names: str) -> str | None:
 
 
 def _lanes_by_node(tree: etree._ElementTree) -> dict[str, tuple[str | None, str | None]]:
-    """flow node id → (lane id, lane name); with nested lanes the innermost wins."""
+    """flow node id → (lane id, lane name).
+
+    With nested lanes the innermost wins. A node inside an embedded subprocess that no lane
+    lists takes the lane of its subprocess, as a reader of the diagram would.
+    """
+    root = tree.getroot()
     lanes: dict[str, tuple[str | None, str | None]] = {}
-    for lane in tree.getroot().iter(f"{{{BPMN_NS}}}lane"):  # document order: parents first
+    for lane in root.iter(f"{{{BPMN_NS}}}lane"):  # document order: parents first
         for ref in lane.findall(f"{{{BPMN_NS}}}flowNodeRef"):
             if ref.text:
                 lanes[ref.text.strip()] = (lane.get("id"), lane.get("name"))
+    for local in ("subProcess", "transaction", "adHocSubProcess"):
+        for subprocess in root.iter(f"{{{BPMN_NS}}}{local}"):  # outer subprocesses first
+            enclosing = lanes.get(subprocess.get("id", ""))
+            if enclosing is None:
+                continue
+            for node in subprocess.iterdescendants():
+                node_id = node.get("id")
+                if node_id and node_id not in lanes:
+                    lanes[node_id] = enclosing
     return lanes
 
 

@@ -44,8 +44,9 @@ def store_draft(
             f"protocol key {key!r} must be lower-case letters, digits and '_' (2–64), starting with a letter",
             field="key",
         )
-    text = bpmn.decode("utf-8") if isinstance(bpmn, bytes) else bpmn
+    # Parse first: it refuses anything that is not UTF-8 with a finding, not a decoding crash.
     parsed = parse_protocol(bpmn, network=network, filename=filename or f"{key}.bpmn")
+    text = bpmn.decode("utf-8-sig") if isinstance(bpmn, bytes) else bpmn.removeprefix("\ufeff")
     digest = content_hash(text)
     existing = session.scalar(
         select(ProtocolVersion).where(ProtocolVersion.key == key, ProtocolVersion.content_hash == digest)

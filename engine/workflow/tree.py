@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine.workflow.time import timer_due_at
+from engine.workflow.time import is_timer_definition, timer_due_at
 
 LIVE_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -48,6 +48,10 @@ def live_manual_tasks(workflow: BpmnWorkflow) -> list[Any]:
     ]
 
 
+def has_ready_engine_tasks(workflow: BpmnWorkflow) -> bool:
+    return any(task.state == TaskState.READY and not task.task_spec.manual for task in all_tasks(workflow))
+
+
 def has_live_tasks(workflow: BpmnWorkflow) -> bool:
     return any(task.state & LIVE_STATES for task in all_tasks(workflow))
 
@@ -73,3 +77,32 @@ def boundary_timer_due_times(task: Any) -> list[datetime]:
         and sibling.state == TaskState.WAITING
         and (due := timer_due_at(sibling)) is not None
     ]
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> dict[Any, tuple[Any, int | None]]:
+    """Every WAITING timer task, with the cycles a repeating timer has left (None otherwise)."""
+    snapshot = {}
+    for task in all_tasks(workflow):
+        if task.state == TaskState.WAITING and is_timer_definition(getattr(task.task_spec, "event_definition", None)):
+            value = task.internal_data.get("event_value")
+            snapshot[task.id] = (task, value["cycles"] if isinstance(value, dict) else None)
+    return snapshot
+
+
+def timers_fired_since(snapshot: dict[Any, tuple[Any, int | None]]) -> list[str]:
+    """Names of the timers in ``snapshot`` that have fired since, once per firing.
+
+    A one-shot timer has fired when it left WAITING other than by cancellation; a repeating
+    timer stays WAITING and counts down its cycles instead (its event value is dropped, with no
+    firing, once the count reaches zero).
+    """
+    fired = []
+    for task, cycles_before in snapshot.values():
+        name = task.task_spec.bpmn_id or task.task_spec.name
+        if cycles_before is not None:
+            value = task.internal_data.get("event_value")
+            cycles_now = value["cycles"] if isinstance(value, dict) else 0
+            fired.extend([name] * max(0, cycles_before - cycles_now))
+        elif task.state & (TaskState.READY | TaskState.STARTED | TaskState.COMPLETED):
+            fired.append(name)
+    return fired

@@ -242,12 +242,6 @@ def test_cycle_on_a_non_interrupting_boundary_fires_twice_then_stops(session, ne
     assert next_timer(session, case.id) is None
 
 
-@pytest.mark.xfail(
-    reason="engine bug: runtime._advance counts a timer only when its catch task completes; a "
-    "cycle timer stays WAITING while it fires, so its firings are not counted, and its quiet "
-    "completion after the last cycle is reported as a firing instead",
-    strict=True,
-)
 def test_cycle_firings_are_counted_and_audited(session, network, clock, people):
     publish(session, network, clock, people, "reminders", deadline_protocol("reminders", timer("timeCycle", "R2/PT1H")))
     case = start(session, network, clock, people, "reminders")
