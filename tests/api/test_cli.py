@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from api.cli import app
-from engine.network.models import Agency
 from engine.db import make_engine, make_session_factory
+from engine.network.models import Agency
 from tests.conftest import FIXTURES
 
 runner = CliRunner()

@@ -7,10 +7,10 @@ Create Date: 2026-11-28
 Agencies, roles, users, protocol versions, cases, work items, reference counters and the
 append-only audit trail (guarded by triggers on both SQLite and PostgreSQL).
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.db
+from alembic import op
 
+import engine.db
 
 revision = '0001'
 down_revision = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
@@ -78,7 +77,7 @@ def _race(factory, network, clock, monkeypatch):
             thread.join(timeout=60)
 
     with factory() as session:
-        for case_id, item_id in zip(cases, items):
+        for case_id, item_id in zip(cases, items, strict=True):
             results = sorted(r for i, r in outcomes if i == item_id)
             assert len(results) == 2 and results[0] == "conflict" and results[1].startswith("won:"), results
             winner = results[1].split(":")[1]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engine.audit import AuditEvent
 from engine.cases import runtime
-from engine.cases.models import Case, CaseStatus, WorkItem, WorkItemState
+from engine.cases.models import Case, CaseStatus, WorkItem
 from engine.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from engine.protocols import service as protocols
 from tests.conftest import FIXTURES

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from sqlalchemy import select
 
 from engine.cases import runtime
