@@ -1,8 +1,13 @@
 """Imports every model module so the metadata is complete (for Alembic and for tests)."""
 from engine.audit import AuditEvent
 from engine.cases.models import Case, ReferenceCounter, WorkItem
+from engine.deadlines.models import Escalation
 from engine.network.models import Agency, Role
+from engine.notify.models import OutboxMessage
 from engine.people.models import User
 from engine.protocols.models import ProtocolVersion
 
-__all__ = ["Agency", "AuditEvent", "Case", "ProtocolVersion", "ReferenceCounter", "Role", "User", "WorkItem"]
+__all__ = [
+    "Agency", "AuditEvent", "Case", "Escalation", "OutboxMessage", "ProtocolVersion", "ReferenceCounter",
+    "Role", "User", "WorkItem",
+]

@@ -77,6 +77,10 @@ class WorkItem(Base):
     due_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Highest escalation level raised for this item (0 = none): overdue lists filter on it.
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Deadline timers of this item that have fired.
+    deadlines_fired: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ReferenceCounter(Base):

@@ -14,3 +14,10 @@ def alembic_config(url: str) -> Config:
     # '%' is ConfigParser's interpolation character; URLs may contain it (escaped passwords).
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+def head_revision() -> str:
+    """The newest revision the code knows; a database at any other revision needs upgrading."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()

@@ -14,6 +14,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(255))
+    # Where notifications go; people without one see their work only in the app.
+    email: Mapped[str | None] = mapped_column(String(320))
     role_code: Mapped[str] = mapped_column(String(32), ForeignKey("roles.code"))
     agency_code: Mapped[str | None] = mapped_column(String(32), ForeignKey("agencies.code"))
     # argon2 hash; authentication itself arrives with the HTTP API.

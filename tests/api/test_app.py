@@ -3,6 +3,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from engine.migrations import head_revision
 from engine.settings import Settings
 
 
@@ -10,7 +11,7 @@ def test_healthz_reports_a_migrated_database(database_url):
     with TestClient(create_app(Settings(database_url=database_url))) as client:
         response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "schema_revision": "0001"}
+    assert response.json() == {"status": "ok", "database": "ok", "schema_revision": head_revision()}
 
 
 def test_healthz_is_a_problem_when_the_schema_is_missing(tmp_path):
