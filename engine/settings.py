@@ -14,6 +14,16 @@ class Settings(BaseSettings):
 
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'khumkrong.db'}"
     network_file: Path = PROJECT_ROOT / "protocols" / "network.toml"
+    calendar_file: Path = PROJECT_ROOT / "protocols" / "calendar.toml"
+
+    # Outgoing mail for notifications. Credentials come only from the environment.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "khumkrong@localhost"
+    smtp_timeout_seconds: float = 10.0
     # Spec JSON of this many protocol versions is kept in memory per process.
     spec_cache_size: int = 64
 
