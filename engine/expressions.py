@@ -30,6 +30,7 @@ import re
 import time
 import types
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -46,6 +47,8 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine.clock import as_utc, current_clock
+from engine.deadlines.calendar import current_calendar
+from engine.errors import InvalidInput
 
 __all__ = [
     "ALLOWED_METHODS",
@@ -144,6 +147,37 @@ def _minutes(n: Any) -> timedelta:
     return timedelta(minutes=_duration_units(n, "minutes"))
 
 
+# The lane of the task whose expression SpiffWorkflow is evaluating, so that business-day
+# deadlines honour the closures of the agency that owns the work.
+_evaluating_lane: ContextVar[str | None] = ContextVar("khumkrong_evaluating_lane", default=None)
+
+
+def _evaluating_agency() -> str | None:
+    # Lanes are agency codes, optionally narrowed to a role ("pmj_tak/supervisor").
+    lane = _evaluating_lane.get()
+    return (lane.partition("/")[0].strip() or None) if lane else None
+
+
+def _business_deadline(function: str, amount: Any) -> datetime:
+    try:
+        calendar = current_calendar()
+    except InvalidInput as err:
+        raise ExpressionError(f"{function}() cannot use the business calendar: {err.message}") from err
+    add = calendar.add_business_days if function == "business_days" else calendar.add_business_hours
+    try:
+        return as_utc(add(_now(), amount, _evaluating_agency()))
+    except (TypeError, ValueError) as err:
+        raise ExpressionError(f"{function}(): {err}") from err
+
+
+def _business_days(n: Any) -> datetime:
+    return _business_deadline("business_days", n)
+
+
+def _business_hours(n: Any) -> datetime:
+    return _business_deadline("business_hours", n)
+
+
 def _round(number: Any, ndigits: Any = None) -> Any:
     # round(5, -10**9) makes CPython compute 10**(10**9) inside a single call, which neither
     # the step budget nor the wall-time budget can interrupt.
@@ -168,6 +202,8 @@ SAFE_FUNCTIONS: Mapping[str, Callable[..., Any]] = types.MappingProxyType(
         "days": _days,
         "hours": _hours,
         "minutes": _minutes,
+        "business_days": _business_days,
+        "business_hours": _business_hours,
         "len": len,
         "min": min,
         "max": max,
@@ -551,6 +587,14 @@ class ExpressionOnlyEnvironment(BasePythonScriptEngineEnvironment):
 
 
 class _ExpressionOnlyScriptEngine(PythonScriptEngine):
+    def evaluate(self, task, expression, external_context=None):
+        # A boundary timer is evaluated on the boundary event's own task, so its lane is used.
+        token = _evaluating_lane.set(getattr(getattr(task, "task_spec", None), "lane", None))
+        try:
+            return super().evaluate(task, expression, external_context)
+        finally:
+            _evaluating_lane.reset(token)
+
     def call_service(self, task, **kwargs):
         # SpiffWorkflow 3.2.0's own error path here refers to an undefined name and would turn
         # the refusal into a NameError; report it the way script failures are reported.

@@ -29,9 +29,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine import audit
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem, WorkItemState
 from engine.cases.references import next_reference
-from engine.cases.work_items import sync_work_items
+from engine.cases.work_items import notify_assignment, sync_work_items
 from engine.clock import Clock, clock_in_effect
 from engine.db import is_postgres
+from engine.deadlines.service import climb_due, raise_for_code, raise_for_deadline
 from engine.errors import (
     Conflict,
     DepthLimitExceeded,
@@ -42,17 +43,22 @@ from engine.errors import (
     WorkflowFailure,
 )
 from engine.expressions import ExpressionError
-from engine.network.definition import Network
+from engine.network.definition import Network, current_network
 from engine.people.actors import SYSTEM, Actor
-from engine.people.rights import ensure_may_work
+from engine.people.models import User
+from engine.people.rights import ensure_may_assign, ensure_may_work, may_work
 from engine.protocols.models import ProtocolVersion
 from engine.protocols.parsing import UserTaskDescriptor, descriptors_from_json
 from engine.protocols.service import latest_published
 from engine.workflow.serialization import SpecCache, new_workflow, restore_workflow, state_json_of
 from engine.workflow.tree import (
+    attached_task,
+    element_id,
+    escalation_code,
     has_live_tasks,
     has_ready_engine_tasks,
     max_depth,
+    nearest_manual_ancestor,
     next_timer_at,
     timers_fired_since,
     waiting_timers,
@@ -87,6 +93,7 @@ def _caches(session: Session) -> tuple[SpecCache, SpecCache]:
 class TickReport:
     cases_examined: int = 0
     timers_fired: int = 0
+    escalations_climbed: int = 0
     failed_case_ids: list[int] = field(default_factory=list)
 
 
@@ -135,25 +142,63 @@ def check_form_data(data: Any) -> dict[str, Any]:
     return json.loads(encoded)
 
 
-def _advance(workflow: Any) -> list[str]:
-    """Fire due timers and run every automatic step; returns the timers that fired.
+@dataclass
+class Advance:
+    """What happened while the engine ran: timer tasks that fired, escalation events thrown."""
+
+    fired_timers: list[Any] = field(default_factory=list)
+    thrown_escalations: list[Any] = field(default_factory=list)
+
+    @property
+    def timer_names(self) -> list[str]:
+        return [element_id(task) for task in self.fired_timers]
+
+
+def _advance(workflow: Any) -> Advance:
+    """Fire due timers and run every automatic step.
 
     ``do_engine_steps`` re-checks timers only at its very end, so a timer that falls due while
     it runs (a date already past, say) is left READY; go round again until nothing automatic
     is ready, or the rounds run out (a zero-length cycle timer must not spin forever).
     """
-    fired: list[str] = []
+    result = Advance()
+
+    def note_completion(task: Any) -> None:
+        if escalation_code(task) is not False:
+            result.thrown_escalations.append(task)
+
     try:
         for _ in range(MAX_ENGINE_ROUNDS):
             before = waiting_timers(workflow)
             workflow.refresh_timers()
-            workflow.do_engine_steps()
-            fired.extend(timers_fired_since(before))
+            workflow.do_engine_steps(did_complete_task=note_completion)
+            result.fired_timers.extend(timers_fired_since(before))
             if not has_ready_engine_tasks(workflow):
                 break
     except (WorkflowException, ExpressionError) as exc:
         raise WorkflowFailure(f"the protocol failed while running: {exc}") from exc
-    return fired
+    return result
+
+
+def _raise_escalations(session: Session, *, case: Case, advance: Advance, now: datetime, network: Network) -> None:
+    """Turn fired deadline timers and thrown escalation events into escalation records."""
+    if not advance.fired_timers and not advance.thrown_escalations:
+        return
+    items = {item.task_id: item for item in session.scalars(select(WorkItem).where(WorkItem.case_id == case.id))}
+    for timer in advance.fired_timers:
+        owner = attached_task(timer)
+        item = items.get(str(owner.id)) if owner is not None and owner.task_spec.manual else None
+        if item is not None:
+            raise_for_deadline(session, case=case, work_item=item, timer_element=element_id(timer), now=now, network=network)
+    for thrower in advance.thrown_escalations:
+        came_from = nearest_manual_ancestor(thrower)
+        item = items.get(str(came_from.id)) if came_from is not None else None
+        lane = network.assign_lane(thrower.task_spec.lane)
+        raise_for_code(
+            session, case=case, code=escalation_code(thrower), source_element=element_id(thrower),
+            agency_code=lane.agency_code if lane else (item.agency_code if item else None),
+            work_item=item, now=now, network=network,
+        )
 
 
 def _settle(
@@ -218,6 +263,7 @@ def _run_command(
     clock: Clock,
     actor: Actor,
     act: Callable[[Case, Any, datetime], None],
+    network: Network,
     flag_failures: bool = False,
     skip_locked: bool = False,
 ) -> tuple[Case | None, list[str]]:
@@ -234,12 +280,16 @@ def _run_command(
             now = clock.now()
             workflow = restore_workflow(case.state_json, _spec_json(session, case.protocol_version_id))
             act(case, workflow, now)
-            fired = _advance(workflow)
-            if fired:
-                audit.record(session, action="case.timers_fired", actor=actor, at=now, case_id=case.id, timers=fired)
+            advance = _advance(workflow)
+            if advance.fired_timers:
+                audit.record(
+                    session, action="case.timers_fired", actor=actor, at=now, case_id=case.id,
+                    timers=advance.timer_names,
+                )
             _settle(session, case=case, workflow=workflow, now=now, actor=actor)
+            _raise_escalations(session, case=case, advance=advance, now=now, network=network)
             session.commit()
-            return case, fired
+            return case, advance.timer_names
     except (StaleDataError, OperationalError) as exc:
         session.rollback()
         if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
@@ -309,8 +359,9 @@ def start_case(
                 session, action="case.started", actor=actor, at=now, case_id=case.id,
                 protocol_version_id=version.id, protocol=protocol_key, version=version.version,
             )
-            _advance(workflow)
+            advance = _advance(workflow)
             _settle(session, case=case, workflow=workflow, now=now, actor=actor)
+            _raise_escalations(session, case=case, advance=advance, now=now, network=network)
             session.commit()
             return case
     except BaseException:
@@ -356,6 +407,39 @@ def unclaim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) 
     return _live_item(session, work_item_id)
 
 
+def reassign(*, session: Session, work_item_id: int, assignee_id: int, actor: Actor, clock: Clock) -> WorkItem:
+    """A supervisor gives a task to a named person of the owning agency."""
+    item = _live_item(session, work_item_id)
+    ensure_may_assign(actor, item)
+    assignee = session.get(User, assignee_id)
+    if assignee is None or not assignee.active:
+        raise InvalidInput(f"user {assignee_id} does not exist or is disabled", field="assignee_id")
+    if not may_work(Actor.of(assignee), item):
+        raise InvalidInput(
+            f"{assignee.username} cannot work task {item.task_name!r} of agency {item.agency_code}",
+            field="assignee_id",
+        )
+    previous = item.assignee_id
+    moved = session.execute(
+        update(WorkItem)
+        .where(WorkItem.id == work_item_id, WorkItem.state.in_(LIVE_WORK_ITEM_STATES))
+        .values(state=WorkItemState.CLAIMED.value, assignee_id=assignee.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        session.rollback()
+        raise Conflict(f"work item {work_item_id} is not open any more", work_item_id=work_item_id)
+    now = clock.now()
+    audit.record(
+        session, action="work_item.reassigned", actor=actor, at=now, case_id=item.case_id,
+        work_item_id=item.id, from_user=previous, to_user=assignee.id,
+    )
+    item = _live_item(session, work_item_id)
+    notify_assignment(session, item=item, assignee=assignee, now=now)
+    session.commit()
+    return item
+
+
 def complete(
     *,
     session: Session,
@@ -363,6 +447,7 @@ def complete(
     data: dict[str, Any],
     actor: Actor,
     clock: Clock,
+    network: Network | None = None,
 ) -> WorkItem:
     """Complete a work item with its form data and move the case on."""
     data = check_form_data(data)
@@ -389,7 +474,7 @@ def complete(
             work_item_id=current.id, task=current.task_name, fields=sorted(data),
         )
 
-    _run_command(session, case_id=item.case_id, clock=clock, actor=actor, act=act)
+    _run_command(session, case_id=item.case_id, clock=clock, actor=actor, act=act, network=network or current_network())
     return _live_item(session, work_item_id)
 
 
@@ -432,12 +517,13 @@ def cancel_case(*, session: Session, case_id: int, reason: str, actor: Actor, cl
         raise
 
 
-def tick(*, session: Session, clock: Clock, limit: int | None = None) -> TickReport:
-    """Fire every timer that is due, one case per transaction.
+def tick(*, session: Session, clock: Clock, network: Network | None = None, limit: int | None = None) -> TickReport:
+    """Fire every timer that is due, one case per transaction; then climb late escalations.
 
     On PostgreSQL each case is taken with ``FOR UPDATE SKIP LOCKED``, so several workers can
     tick at once without waiting on, or firing twice, the same case.
     """
+    network = network or current_network()
     report = TickReport()
     examined: set[int] = set()
     while limit is None or report.cases_examined < limit:
@@ -461,7 +547,7 @@ def tick(*, session: Session, clock: Clock, limit: int | None = None) -> TickRep
         try:
             _, fired = _run_command(
                 session, case_id=case_id, clock=clock, actor=SYSTEM, act=_fire_due_timers,
-                flag_failures=True, skip_locked=True,
+                network=network, flag_failures=True, skip_locked=True,
             )
             report.timers_fired += len(fired)
         except Conflict:
@@ -471,6 +557,7 @@ def tick(*, session: Session, clock: Clock, limit: int | None = None) -> TickRep
         except Exception as exc:  # noqa: BLE001 - one broken case must not stop the sweep
             _flag_error(session, case_id=case_id, exc=WorkflowFailure(f"tick failed: {exc!r}"), clock=clock, actor=SYSTEM)
             report.failed_case_ids.append(case_id)
+    report.escalations_climbed = climb_due(session=session, clock=clock, network=network)
     return report
 
 

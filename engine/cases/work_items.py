@@ -11,10 +11,35 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem, WorkItemState
 from engine.errors import WorkflowFailure
+from engine.notify import outbox
 from engine.people.actors import Actor
 from engine.people.models import User
+from engine.people.rights import CASE_WORKER_ROLE
 from engine.protocols.parsing import UserTaskDescriptor
 from engine.workflow.tree import boundary_timer_due_times, live_manual_tasks
+
+
+def notification_context(session: Session, item: WorkItem) -> dict[str, Any]:
+    """What a message about a work item may say: the case reference and the task, no more."""
+    reference = session.scalar(select(Case.reference).where(Case.id == item.case_id))
+    return {"case_reference": reference, "task_label": item.label, "due_at": item.due_at}
+
+
+def notify_queue(session: Session, *, item: WorkItem, now: datetime) -> None:
+    """A new task waits in the agency's queue: tell the people who may take it."""
+    outbox.notify_agency(
+        session, kind="work_item.new", agency_code=item.agency_code,
+        roles=(item.candidate_role or CASE_WORKER_ROLE,), context=notification_context(session, item),
+        dedupe_key_prefix=f"work_item.new:{item.id}", now=now, case_id=item.case_id,
+    )
+
+
+def notify_assignment(session: Session, *, item: WorkItem, assignee: User, now: datetime) -> None:
+    outbox.enqueue(
+        session, kind="work_item.assigned", recipient=assignee, context=notification_context(session, item),
+        dedupe_key=f"work_item.assigned:{item.id}:user:{assignee.id}:at:{now.isoformat()}", now=now,
+        case_id=item.case_id,
+    )
 
 
 def _declared_due_date(value: str | None, created_at: datetime) -> datetime | None:
@@ -96,6 +121,10 @@ def sync_work_items(
         )
         session.add(item)
         session.flush()
+        if assignee_id is not None:
+            notify_assignment(session, item=item, assignee=session.get(User, assignee_id), now=now)
+        else:
+            notify_queue(session, item=item, now=now)
         audit.record(
             session, action="work_item.created", actor=actor, at=now, case_id=case.id,
             work_item_id=item.id, task=item.task_name, agency=item.agency_code,

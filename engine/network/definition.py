@@ -1,15 +1,24 @@
 """The network definition file (``protocols/network.toml``): loaded, validated, queried.
 
-The file is data: agencies, roles, the case reference prefix. Protocol lanes name agency codes
-from it (optionally narrowed to a role: ``police/investigator``).
+The file is data: agencies, roles, the case reference prefix, and who hears about late work.
+Protocol lanes name agency codes from it (optionally narrowed to a role: ``police/investigator``).
+
+Escalations go to *targets*: a role, either in a named agency, in the agency whose work is late
+(``agency = "@owner"``), or province-wide (no agency: the provincial committee, say). Each agency
+has a *chain* of targets — level 1 first — and a period after which an unacknowledged
+escalation climbs to the next target. BPMN escalation codes map to a target.
 """
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.errors import KhumkrongError
 
@@ -20,6 +29,9 @@ class NetworkInvalid(KhumkrongError):
     code = "network-invalid"
 
 
+OWNER = "@owner"
+
+
 @dataclass(frozen=True)
 class AgencyDefinition:
     code: str
@@ -27,6 +39,33 @@ class AgencyDefinition:
     name_en: str
     predecessor: str | None = None
     notes: str | None = None
+    # None: the network's default chain and climb period apply.
+    escalation_chain: tuple[str, ...] | None = None
+    climb_after: str | None = None
+
+
+@dataclass(frozen=True)
+class EscalationTarget:
+    code: str
+    role: str
+    agency: str | None  # an agency code, OWNER, or None for province-wide
+    name_th: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class EscalationCode:
+    code: str
+    target: str
+    name_th: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class ResolvedTarget:
+    code: str
+    agency_code: str | None
+    role: str
 
 
 @dataclass(frozen=True)
@@ -50,6 +89,25 @@ class Network:
     reference_prefix: str
     agencies: dict[str, AgencyDefinition] = field(default_factory=dict)
     roles: dict[str, RoleDefinition] = field(default_factory=dict)
+    escalation_targets: dict[str, EscalationTarget] = field(default_factory=dict)
+    escalation_codes: dict[str, EscalationCode] = field(default_factory=dict)
+    default_chain: tuple[str, ...] = ()
+    default_climb_after: str = "P1D"
+
+    def escalation_chain(self, agency_code: str | None) -> tuple[str, ...]:
+        agency = self.agencies.get(agency_code or "")
+        return (agency.escalation_chain if agency and agency.escalation_chain else None) or self.default_chain
+
+    def climb_after(self, agency_code: str | None, *, at: datetime) -> timedelta:
+        """How long an escalation of this agency's work may wait unacknowledged, from ``at``."""
+        agency = self.agencies.get(agency_code or "")
+        text = (agency.climb_after if agency else None) or self.default_climb_after
+        return TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(text), at)
+
+    def resolve_target(self, target_code: str, owner_agency: str | None) -> ResolvedTarget:
+        target = self.escalation_targets[target_code]
+        agency = owner_agency if target.agency == OWNER else target.agency
+        return ResolvedTarget(target.code, agency, target.role)
 
     def assign_lane(self, *candidates: str | None) -> LaneAssignment | None:
         """The agency (and role) a lane stands for, from its name or its id, whichever matches."""
@@ -105,6 +163,7 @@ def parse_network(document: dict[str, Any]) -> Network:
         )
 
     agencies: dict[str, AgencyDefinition] = {}
+    agency_tables: dict[str, dict[str, Any]] = {}
     for index, table in enumerate(document.get("agencies", [])):
         where = f"agencies[{index}]"
         code = _require_code(table, where)
@@ -117,6 +176,7 @@ def parse_network(document: dict[str, Any]) -> Network:
             table.get("predecessor"),
             table.get("notes"),
         )
+        agency_tables[code] = table
     for agency in agencies.values():
         if agency.predecessor and agency.predecessor not in agencies:
             raise NetworkInvalid(
@@ -126,13 +186,102 @@ def parse_network(document: dict[str, Any]) -> Network:
     if not agencies:
         raise NetworkInvalid("the network defines no agencies", field="agencies")
 
+    targets: dict[str, EscalationTarget] = {}
+    for index, table in enumerate(document.get("escalation_targets", [])):
+        where = f"escalation_targets[{index}]"
+        code = _require_code(table, where)
+        role = _require_text(table, "role", where)
+        agency = table.get("agency")
+        if role not in roles:
+            raise NetworkInvalid(f"{where}: role {role!r} is not a role of the network", field=f"{where}.role")
+        if agency is not None and agency != OWNER and agency not in agencies:
+            raise NetworkInvalid(
+                f"{where}: agency {agency!r} is neither an agency nor {OWNER!r}", field=f"{where}.agency"
+            )
+        if code in targets:
+            raise NetworkInvalid(f"{where}: target {code!r} is defined twice", field=f"{where}.code")
+        targets[code] = EscalationTarget(
+            code, role, agency, _require_text(table, "name_th", where), _require_text(table, "name_en", where)
+        )
+
+    escalation = document.get("escalation", {})
+    default_chain = _chain(escalation.get("chain", []), targets, "escalation.chain")
+    default_climb = _duration(escalation.get("climb_after", "P1D"), "escalation.climb_after")
+    if targets and not default_chain:
+        raise NetworkInvalid("escalation: a default chain is required", field="escalation.chain")
+
+    for code, agency in list(agencies.items()):
+        table = agency_tables[code]
+        where = f"agencies.{code}"
+        chain = table.get("escalation_chain")
+        climb = table.get("climb_after")
+        if chain is not None or climb is not None:
+            agencies[code] = AgencyDefinition(
+                agency.code, agency.name_th, agency.name_en, agency.predecessor, agency.notes,
+                _chain(chain, targets, f"{where}.escalation_chain") if chain is not None else None,
+                _duration(climb, f"{where}.climb_after") if climb is not None else None,
+            )
+
+    codes: dict[str, EscalationCode] = {}
+    for index, table in enumerate(document.get("escalation_codes", [])):
+        where = f"escalation_codes[{index}]"
+        code = _require_code(table, where)
+        target = _require_text(table, "target", where)
+        if target not in targets:
+            raise NetworkInvalid(f"{where}: target {target!r} is not an escalation target", field=f"{where}.target")
+        if code in codes:
+            raise NetworkInvalid(f"{where}: escalation code {code!r} is defined twice", field=f"{where}.code")
+        codes[code] = EscalationCode(
+            code, target, _require_text(table, "name_th", where), _require_text(table, "name_en", where)
+        )
+
     return Network(
         province_th=_require_text(head, "province_th", "network"),
         province_en=_require_text(head, "province_en", "network"),
         reference_prefix=prefix,
         agencies=agencies,
         roles=roles,
+        escalation_targets=targets,
+        escalation_codes=codes,
+        default_chain=default_chain,
+        default_climb_after=default_climb,
     )
+
+
+def _chain(value: Any, targets: dict[str, EscalationTarget], field_name: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise NetworkInvalid(f"{field_name} must be a list of escalation target codes", field=field_name)
+    for code in value:
+        if code not in targets:
+            raise NetworkInvalid(f"{field_name}: {code!r} is not an escalation target", field=field_name)
+    return tuple(value)
+
+
+def _duration(value: Any, field_name: str) -> str:
+    try:
+        if not isinstance(value, str) or not value.startswith("P"):
+            raise ValueError(value)
+        TimerEventDefinition.parse_iso_duration(value)
+    except Exception as exc:  # noqa: BLE001 - the library raises bare Exception for bad durations
+        raise NetworkInvalid(
+            f"{field_name} must be an ISO 8601 duration such as 'P1D' or 'PT12H', not {value!r}", field=field_name
+        ) from exc
+    return value
+
+
+_default_network: Network | None = None
+_default_lock = threading.Lock()
+
+
+def current_network() -> Network:
+    """The network of this installation, loaded once from the settings' network file."""
+    global _default_network
+    with _default_lock:
+        if _default_network is None:
+            from engine.settings import get_settings
+
+            _default_network = load_network(get_settings().network_file)
+        return _default_network
 
 
 def load_network(path: Path) -> Network:

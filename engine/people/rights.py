@@ -6,8 +6,9 @@ from engine.errors import Forbidden
 from engine.people.actors import Actor
 
 # Roles that work tasks inside their own agency; a supervisor may also work any of its tasks.
-WORKING_ROLES = frozenset({"case_worker", "supervisor"})
+CASE_WORKER_ROLE = "case_worker"
 SUPERVISOR_ROLE = "supervisor"
+WORKING_ROLES = frozenset({CASE_WORKER_ROLE, SUPERVISOR_ROLE})
 
 
 def may_work(actor: Actor, item: WorkItem) -> bool:
@@ -26,4 +27,46 @@ def ensure_may_work(actor: Actor, item: WorkItem) -> None:
             f"{actor.username} ({actor.role}, {actor.agency_code or 'no agency'}) may not work "
             f"task {item.task_name!r} of agency {item.agency_code}",
             work_item_id=item.id,
+        )
+
+
+# Province-wide roles that may handle any escalation.
+PROVINCE_ROLES = frozenset({"committee", "admin"})
+
+
+def may_handle_escalation(actor: Actor, escalation) -> bool:
+    """The people it reached, the owning agency's supervisors, and the committee."""
+    if actor.is_system:
+        return False
+    if actor.role in PROVINCE_ROLES:
+        return True
+    if actor.role == escalation.target_role and (
+        escalation.target_agency_code is None or actor.agency_code == escalation.target_agency_code
+    ):
+        return True
+    return actor.role == SUPERVISOR_ROLE and actor.agency_code == escalation.agency_code
+
+
+def ensure_may_handle_escalation(actor: Actor, escalation) -> None:
+    if not may_handle_escalation(actor, escalation):
+        raise Forbidden(
+            f"{actor.username} ({actor.role}, {actor.agency_code or 'no agency'}) may not handle escalation "
+            f"{escalation.id}", escalation_id=escalation.id,
+        )
+
+
+def may_assign(actor: Actor, item: WorkItem) -> bool:
+    """Assigning work is a supervisor's right (or the committee's), separate from working it."""
+    if actor.is_system:
+        return False
+    if actor.role in PROVINCE_ROLES:
+        return True
+    return actor.role == SUPERVISOR_ROLE and actor.agency_code == item.agency_code
+
+
+def ensure_may_assign(actor: Actor, item: WorkItem) -> None:
+    if not may_assign(actor, item):
+        raise Forbidden(
+            f"{actor.username} ({actor.role}, {actor.agency_code or 'no agency'}) may not assign task "
+            f"{item.task_name!r} of agency {item.agency_code}", work_item_id=item.id,
         )

@@ -11,6 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import EscalationEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import ThrowingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
@@ -89,8 +92,8 @@ def waiting_timers(workflow: BpmnWorkflow) -> dict[Any, tuple[Any, int | None]]:
     return snapshot
 
 
-def timers_fired_since(snapshot: dict[Any, tuple[Any, int | None]]) -> list[str]:
-    """Names of the timers in ``snapshot`` that have fired since, once per firing.
+def timers_fired_since(snapshot: dict[Any, tuple[Any, int | None]]) -> list[Any]:
+    """The timer tasks in ``snapshot`` that have fired since, once per firing.
 
     A one-shot timer has fired when it left WAITING other than by cancellation; a repeating
     timer stays WAITING and counts down its cycles instead (its event value is dropped, with no
@@ -98,11 +101,43 @@ def timers_fired_since(snapshot: dict[Any, tuple[Any, int | None]]) -> list[str]
     """
     fired = []
     for task, cycles_before in snapshot.values():
-        name = task.task_spec.bpmn_id or task.task_spec.name
         if cycles_before is not None:
             value = task.internal_data.get("event_value")
             cycles_now = value["cycles"] if isinstance(value, dict) else 0
-            fired.extend([name] * max(0, cycles_before - cycles_now))
+            fired.extend([task] * max(0, cycles_before - cycles_now))
         elif task.state & (TaskState.READY | TaskState.STARTED | TaskState.COMPLETED):
-            fired.append(name)
+            fired.append(task)
     return fired
+
+
+def element_id(task: Any) -> str:
+    return task.task_spec.bpmn_id or task.task_spec.name
+
+
+def attached_task(boundary_event_task: Any) -> Any | None:
+    """The task a boundary event is attached to (its sibling under the boundary split)."""
+    parent = boundary_event_task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return None
+    return next(
+        (sibling for sibling in parent.children if not isinstance(sibling.task_spec, BoundaryEvent)),
+        None,
+    )
+
+
+def nearest_manual_ancestor(task: Any) -> Any | None:
+    """The user task the token most recently left on its way to ``task``."""
+    current = task.parent
+    while current is not None:
+        if current.task_spec.manual:
+            return current
+        current = current.parent
+    return None
+
+
+def escalation_code(task: Any) -> str | None | bool:
+    """The code of a throwing escalation event; False when the task throws no escalation."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, EscalationEventDefinition) and isinstance(task.task_spec, ThrowingEvent):
+        return definition.code
+    return False

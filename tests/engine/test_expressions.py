@@ -102,7 +102,7 @@ def test_duration_functions_refuse_absurd_input(expression, message):
 def test_safe_functions_are_exactly_the_vetted_set():
     assert set(SAFE_FUNCTIONS) == {
         "now", "days", "hours", "minutes", "len", "min", "max", "abs", "round", "int", "float",
-        "str", "bool", "sum", "any", "all", "sorted",
+        "str", "bool", "sum", "any", "all", "sorted", "business_days", "business_hours",
     }
     with pytest.raises(TypeError):
         SAFE_FUNCTIONS["open"] = open  # type: ignore[index]

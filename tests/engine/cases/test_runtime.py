@@ -108,7 +108,7 @@ def test_reference_protocol_runs_end_to_end(session, network, clock, people, ref
     assert actions(session, case.id) == [
         "case.started", "work_item.created",
         "work_item.completed", "work_item.created",
-        "case.timers_fired", "work_item.created",
+        "case.timers_fired", "work_item.created", "escalation.raised",
         "work_item.completed",
         "work_item.completed", "case.completed",
     ]

@@ -1,0 +1,72 @@
+"""The background worker: fires timers, climbs escalations, queues digests, sends the outbox.
+
+One pass is :func:`work_once`; :func:`run_worker` repeats it until told to stop. Several workers
+may run against one PostgreSQL database: every step takes its rows with SKIP LOCKED.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import time
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.cases.references import THAI_TIME
+from engine.cases.runtime import TickReport, tick
+from engine.clock import Clock
+from engine.network.definition import Network
+from engine.notify.outbox import queue_daily_digests
+from engine.notify.sender import DeliveryReport, deliver_pending
+from engine.settings import Settings
+
+log = logging.getLogger("khumkrong.worker")
+
+# Digests go out once a day, from this Thai local time on (before the working day starts).
+DIGEST_FROM = time(7, 0)
+
+
+@dataclass
+class WorkerPass:
+    tick: TickReport
+    digests_queued: int
+    delivery: DeliveryReport
+
+
+def work_once(
+    *, session_factory: sessionmaker[Session], clock: Clock, network: Network, settings: Settings
+) -> WorkerPass:
+    with session_factory() as session:
+        ticked = tick(session=session, clock=clock, network=network)
+    digests = 0
+    now = clock.now()
+    if now.astimezone(THAI_TIME).time() >= DIGEST_FROM:
+        with session_factory() as session:
+            digests = queue_daily_digests(session, now=now)
+            session.commit()
+    delivered = deliver_pending(session_factory, settings=settings, clock=clock)
+    return WorkerPass(ticked, digests, delivered)
+
+
+def run_worker(
+    *,
+    session_factory: sessionmaker[Session],
+    clock: Clock,
+    network: Network,
+    settings: Settings,
+    interval_seconds: float = 15.0,
+    stop: threading.Event | None = None,
+) -> None:
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        try:
+            result = work_once(session_factory=session_factory, clock=clock, network=network, settings=settings)
+            if result.tick.timers_fired or result.tick.escalations_climbed or result.delivery.sent:
+                log.info(
+                    "fired %d timer(s), climbed %d escalation(s), queued %d digest(s), sent %d message(s)",
+                    result.tick.timers_fired, result.tick.escalations_climbed, result.digests_queued,
+                    result.delivery.sent,
+                )
+        except Exception:  # noqa: BLE001 - a failed pass is logged and retried, never fatal
+            log.exception("worker pass failed; retrying in %.0f s", interval_seconds)
+        stop.wait(interval_seconds)
