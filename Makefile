@@ -20,9 +20,10 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 
 install: $(APP_STAMP)
 
-# Migrates ./var/khumkrong.db (created if missing), loads the network and serves on 127.0.0.1:8000.
+# Migrates ./var/khumkrong.db (created if missing), loads the Tak network, protocols, forms and
+# demo accounts, and serves on 127.0.0.1:8000 with the background worker.
 run: $(APP_STAMP)
-	$(BIN)/khumkrong serve --host 127.0.0.1 --port 8000
+	$(BIN)/khumkrong serve --demo --host 127.0.0.1 --port 8000
 
 # Every test; KHUMKRONG_DATABASE_URL=postgresql+psycopg://… runs them on PostgreSQL instead of SQLite.
 test: $(TEST_STAMP)

@@ -6,25 +6,25 @@ and the engine never imports the app.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+import threading
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from api.cli_authoring import cases_app, protocols_app
 from engine.clock import SystemClock
 from engine.db import make_engine, make_session_factory, upgrade_database
-from engine.errors import KhumkrongError, ProtocolInvalid
+from engine.errors import KhumkrongError
 from engine.network.definition import load_network
 from engine.network.service import sync_network
-from engine.settings import Settings, get_settings
+from engine.settings import PROJECT_ROOT, Settings, get_settings
 
 app = typer.Typer(help="Khumkrong (คุ้มครอง): child-protection protocols as running, accountable work.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-protocols_app = typer.Typer(help="Protocols: lint.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(protocols_app, name="protocols")
+app.add_typer(cases_app, name="cases")
 console = Console()
 errors = Console(stderr=True)
 
@@ -49,13 +49,57 @@ def prepare_database(settings: Settings) -> None:
         engine.dispose()
 
 
+def load_demo_data(settings: Settings) -> None:
+    """The Tak network's protocols, forms and demo accounts (adds only what is missing)."""
+    from engine.demo import load_demo
+
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            report = load_demo(
+                session, network=load_network(settings.network_file), clock=SystemClock(),
+                protocols_dir=settings.network_file.parent, forms_dir=PROJECT_ROOT / "forms",
+            )
+    finally:
+        engine.dispose()
+    console.print(
+        f"demo: {len(report.protocols_published)} protocol version(s) published, {report.forms} form(s), "
+        f"{len(report.users_created)} account(s) created"
+    )
+    console.print(
+        "demo accounts: admin, policy, committee, worker.<agency code>, supervisor.<agency code> — "
+        f"password: {report.password}"
+    )
+
+
+def _start_worker(settings: Settings, interval: float) -> threading.Event:
+    """Run the background worker in this process (the single-machine setup needs one command)."""
+    from engine.worker import run_worker
+
+    stop = threading.Event()
+    engine = make_engine(settings.database_url)
+    thread = threading.Thread(
+        target=run_worker, name="khumkrong-worker", daemon=True,
+        kwargs={
+            "session_factory": make_session_factory(engine), "clock": SystemClock(),
+            "network": load_network(settings.network_file), "settings": settings,
+            "interval_seconds": interval, "stop": stop,
+        },
+    )
+    thread.start()
+    return stop
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     database_url: DatabaseUrl = None,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run timers, escalations and mail in this process.")] = True,
+    worker_interval: Annotated[float, typer.Option(help="Seconds between worker passes.", min=1)] = 15.0,
+    demo: Annotated[bool, typer.Option("--demo", help="Load the Tak protocols, forms and demo accounts.")] = False,
 ) -> None:
-    """Prepare the database and serve the app."""
+    """Prepare the database and serve the app (with the background worker, by default)."""
     import uvicorn
 
     from api.app import create_app
@@ -63,11 +107,52 @@ def serve(
     settings = _settings(database_url)
     try:
         prepare_database(settings)
+        if demo:
+            load_demo_data(settings)
     except KhumkrongError as exc:
         errors.print(f"[red]cannot start:[/red] {exc.message}")
         raise typer.Exit(2) from exc
+    stop = _start_worker(settings, worker_interval) if worker else None
     console.print(f"Khumkrong serving on http://{host}:{port} (database: {settings.database_url.split('@')[-1]})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    finally:
+        if stop is not None:
+            stop.set()
+
+
+@app.command("worker")
+def worker_command(
+    database_url: DatabaseUrl = None,
+    interval: Annotated[float, typer.Option(help="Seconds between passes.", min=1)] = 15.0,
+    once: Annotated[bool, typer.Option("--once", help="Run one pass and exit.")] = False,
+) -> None:
+    """Fire timers, climb escalations, queue digests and send mail, in a loop.
+
+    Several workers may run against one PostgreSQL database.
+    """
+    import logging
+
+    from engine.worker import run_worker, work_once
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = _settings(database_url)
+    engine = make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    network = load_network(settings.network_file)
+    try:
+        if once:
+            result = work_once(session_factory=factory, clock=SystemClock(), network=network, settings=settings)
+            console.print(
+                f"fired {result.tick.timers_fired} timer(s), climbed {result.tick.escalations_climbed} "
+                f"escalation(s), queued {result.digests_queued} digest(s), sent {result.delivery.sent} message(s)"
+            )
+            if result.tick.failed_case_ids:
+                raise typer.Exit(1)
+            return
+        run_worker(session_factory=factory, clock=SystemClock(), network=network, settings=settings, interval_seconds=interval)
+    finally:
+        engine.dispose()
 
 
 @db_app.command("upgrade")
@@ -76,50 +161,6 @@ def db_upgrade(database_url: DatabaseUrl = None) -> None:
     settings = _settings(database_url)
     prepare_database(settings)
     console.print("database is up to date")
-
-
-@protocols_app.command("lint")
-def protocols_lint(files: Annotated[list[Path], typer.Argument(help="BPMN files to check.", exists=False)]) -> None:
-    """Parse and lint protocol files; exit 1 if any has an error."""
-    from engine.protocols.parsing import parse_protocol
-
-    network = load_network(get_settings().network_file)
-    failed = False
-    table = Table("file", "severity", "code", "element", "message")
-    for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            table.add_row(str(path), "error", "unreadable", "", str(exc))
-            failed = True
-            continue
-        try:
-            findings = parse_protocol(data, network=network, filename=path.name).findings
-        except ProtocolInvalid as exc:
-            findings, failed = exc.findings, True
-        for finding in findings:
-            table.add_row(str(path), finding.severity.value, finding.code, finding.element_id or "", f"{finding.message_th}\n{finding.message_en}")
-        if not findings:
-            table.add_row(str(path), "ok", "", "", "ไม่พบปัญหา / no findings")
-    console.print(table)
-    raise typer.Exit(1 if failed else 0)
-
-
-@app.command()
-def tick(database_url: DatabaseUrl = None) -> None:
-    """Fire every timer that is due now, once."""
-    from engine.cases.runtime import tick as run_tick
-
-    settings = _settings(database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            report = run_tick(session=session, clock=SystemClock())
-    finally:
-        engine.dispose()
-    console.print(f"examined {report.cases_examined} case(s), fired {report.timers_fired} timer(s), failed {len(report.failed_case_ids)}")
-    if report.failed_case_ids:
-        raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover - console entry point

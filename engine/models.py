@@ -1,13 +1,15 @@
 """Imports every model module so the metadata is complete (for Alembic and for tests)."""
 from engine.audit import AuditEvent
-from engine.cases.models import Case, ReferenceCounter, WorkItem
+from engine.cases.models import Case, CaseLink, ReferenceCounter, WorkItem
+from engine.children.models import Child, Guardian
 from engine.deadlines.models import Escalation
+from engine.forms.models import Form
 from engine.network.models import Agency, Role
 from engine.notify.models import OutboxMessage
 from engine.people.models import User
 from engine.protocols.models import ProtocolVersion
 
 __all__ = [
-    "Agency", "AuditEvent", "Case", "Escalation", "OutboxMessage", "ProtocolVersion", "ReferenceCounter",
+    "Agency", "AuditEvent", "Case", "CaseLink", "Child", "Escalation", "Form", "Guardian", "OutboxMessage", "ProtocolVersion", "ReferenceCounter",
     "Role", "User", "WorkItem",
 ]

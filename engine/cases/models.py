@@ -43,6 +43,9 @@ class Case(Base):
     max_task_depth: Mapped[int] = mapped_column(Integer, default=0)
     error_message: Mapped[str | None] = mapped_column(Text)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id"), index=True)
+    # The school (or agency) that reported the case: a unit code of the network.
+    reporting_unit: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
@@ -81,6 +84,19 @@ class WorkItem(Base):
     escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Deadline timers of this item that have fired.
     deadlines_fired: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class CaseLink(Base):
+    """One case started another: a referral message between protocols."""
+
+    __tablename__ = "case_links"
+    __table_args__ = (UniqueConstraint("from_case_id", "to_case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    to_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    message: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
 
 
 class ReferenceCounter(Base):

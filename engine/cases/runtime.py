@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Connection, Engine, select, update
@@ -27,9 +28,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
-from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem, WorkItemState
+from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseLink, CaseStatus, WorkItem, WorkItemState
 from engine.cases.references import next_reference
 from engine.cases.work_items import notify_assignment, sync_work_items
+from engine.children.service import CHILD_RECORD_FLAG, record_child_for_case
 from engine.clock import Clock, clock_in_effect
 from engine.db import is_postgres
 from engine.deadlines.service import climb_due, raise_for_code, raise_for_deadline
@@ -43,13 +45,15 @@ from engine.errors import (
     WorkflowFailure,
 )
 from engine.expressions import ExpressionError
+from engine.forms.service import form_schema
+from engine.forms.validation import validate_form_data
 from engine.network.definition import Network, current_network
 from engine.people.actors import SYSTEM, Actor
 from engine.people.models import User
 from engine.people.rights import ensure_may_assign, ensure_may_work, may_work
 from engine.protocols.models import ProtocolVersion
 from engine.protocols.parsing import UserTaskDescriptor, descriptors_from_json
-from engine.protocols.service import latest_published
+from engine.protocols.service import latest_published, published_versions
 from engine.workflow.serialization import SpecCache, new_workflow, restore_workflow, state_json_of
 from engine.workflow.tree import (
     attached_task,
@@ -70,6 +74,8 @@ DEPTH_LIMIT = 900
 DEPTH_WARNING = 500
 
 MAX_ENGINE_ROUNDS = 20
+# Referrals may start cases that refer on; a longer chain within one command is a modelling loop.
+MAX_REFERRAL_DEPTH = 5
 
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MAX_FORM_BYTES = 256 * 1024
@@ -288,6 +294,8 @@ def _run_command(
                 )
             _settle(session, case=case, workflow=workflow, now=now, actor=actor)
             _raise_escalations(session, case=case, advance=advance, now=now, network=network)
+            _route_messages(session, case=case, workflow=workflow, now=now, actor=actor, network=network, depth=0)
+            case.state_json = state_json_of(workflow)
             session.commit()
             return case, advance.timer_names
     except (StaleDataError, OperationalError) as exc:
@@ -327,6 +335,80 @@ def _live_item(session: Session, work_item_id: int) -> WorkItem:
 # -- commands -----------------------------------------------------------------------------------
 
 
+def _open_case(
+    session: Session,
+    *,
+    version: ProtocolVersion,
+    data: dict[str, Any],
+    actor: Actor,
+    now: datetime,
+    network: Network,
+    reporting_unit: str | None,
+    child_id: int | None = None,
+    referral_depth: int = 0,
+) -> Case:
+    """Create a case and run it to its first waits (inside the caller's transaction)."""
+    workflow = new_workflow(_spec_json(session, version.id))
+    workflow.get_next_task(state=TaskState.READY).set_data(**data)
+    case = Case(
+        reference=next_reference(session, prefix=network.reference_prefix, at=now),
+        protocol_version_id=version.id,
+        status=CaseStatus.ACTIVE.value,
+        state_json="{}",
+        started_by_id=actor.user_id,
+        child_id=child_id,
+        reporting_unit=reporting_unit,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    audit.record(
+        session, action="case.started", actor=actor, at=now, case_id=case.id,
+        protocol_version_id=version.id, protocol=version.key, version=version.version,
+        reporting_unit=reporting_unit,
+    )
+    advance = _advance(workflow)
+    _settle(session, case=case, workflow=workflow, now=now, actor=actor)
+    _raise_escalations(session, case=case, advance=advance, now=now, network=network)
+    _route_messages(session, case=case, workflow=workflow, now=now, actor=actor, network=network, depth=referral_depth)
+    case.state_json = state_json_of(workflow)
+    return case
+
+
+def _route_messages(
+    session: Session, *, case: Case, workflow: Any, now: datetime, actor: Actor, network: Network, depth: int
+) -> None:
+    """Messages the case threw that nothing inside it caught: referrals that start other cases.
+
+    Each starts the protocol whose message start event names it, as a new case linked to this
+    one and to the same child, carrying the message's declared payload and nothing more.
+    """
+    for event in workflow.get_events():
+        definition = event.event_definition
+        if not isinstance(definition, MessageEventDefinition):
+            continue
+        targets = [v for v in published_versions(session=session) if definition.name in json.loads(v.message_starts or "[]")]
+        if not targets:
+            audit.record(session, action="case.message_unrouted", actor=actor, at=now, case_id=case.id, message=definition.name)
+            continue
+        if depth >= MAX_REFERRAL_DEPTH:
+            raise WorkflowFailure(
+                f"case {case.reference}: referral {definition.name!r} would chain more than {MAX_REFERRAL_DEPTH} cases"
+            )
+        payload = check_form_data(event.payload if isinstance(event.payload, dict) else {})
+        for version in targets:
+            referred = _open_case(
+                session, version=version, data={**payload, "referred_from": case.reference}, actor=actor, now=now,
+                network=network, reporting_unit=case.reporting_unit, child_id=case.child_id, referral_depth=depth + 1,
+            )
+            session.add(CaseLink(from_case_id=case.id, to_case_id=referred.id, message=definition.name, created_at=now))
+            audit.record(
+                session, action="case.referred", actor=actor, at=now, case_id=case.id,
+                message=definition.name, to_case=referred.reference, protocol=version.key,
+            )
+
+
 def start_case(
     *,
     session: Session,
@@ -335,33 +417,20 @@ def start_case(
     actor: Actor,
     clock: Clock,
     network: Network,
+    reporting_unit: str | None = None,
 ) -> Case:
     """Start a case on the newest published version of a protocol."""
     data = check_form_data(data)
+    reporting_unit = reporting_unit or data.get("reporting_unit")
+    if reporting_unit is not None and reporting_unit not in network.units and reporting_unit not in network.agencies:
+        raise InvalidInput(f"{reporting_unit!r} is neither a reporting unit nor an agency", field="reporting_unit")
     try:
         with clock_in_effect(clock):
             version = latest_published(session=session, key=protocol_key)
-            now = clock.now()
-            workflow = new_workflow(_spec_json(session, version.id))
-            workflow.get_next_task(state=TaskState.READY).set_data(**data)
-            case = Case(
-                reference=next_reference(session, prefix=network.reference_prefix, at=now),
-                protocol_version_id=version.id,
-                status=CaseStatus.ACTIVE.value,
-                state_json="{}",
-                started_by_id=actor.user_id,
-                created_at=now,
-                updated_at=now,
+            case = _open_case(
+                session, version=version, data=data, actor=actor, now=clock.now(), network=network,
+                reporting_unit=reporting_unit,
             )
-            session.add(case)
-            session.flush()
-            audit.record(
-                session, action="case.started", actor=actor, at=now, case_id=case.id,
-                protocol_version_id=version.id, protocol=protocol_key, version=version.version,
-            )
-            advance = _advance(workflow)
-            _settle(session, case=case, workflow=workflow, now=now, actor=actor)
-            _raise_escalations(session, case=case, advance=advance, now=now, network=network)
             session.commit()
             return case
     except BaseException:
@@ -448,8 +517,14 @@ def complete(
     actor: Actor,
     clock: Clock,
     network: Network | None = None,
+    child_id: int | None = None,
 ) -> WorkItem:
-    """Complete a work item with its form data and move the case on."""
+    """Complete a work item with its form data and move the case on.
+
+    The data is checked against the task's form. An intake form (one marked as the child's
+    record) links the case to the child's record: by identifier, or to ``child_id`` when the
+    person completing it confirmed a suggested match.
+    """
     data = check_form_data(data)
     item = _live_item(session, work_item_id)
     ensure_may_work(actor, item)
@@ -463,6 +538,11 @@ def complete(
         task = workflow.get_task_from_id(UUID(current.task_id))
         if task is None or task.state != TaskState.READY:
             raise Conflict(f"task of work item {work_item_id} is not ready", work_item_id=work_item_id)
+        schema = form_schema(session, current.form_key)
+        if schema is not None:
+            validate_form_data(schema, data, form_key=current.form_key)
+            if schema.get(CHILD_RECORD_FLAG):
+                record_child_for_case(session, case=case, data=data, now=now, actor=actor, confirmed_child_id=child_id)
         task.set_data(**data)
         task.run()
         current.state = WorkItemState.COMPLETED.value

@@ -42,6 +42,34 @@ class AgencyDefinition:
     # None: the network's default chain and climb period apply.
     escalation_chain: tuple[str, ...] | None = None
     climb_after: str | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class UnitDefinition:
+    """A reporting unit inside an agency: a school under the education office."""
+
+    code: str
+    agency: str
+    name_th: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class Committee:
+    chair_agency: str
+    secretary_agency: str
+    member_agencies: tuple[str, ...]
+    name_th: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    agency: str | None
+    display_name: str
 
 
 @dataclass(frozen=True)
@@ -93,6 +121,15 @@ class Network:
     escalation_codes: dict[str, EscalationCode] = field(default_factory=dict)
     default_chain: tuple[str, ...] = ()
     default_climb_after: str = "P1D"
+    units: dict[str, UnitDefinition] = field(default_factory=dict)
+    committee: Committee | None = None
+    demo_accounts: tuple[DemoAccount, ...] = ()
+    demo_password_env: str = "KHUMKRONG_DEMO_PASSWORD"
+    demo_default_password: str = "demo"
+
+    @property
+    def active_agencies(self) -> dict[str, AgencyDefinition]:
+        return {code: agency for code, agency in self.agencies.items() if agency.active}
 
     def escalation_chain(self, agency_code: str | None) -> tuple[str, ...]:
         agency = self.agencies.get(agency_code or "")
@@ -115,7 +152,7 @@ class Network:
             if not candidate:
                 continue
             agency_code, _, role = candidate.strip().partition("/")
-            if agency_code in self.agencies and (not role or role in self.roles):
+            if agency_code in self.active_agencies and (not role or role in self.roles):
                 return LaneAssignment(agency_code, role or None)
         return None
 
@@ -175,6 +212,7 @@ def parse_network(document: dict[str, Any]) -> Network:
             _require_text(table, "name_en", where),
             table.get("predecessor"),
             table.get("notes"),
+            active=bool(table.get("active", True)),
         )
         agency_tables[code] = table
     for agency in agencies.values():
@@ -220,6 +258,7 @@ def parse_network(document: dict[str, Any]) -> Network:
                 agency.code, agency.name_th, agency.name_en, agency.predecessor, agency.notes,
                 _chain(chain, targets, f"{where}.escalation_chain") if chain is not None else None,
                 _duration(climb, f"{where}.climb_after") if climb is not None else None,
+                agency.active,
             )
 
     codes: dict[str, EscalationCode] = {}
@@ -235,6 +274,49 @@ def parse_network(document: dict[str, Any]) -> Network:
             code, target, _require_text(table, "name_th", where), _require_text(table, "name_en", where)
         )
 
+    units: dict[str, UnitDefinition] = {}
+    for index, table in enumerate(document.get("units", [])):
+        where = f"units[{index}]"
+        code = _require_code(table, where)
+        agency = _require_text(table, "agency", where)
+        if agency not in agencies:
+            raise NetworkInvalid(f"{where}: agency {agency!r} is not an agency", field=f"{where}.agency")
+        if code in units or code in agencies:
+            raise NetworkInvalid(f"{where}: code {code!r} is already used", field=f"{where}.code")
+        units[code] = UnitDefinition(code, agency, _require_text(table, "name_th", where), _require_text(table, "name_en", where))
+
+    committee = None
+    if "committee" in document:
+        table = document["committee"]
+        for key in ("chair_agency", "secretary_agency"):
+            if _require_text(table, key, "committee") not in agencies:
+                raise NetworkInvalid(f"committee: {key} {table[key]!r} is not an agency", field=f"committee.{key}")
+        members = tuple(table.get("member_agencies", []))
+        for member in members:
+            if member not in agencies:
+                raise NetworkInvalid(f"committee: member {member!r} is not an agency", field="committee.member_agencies")
+        committee = Committee(
+            table["chair_agency"], table["secretary_agency"], members,
+            _require_text(table, "name_th", "committee"), _require_text(table, "name_en", "committee"),
+        )
+
+    demo = document.get("demo", {})
+    accounts: list[DemoAccount] = []
+    for index, table in enumerate(demo.get("accounts", [])):
+        where = f"demo.accounts[{index}]"
+        role = _require_text(table, "role", where)
+        if role not in roles:
+            raise NetworkInvalid(f"{where}: role {role!r} is not a role", field=f"{where}.role")
+        accounts.append(DemoAccount(_require_text(table, "username", where), role, table.get("agency"),
+                                    _require_text(table, "display_name", where)))
+    for name_prefix, role in demo.get("per_agency", {}).items():
+        if role not in roles:
+            raise NetworkInvalid(f"demo.per_agency: role {role!r} is not a role", field=f"demo.per_agency.{name_prefix}")
+        for agency in agencies.values():
+            if agency.active:
+                username = f"{name_prefix}.{agency.code}"
+                accounts.append(DemoAccount(username, role, agency.code, username))
+
     return Network(
         province_th=_require_text(head, "province_th", "network"),
         province_en=_require_text(head, "province_en", "network"),
@@ -245,6 +327,11 @@ def parse_network(document: dict[str, Any]) -> Network:
         escalation_codes=codes,
         default_chain=default_chain,
         default_climb_after=default_climb,
+        units=units,
+        committee=committee,
+        demo_accounts=tuple(accounts),
+        demo_password_env=demo.get("password_env", "KHUMKRONG_DEMO_PASSWORD"),
+        demo_default_password=demo.get("default_password", "demo"),
     )
 
 

@@ -19,7 +19,7 @@ def sync_network(*, session: Session, network: Network) -> None:
         for agency in ready:
             row = session.get(Agency, agency.code) or Agency(code=agency.code)
             row.name_th, row.name_en = agency.name_th, agency.name_en
-            row.predecessor_code, row.notes, row.active = agency.predecessor, agency.notes, True
+            row.predecessor_code, row.notes, row.active = agency.predecessor, agency.notes, agency.active
             session.add(row)
             del pending[agency.code]
         session.flush()

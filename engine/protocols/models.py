@@ -31,6 +31,8 @@ class ProtocolVersion(Base):
     spec_json: Mapped[str] = mapped_column(Text)
     # Per user task: label, lane, agency, role, form and due date, resolved once at parse time.
     tasks_json: Mapped[str] = mapped_column(Text)
+    # Names of the messages whose arrival starts this protocol (JSON list): referrals.
+    message_starts: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     published_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

@@ -22,6 +22,7 @@ from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
 from engine.errors import ProtocolInvalid
 from engine.network.definition import Network
 from engine.protocols.findings import Finding, Severity, has_errors
+from engine.protocols.forms import FormCatalogue
 from engine.protocols.lint import lint_tree
 from engine.protocols.loading import BPMN_NS, CAMUNDA_NS, ProtocolRejected, load_bpmn
 from engine.workflow.serialization import spec_json_of
@@ -205,15 +206,34 @@ def _describe_user_tasks(
     return descriptors, findings
 
 
+def _with_validation_finding(linted: list[Finding], invalid: Finding, tree: etree._ElementTree) -> list[Finding]:
+    """Lint findings plus SpiffWorkflow's refusal, unless it only repeats a lint error."""
+    flagged = {f.element_id for f in linted if f.severity is Severity.ERROR and f.element_id}
+    if invalid.element_id:
+        flows = tree.getroot().xpath("//bpmn:sequenceFlow[@id=$id]", namespaces=_NS, id=invalid.element_id)
+        if invalid.element_id in flagged or any(flow.get("sourceRef") in flagged for flow in flows):
+            return linted
+    return [*linted, invalid]
+
+
 def _refuse(findings: list[Finding]) -> ProtocolInvalid:
     first = next(f for f in findings if f.severity is Severity.ERROR)
     return ProtocolInvalid(f"the protocol was refused: {first}", findings)
 
 
-def parse_protocol(data: bytes | str, *, network: Network, filename: str = "protocol.bpmn") -> ParsedProtocol:
+def parse_protocol(
+    data: bytes | str,
+    *,
+    network: Network,
+    filename: str = "protocol.bpmn",
+    forms: FormCatalogue | None = None,
+    known_messages: set[str] | None = None,
+) -> ParsedProtocol:
     """Parse and lint one protocol file.
 
     Raises :class:`ProtocolInvalid` with every error finding; warnings travel on the result.
+    Without *forms* the form rules are skipped; without *known_messages* (the messages the
+    other protocols catch) a message nobody here catches is a warning rather than an error.
     """
     try:
         tree = load_bpmn(data, filename=filename)
@@ -222,22 +242,28 @@ def parse_protocol(data: bytes | str, *, network: Network, filename: str = "prot
 
     parser = ProtocolParser(validator=VALIDATOR)
     try:
-        parser.add_bpmn_xml(tree, filename=filename)
+        parser.add_bpmn_xml(tree, filename=filename)  # the XSD check
         process_ids = parser.get_process_ids()
-        if len(process_ids) != 1:
-            raise _refuse([Finding(
-                "process-count", Severity.ERROR,
-                f"a protocol file holds exactly one executable process; this one has {len(process_ids)}",
-                f"ไฟล์โพรโทคอลต้องมีกระบวนการที่ทำงานได้หนึ่งกระบวนการพอดี แต่ไฟล์นี้มี {len(process_ids)}",
-            )])
-        process_id = process_ids[0]
+    except ValidationException as exc:
+        raise _refuse([_validation_finding(exc)]) from exc
+    if len(process_ids) != 1:
+        raise _refuse([Finding(
+            "process-count", Severity.ERROR,
+            f"a protocol file holds exactly one executable process; this one has {len(process_ids)}",
+            f"ไฟล์โพรโทคอลต้องมีกระบวนการที่ทำงานได้หนึ่งกระบวนการพอดี แต่ไฟล์นี้มี {len(process_ids)}",
+        )])
+    process_id = process_ids[0]
+    # Lint before SpiffWorkflow builds the spec: some of its refusals (a gateway flow without a
+    # condition, say) are what a lint rule reports with a code and in Thai.
+    linted = lint_tree(tree, network=network, forms=forms, known_messages=known_messages)
+    try:
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
-        raise _refuse([_validation_finding(exc)]) from exc
+        raise _refuse(_with_validation_finding(linted, _validation_finding(exc), tree)) from exc
 
     descriptors, findings = _describe_user_tasks([spec, *subprocess_specs.values()], tree, network)
-    findings.extend(lint_tree(tree))
+    findings.extend(linted)
     if has_errors(findings):
         raise _refuse(findings)
     process = tree.getroot().find(f"{{{BPMN_NS}}}process[@id='{process_id}']")

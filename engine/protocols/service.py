@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 from sqlalchemy import func, select
@@ -13,10 +14,24 @@ from engine.errors import InvalidInput, InvalidState, NotFound
 from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.protocols.findings import Finding
+from engine.protocols.forms import FormCatalogue
+from engine.protocols.loading import BPMN_NS, load_bpmn
 from engine.protocols.models import ProtocolVersion
 from engine.protocols.parsing import parse_protocol
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+
+
+def message_start_names(bpmn: bytes | str) -> list[str]:
+    """Names of the messages caught by the protocol's start events (the referrals it accepts)."""
+    root = load_bpmn(bpmn).getroot()
+    messages = {m.get("id"): m.get("name") for m in root.iter(f"{{{BPMN_NS}}}message")}
+    names = {
+        messages.get(definition.get("messageRef"))
+        for start in root.iter(f"{{{BPMN_NS}}}startEvent")
+        for definition in start.iter(f"{{{BPMN_NS}}}messageEventDefinition")
+    }
+    return sorted(name for name in names if name)
 
 
 def content_hash(data: bytes | str) -> str:
@@ -33,6 +48,7 @@ def store_draft(
     clock: Clock,
     actor: Actor,
     filename: str | None = None,
+    forms: FormCatalogue | None = None,
 ) -> tuple[ProtocolVersion, list[Finding]]:
     """Parse, lint and store a new version of a protocol (one transaction).
 
@@ -45,7 +61,7 @@ def store_draft(
             field="key",
         )
     # Parse first: it refuses anything that is not UTF-8 with a finding, not a decoding crash.
-    parsed = parse_protocol(bpmn, network=network, filename=filename or f"{key}.bpmn")
+    parsed = parse_protocol(bpmn, network=network, filename=filename or f"{key}.bpmn", forms=forms)
     text = bpmn.decode("utf-8-sig") if isinstance(bpmn, bytes) else bpmn.removeprefix("\ufeff")
     digest = content_hash(text)
     existing = session.scalar(
@@ -63,6 +79,7 @@ def store_draft(
         content_hash=digest,
         spec_json=parsed.spec_json,
         tasks_json=parsed.tasks_json(),
+        message_starts=json.dumps(message_start_names(bpmn)),
         published=False,
         created_at=clock.now(),
         created_by_id=actor.user_id,
@@ -99,6 +116,21 @@ def publish(*, session: Session, key: str, version: int, clock: Clock, actor: Ac
     )
     session.commit()
     return row
+
+
+def published_versions(*, session: Session) -> list[ProtocolVersion]:
+    """The newest published version of every protocol."""
+    newest = (
+        select(ProtocolVersion.key, func.max(ProtocolVersion.version).label("version"))
+        .where(ProtocolVersion.published.is_(True))
+        .group_by(ProtocolVersion.key)
+        .subquery()
+    )
+    return list(session.scalars(
+        select(ProtocolVersion)
+        .join(newest, (ProtocolVersion.key == newest.c.key) & (ProtocolVersion.version == newest.c.version))
+        .order_by(ProtocolVersion.key)
+    ))
 
 
 def latest_published(*, session: Session, key: str) -> ProtocolVersion:

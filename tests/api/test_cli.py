@@ -6,7 +6,9 @@ from typer.testing import CliRunner
 from api.cli import app
 from engine.db import make_engine, make_session_factory
 from engine.migrations import head_revision
+from engine.network.definition import load_network
 from engine.network.models import Agency
+from engine.settings import PROJECT_ROOT
 from tests.conftest import FIXTURES
 
 runner = CliRunner()
@@ -22,7 +24,9 @@ def test_db_upgrade_creates_schema_and_network_and_is_idempotent(tmp_path):
         codes = session.scalars(select(Agency.code).order_by(Agency.code)).all()
         revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     engine.dispose()
-    assert codes == ["pmj_tak", "police_tak", "spm_tak"]
+    network = load_network(PROJECT_ROOT / "protocols" / "network.toml")
+    assert codes == sorted(network.agencies)
+    assert len(network.active_agencies) == 10
     assert revision == head_revision()
 
 

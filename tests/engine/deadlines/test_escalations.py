@@ -103,13 +103,19 @@ def test_unacknowledged_escalations_climb_the_chain_once_per_period(session, net
     runtime.tick(session=session, clock=clock, network=network)
     session.refresh(escalation)
     assert (escalation.level, escalation.target_code, escalation.target_agency_code, escalation.target_role) == (
-        3, "provincial_committee", None, "committee",
+        3, "committee_chair_office", "provadmin_tak", "supervisor",
+    )
+    clock.advance(timedelta(days=1))
+    runtime.tick(session=session, clock=clock, network=network)
+    session.refresh(escalation)
+    assert (escalation.level, escalation.target_code, escalation.target_agency_code, escalation.target_role) == (
+        4, "provincial_committee", None, "committee",
     )
     assert escalation.climb_at is None  # the top of the chain
     clock.advance(timedelta(days=5))
     assert runtime.tick(session=session, clock=clock, network=network).escalations_climbed == 0
     assert [a[:2] for a in _audit(session, case.id)] == [
-        ("escalation.raised", 1), ("escalation.climbed", 2), ("escalation.climbed", 3),
+        ("escalation.raised", 1), ("escalation.climbed", 2), ("escalation.climbed", 3), ("escalation.climbed", 4),
     ]
     committee_mail = session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "escalation.climbed", OutboxMessage.recipient_id == staff["committee"].user_id)
@@ -120,12 +126,13 @@ def test_unacknowledged_escalations_climb_the_chain_once_per_period(session, net
 def test_a_worker_that_was_down_climbs_every_missed_level_at_its_due_time(session, network, clock, staff):
     case, _ = _late_assessment(session, network, clock, staff)
     raised_at = clock.now()
-    clock.advance(timedelta(days=4))
-    assert runtime.tick(session=session, clock=clock, network=network).escalations_climbed == 2
+    clock.advance(timedelta(days=5))
+    assert runtime.tick(session=session, clock=clock, network=network).escalations_climbed == 3
     assert _audit(session, case.id) == [
         ("escalation.raised", 1, raised_at),
         ("escalation.climbed", 2, raised_at + timedelta(days=1)),
         ("escalation.climbed", 3, raised_at + timedelta(days=2)),
+        ("escalation.climbed", 4, raised_at + timedelta(days=3)),
     ]
 
 
@@ -234,7 +241,7 @@ def test_a_thrown_escalation_code_goes_to_its_mapped_target(session, network, cl
     clock.advance(timedelta(days=1, minutes=1))
     runtime.tick(session=session, clock=clock, network=network)
     session.refresh(escalation)
-    assert (escalation.level, escalation.target_code) == (2, "provincial_committee")
+    assert (escalation.level, escalation.target_code) == (2, "committee_chair_office")
 
 
 def test_reassigning_is_a_supervisors_right(session, network, clock, staff):

@@ -1,0 +1,1 @@
+"""The child: one record per child, shared by all of that child's cases."""

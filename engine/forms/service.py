@@ -1,0 +1,55 @@
+"""Forms by key: loaded from ``forms/`` into the database, read back for validation."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from engine.errors import InvalidInput
+from engine.forms.models import Form
+from engine.protocols.forms import form_name, load_forms
+
+
+def check_schema(key: str, schema: Any) -> None:
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        raise InvalidInput(f"form {key!r} must be a JSON Schema of type 'object'", field="schema")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise InvalidInput(f"form {key!r} is not a valid JSON Schema: {exc.message}", field="schema") from exc
+
+
+def put_form(session: Session, *, key: str, schema: dict[str, Any], clock: Clock) -> Form:
+    """Store or replace a form (the caller commits)."""
+    name = form_name(key)
+    check_schema(name, schema)
+    text = json.dumps(schema, ensure_ascii=False, sort_keys=True)
+    row = session.get(Form, name) or Form(key=name)
+    row.title = str(schema.get("title") or name)
+    row.schema_json = text
+    row.content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    row.updated_at = clock.now()
+    session.add(row)
+    return row
+
+
+def load_forms_folder(session: Session, *, folder: Path, clock: Clock) -> int:
+    """Store every schema of a forms folder; returns how many."""
+    catalogue = load_forms(folder)
+    for name in catalogue:
+        put_form(session, key=name, schema=catalogue.schemas[name], clock=clock)
+    return len(catalogue)
+
+
+def form_schema(session: Session, key: str | None) -> dict[str, Any] | None:
+    if not key:
+        return None
+    text = session.scalar(select(Form.schema_json).where(Form.key == form_name(key)))
+    return json.loads(text) if text is not None else None
