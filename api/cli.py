@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from api.cli_authoring import cases_app, protocols_app
+from api.cli_users import users_app
 from engine.clock import SystemClock
 from engine.db import make_engine, make_session_factory, upgrade_database
 from engine.errors import KhumkrongError
@@ -25,6 +26,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(protocols_app, name="protocols")
 app.add_typer(cases_app, name="cases")
+app.add_typer(users_app, name="users")
 console = Console()
 errors = Console(stderr=True)
 

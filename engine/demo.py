@@ -44,11 +44,14 @@ def load_demo(
     session.commit()
 
     catalogue = load_forms(forms_dir) if forms_dir.is_dir() else None
+    files = sorted(protocols_dir.glob("*.bpmn"))
+    # Referrals may name any protocol of the library, including those stored after them.
+    messages = {name for path in files for name in protocols.message_start_names(path.read_bytes())}
     published = []
-    for path in sorted(protocols_dir.glob("*.bpmn")):
+    for path in files:
         version, _ = protocols.store_draft(
             session=session, key=path.stem, bpmn=path.read_bytes(), network=network, clock=clock,
-            actor=SYSTEM, filename=path.name, forms=catalogue,
+            actor=SYSTEM, filename=path.name, forms=catalogue, known_messages=messages,
         )
         if not version.published and not session.scalar(
             select(ProtocolVersion.id).where(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from engine.errors import InvalidInput
 from engine.forms.models import Form
-from engine.protocols.forms import form_name, load_forms
+from engine.protocols.forms import FormCatalogue, form_name, load_forms
 
 
 def check_schema(key: str, schema: Any) -> None:
@@ -53,3 +53,8 @@ def form_schema(session: Session, key: str | None) -> dict[str, Any] | None:
         return None
     text = session.scalar(select(Form.schema_json).where(Form.key == form_name(key)))
     return json.loads(text) if text is not None else None
+
+
+def form_catalogue(session: Session) -> FormCatalogue:
+    """Every stored form, for linting a protocol against what users will be shown."""
+    return FormCatalogue.of({row.key: json.loads(row.schema_json) for row in session.scalars(select(Form))})

@@ -49,6 +49,7 @@ def store_draft(
     actor: Actor,
     filename: str | None = None,
     forms: FormCatalogue | None = None,
+    known_messages: set[str] | None = None,
 ) -> tuple[ProtocolVersion, list[Finding]]:
     """Parse, lint and store a new version of a protocol (one transaction).
 
@@ -61,7 +62,9 @@ def store_draft(
             field="key",
         )
     # Parse first: it refuses anything that is not UTF-8 with a finding, not a decoding crash.
-    parsed = parse_protocol(bpmn, network=network, filename=filename or f"{key}.bpmn", forms=forms)
+    parsed = parse_protocol(
+        bpmn, network=network, filename=filename or f"{key}.bpmn", forms=forms, known_messages=known_messages
+    )
     text = bpmn.decode("utf-8-sig") if isinstance(bpmn, bytes) else bpmn.removeprefix("\ufeff")
     digest = content_hash(text)
     existing = session.scalar(
@@ -116,6 +119,11 @@ def publish(*, session: Session, key: str, version: int, clock: Clock, actor: Ac
     )
     session.commit()
     return row
+
+
+def known_start_messages(*, session: Session) -> set[str]:
+    """Messages some published protocol starts on: where a referral can go."""
+    return {name for version in published_versions(session=session) for name in json.loads(version.message_starts or "[]")}
 
 
 def published_versions(*, session: Session) -> list[ProtocolVersion]:

@@ -23,7 +23,7 @@ KEY = "reference"
 RENAMED = REFERENCE.replace("ประเมิน สภาพ ปัญหา", "ประเมิน ความ ปลอดภัย").replace("ติดตาม งาน ที่ ล่าช้า", "ติดตาม ผล")
 # Filing is dropped: the default path ends at once.
 WITHOUT_FILING = (
-    REFERENCE.replace('<bpmn:userTask id="file_report" name="บันทึก เรื่อง">\n      <bpmn:incoming>to_file</bpmn:incoming><bpmn:outgoing>to_end_filed</bpmn:outgoing>\n    </bpmn:userTask>', "")
+    REFERENCE.replace('<bpmn:userTask id="file_report" name="บันทึก เรื่อง" camunda:formKey="note_form">\n      <bpmn:incoming>to_file</bpmn:incoming><bpmn:outgoing>to_end_filed</bpmn:outgoing>\n    </bpmn:userTask>', "")
     .replace('<bpmn:sequenceFlow id="to_file" sourceRef="triage" targetRef="file_report"/>', '<bpmn:sequenceFlow id="to_file" sourceRef="triage" targetRef="end_filed"/>')
     .replace('<bpmn:sequenceFlow id="to_end_filed" sourceRef="file_report" targetRef="end_filed"/>', "")
     .replace("<bpmn:incoming>to_end_filed</bpmn:incoming>", "<bpmn:incoming>to_file</bpmn:incoming>")

@@ -79,7 +79,8 @@ def test_added_removed_retyped_and_rewired_elements(network):
         rewire=('<bpmn:sequenceFlow id="to_file" sourceRef="triage" targetRef="file_report"/>',
                 '<bpmn:sequenceFlow id="to_file" sourceRef="triage" targetRef="notify_police"/>'),
         lane=("<bpmn:flowNodeRef>file_report</bpmn:flowNodeRef>", "<bpmn:flowNodeRef>file_report</bpmn:flowNodeRef><bpmn:flowNodeRef>notify_police</bpmn:flowNodeRef>"),
-        retype=('<bpmn:userTask id="follow_up" name="ติดตาม งาน ที่ ล่าช้า">', '<bpmn:manualTask id="follow_up" name="ติดตาม งาน ที่ ล่าช้า">'),
+        retype=('<bpmn:userTask id="follow_up" name="ติดตาม งาน ที่ ล่าช้า" camunda:formKey="note_form">',
+                '<bpmn:manualTask id="follow_up" name="ติดตาม งาน ที่ ล่าช้า" camunda:formKey="note_form">'),
         retype_end=("</bpmn:userTask>\n    <bpmn:userTask id=\"file_report\"", "</bpmn:manualTask>\n    <bpmn:userTask id=\"file_report\""),
         # An element whose id changed is a removal and an addition, not a rename.
         reid=('id="end_filed"', 'id="end_done"'),

@@ -129,15 +129,11 @@ def test_reference_protocol_lints_clean_without_catalogues(network):
     assert lint(REFERENCE, network) == []
 
 
-def test_reference_protocol_lints_clean_with_forms_once_every_task_names_one(network, forms):
-    # Two of its tasks have no form key in the fixture; with them named it is clean.
-    as_is = lint(REFERENCE, network, forms=forms, known_messages=set())
-    assert found(as_is) == [("form-missing", "follow_up"), ("form-missing", "file_report")]
-    with_forms = (
-        REFERENCE.replace('<bpmn:userTask id="follow_up"', '<bpmn:userTask id="follow_up" camunda:formKey="follow_up_form"')
-        .replace('<bpmn:userTask id="file_report"', '<bpmn:userTask id="file_report" camunda:formKey="file_report_form"')
-    )
-    assert lint(with_forms, WithEscalationCodes(network, {}), forms=forms, known_messages=set()) == []
+def test_reference_protocol_lints_clean_with_forms(network, forms):
+    assert lint(REFERENCE, WithEscalationCodes(network, {}), forms=forms, known_messages=set()) == []
+    # Without a form key, a task is refused once forms are checked.
+    unnamed = REFERENCE.replace(' camunda:formKey="note_form">', ">", 1)
+    assert found(lint(unnamed, network, forms=forms, known_messages=set())) == [("form-missing", "follow_up")]
 
 
 # -- gateway fields -----------------------------------------------------------------------------
