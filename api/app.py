@@ -1,32 +1,146 @@
 """The FastAPI application factory."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic.json_schema import models_json_schema
 from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import SessionDep
-from api.problems import install_problem_handlers, problem
+from api.problems import PROBLEM_JSON, FieldError, Problem, errors, install_problem_handlers, problem
+from api.routes import agencies, auth, cases, escalations, forms, protocols, reports, tasks
+from api.routes import simulation as simulation_routes
+from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.db import make_engine, make_session_factory
+from engine.network.definition import load_network
 from engine.settings import Settings, get_settings
 
+API_PREFIX = "/api/v1"
+# Bodies beyond this are refused before they are read; a protocol (2 MB) is the largest input.
+MAX_BODY_BYTES = 4 * 1024 * 1024
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    # Answers carry children's data: no browser or proxy may keep a copy.
+    (b"cache-control", b"no-store"),
+]
+
+
+class GuardMiddleware:
+    """Security headers on every API answer, and oversized bodies refused unread (413)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        # The interactive docs load their own scripts and styles; the strict policy would break them.
+        docs = path in ("/docs", "/redoc", "/docs/oauth2-redirect")
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
+                response = problem(413, "request too large", f"request bodies may be at most {MAX_BODY_BYTES:,} bytes",
+                                   code="payload-too-large")
+                await response(scope, receive, send)
+                return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present and not (docs and n == b"content-security-policy")]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _problem_openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with every error response described as problem+json."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, summary=app.summary, description=app.description,
+                         routes=app.routes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    _, definitions = models_json_schema(
+        [(Problem, "serialization"), (FieldError, "serialization")], ref_template="#/components/schemas/{model}"
+    )
+    components.update(definitions.get("$defs", {}))
+    problem_ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            extra: list[int] = []
+            if operation.get("security"):
+                extra += [401, 403]
+            if operation.get("parameters") or operation.get("requestBody"):
+                extra.append(422)
+            for status, response in errors(*extra).items():
+                responses.setdefault(str(status), response)
+            for status, response in responses.items():
+                if status[0] in "45":
+                    response["content"] = problem_ref
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None, simulation: bool = False) -> FastAPI:
+    """The app. With ``simulation`` the clock is simulated (``clock`` or one starting now) and
+    ``POST /api/v1/simulation/clock`` moves it; without, that route does not exist."""
     settings = settings or get_settings()
+    if simulation:
+        clock = clock or SimulatedClock(datetime.now(timezone.utc))
+        if not isinstance(clock, SimulatedClock):
+            raise ValueError("simulation needs a SimulatedClock")
+    db_engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        db_engine.dispose()
+
     app = FastAPI(
         title="Khumkrong",
         summary="คุ้มครอง — workflow engine for the Tak child-protection network",
+        description=(
+            "Cases, tasks, protocols and escalations of the Tak child-protection network. Sign in with "
+            "`POST /api/v1/auth/login` (session cookie) or send a personal token as `Authorization: Bearer`. "
+            "Errors are `application/problem+json` (RFC 9457)."
+        ),
         version="0.1.0",
+        lifespan=lifespan,
     )
-    db_engine = make_engine(settings.database_url)
     app.state.settings = settings
     app.state.db_engine = db_engine
     app.state.session_factory = make_session_factory(db_engine)
+    app.state.clock = clock or SystemClock()
+    app.state.auth_clock = SystemClock() if simulation else app.state.clock
+    app.state.network = load_network(settings.network_file)
+    app.state.simulation = simulation
     install_problem_handlers(app)
+    app.add_middleware(GuardMiddleware)
 
-    @app.get("/healthz", tags=["operations"], summary="Liveness and database check")
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, agencies, protocols, forms, cases, tasks, escalations, reports):
+        api.include_router(module.router)
+    if simulation:
+        api.include_router(simulation_routes.router)
+    app.include_router(api)
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness and database check", responses=errors(503))
     def healthz(session: SessionDep) -> Any:
         try:
             revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
@@ -36,4 +150,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return problem(503, "database not migrated", "the schema has no Alembic revision", code="database-unmigrated")
         return JSONResponse({"status": "ok", "database": "ok", "schema_revision": revision})
 
+    app.openapi = lambda: _problem_openapi(app)  # type: ignore[method-assign]
     return app
+
+
+__all__ = ["API_PREFIX", "PROBLEM_JSON", "create_app"]

@@ -1,11 +1,22 @@
-"""Request-scoped dependencies."""
+"""Request-scoped dependencies: the database session, the clock, the network, and who is asking."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from engine.errors import Forbidden
+from engine.network.definition import Network
+from engine.people.actors import Actor
+from engine.people.auth import Credential, Unauthenticated, resolve_session, resolve_token
+
+SESSION_COOKIE = "khumkrong_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -13,4 +24,95 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_clock(request: Request) -> Clock:
+    return request.app.state.clock
+
+
+def get_auth_clock(request: Request) -> Clock:
+    return request.app.state.auth_clock
+
+
+def get_network(request: Request) -> Network:
+    return request.app.state.network
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+# Sessions, tokens and lockouts run on real time even when the case clock is simulated: moving a
+# training server's clock a day ahead must not sign everyone out (nor keep sessions alive).
+AuthClockDep = Annotated[Clock, Depends(get_auth_clock)]
+NetworkDep = Annotated[Network, Depends(get_network)]
+
+# Declared as security schemes so the OpenAPI document tells clients how to authenticate; the
+# checks themselves are below (auto_error off: a missing credential is our own 401 problem).
+bearer_scheme = HTTPBearer(auto_error=False, description="A personal API token (POST /api/v1/auth/tokens).")
+cookie_scheme = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="The session cookie set by POST /api/v1/auth/login.")
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host[:64] if request.client and request.client.host else None
+
+
+def ensure_same_origin(request: Request) -> None:
+    """Refuse a cookie-authenticated change sent by another site's page (CSRF).
+
+    SameSite=Lax already keeps the cookie off cross-site POSTs in current browsers; this also
+    covers same-site subdomains and older browsers. Non-browser clients send neither header
+    and use bearer tokens anyway.
+    """
+    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
+        raise Forbidden("cross-site requests may not change anything", field="origin")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    host = request.headers.get("host", "")
+    parsed = urlsplit(origin)
+    if origin == "null" or parsed.netloc.lower() != host.lower():
+        raise Forbidden("requests from another origin may not change anything", field="origin")
+
+
+def get_credential(
+    request: Request,
+    session: SessionDep,
+    clock: AuthClockDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    cookie: Annotated[str | None, Depends(cookie_scheme)],
+) -> Credential:
+    credential = None
+    if request.headers.get("authorization") is not None:
+        # A malformed or non-bearer Authorization header is refused, never ignored in favour of
+        # a cookie: the caller meant to use it.
+        if bearer is None or not bearer.credentials:
+            raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+        credential = resolve_token(session, bearer.credentials.strip(), clock=clock)
+    elif cookie:
+        credential = resolve_session(session, cookie, clock=clock)
+        if credential is not None and request.method not in SAFE_METHODS:
+            ensure_same_origin(request)
+    if credential is None:
+        raise Unauthenticated("sign in first: send a session cookie or an 'Authorization: Bearer' token")
+    request.state.credential = credential
+    return credential
+
+
+def get_actor(request: Request, credential: Annotated[Credential, Depends(get_credential)]) -> Actor:
+    return Actor.of(credential.user, client_address=client_address(request))
+
+
+CurrentCredential = Annotated[Credential, Depends(get_credential)]
+CurrentUser = Annotated[Actor, Depends(get_actor)]
+
+
+def require_role(roles: Iterable[str], what: str) -> Callable[[Actor], Actor]:
+    """A dependency admitting only actors in ``roles``: the role-level gate, before any lookup.
+
+    Refusing by role first means the answer never depends on whether an object exists.
+    """
+    allowed = frozenset(roles)
+
+    def dependency(actor: CurrentUser) -> Actor:
+        if actor.role not in allowed:
+            raise Forbidden(f"{actor.role} may not {what}", role=actor.role)
+        return actor
+
+    return dependency

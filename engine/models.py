@@ -1,15 +1,17 @@
 """Imports every model module so the metadata is complete (for Alembic and for tests)."""
 from engine.audit import AuditEvent
+from engine.cases.comments import TaskComment
 from engine.cases.models import Case, CaseLink, ReferenceCounter, WorkItem
 from engine.children.models import Child, Guardian
 from engine.deadlines.models import Escalation
 from engine.forms.models import Form
 from engine.network.models import Agency, Role
 from engine.notify.models import OutboxMessage
+from engine.people.auth import ApiToken, AuthSession, LoginAttempt
 from engine.people.models import User
 from engine.protocols.models import ProtocolVersion
 
 __all__ = [
-    "Agency", "AuditEvent", "Case", "CaseLink", "Child", "Escalation", "Form", "Guardian", "OutboxMessage", "ProtocolVersion", "ReferenceCounter",
-    "Role", "User", "WorkItem",
+    "Agency", "ApiToken", "AuditEvent", "AuthSession", "Case", "CaseLink", "Child", "Escalation", "Form", "Guardian",
+    "LoginAttempt", "OutboxMessage", "ProtocolVersion", "ReferenceCounter", "Role", "TaskComment", "User", "WorkItem",
 ]

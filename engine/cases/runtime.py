@@ -31,7 +31,12 @@ from engine import audit
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseLink, CaseStatus, WorkItem, WorkItemState
 from engine.cases.references import next_reference
 from engine.cases.work_items import notify_assignment, sync_work_items
-from engine.children.service import CHILD_RECORD_FLAG, record_child_for_case
+from engine.children.service import (
+    CHILD_RECORD_FLAG,
+    CHILD_UPDATE_FLAG,
+    record_child_for_case,
+    update_child_from_form,
+)
 from engine.clock import Clock, clock_in_effect
 from engine.db import is_postgres
 from engine.deadlines.service import climb_due, raise_for_code, raise_for_deadline
@@ -543,6 +548,8 @@ def complete(
             validate_form_data(schema, data, form_key=current.form_key)
             if schema.get(CHILD_RECORD_FLAG):
                 record_child_for_case(session, case=case, data=data, now=now, actor=actor, confirmed_child_id=child_id)
+            elif schema.get(CHILD_UPDATE_FLAG):
+                update_child_from_form(session, case=case, data=data, now=now, actor=actor)
         task.set_data(**data)
         task.run()
         current.state = WorkItemState.COMPLETED.value

@@ -21,6 +21,12 @@ from engine.errors import InvalidInput, NotFound
 from engine.people.actors import Actor
 
 CHILD_RECORD_FLAG = "x-khumkrong-child-record"
+# A later form that adds identifiers to the case's child (a G-code issued at enrolment, say).
+CHILD_UPDATE_FLAG = "x-khumkrong-child-update"
+_UPDATABLE = {
+    "child_national_id": "national_id", "child_g_code": "g_code", "child_school": "school",
+    "child_nationality": "nationality", "child_language": "language",
+}
 NAME_SIMILARITY = 0.8
 
 
@@ -122,6 +128,30 @@ def record_child_for_case(
                                  alleged_abuser=bool(guardian.get("alleged_abuser"))))
     case.child_id = child.id
     audit.record(session, action="case.child_linked", actor=actor, at=now, case_id=case.id, child_id=child.id, how=how)
+    return child
+
+
+def update_child_from_form(session: Session, *, case: Case, data: dict[str, Any], now: datetime, actor: Actor) -> Child | None:
+    """Add what a later form learnt about the case's child; an identifier never changes hands."""
+    if case.child_id is None:
+        return None
+    child = session.get(Child, case.child_id)
+    changed = []
+    for field, column in _UPDATABLE.items():
+        value = data.get(field)
+        if not value or getattr(child, column) == value:
+            continue
+        if column in ("national_id", "g_code"):
+            if getattr(child, column):
+                raise InvalidInput(f"the child's record already has a different {field}", field=field)
+            holder = session.scalar(select(Child.id).where(getattr(Child, column) == value))
+            if holder is not None:
+                raise InvalidInput(f"this {field} already belongs to another child's record", field=field)
+        setattr(child, column, value)
+        changed.append(column)
+    if changed:
+        child.updated_at = now
+        audit.record(session, action="child.updated", actor=actor, at=now, case_id=case.id, child_id=child.id, fields=changed)
     return child
 
 

@@ -159,3 +159,21 @@ def test_a_referral_starts_a_linked_case_for_the_same_child_with_only_the_payloa
     assert data == {"reason": "สงสัย ถูก ทำร้าย", "referred_from": sender.reference}
     receiver_version = session.get(ProtocolVersion, receiver.protocol_version_id)
     assert json.loads(receiver_version.message_starts) == ["refer_help"]
+
+
+def test_a_later_form_adds_identifiers_to_the_childs_record(session, network, clock, people, library):
+    from engine.children.service import update_child_from_form
+
+    case = _report(session, network, clock, people, child_first_name="ฝน")
+    child = session.get(Child, case.child_id)
+    assert child.g_code is None
+    update_child_from_form(session, case=case, data={"child_g_code": "G123456789012", "child_school": "school_maesot"},
+                           now=clock.now(), actor=people["school_worker"])
+    session.commit()
+    assert (child.g_code, child.school) == ("G123456789012", "school_maesot")
+    other = _report(session, network, clock, people, child_first_name="ลม")
+    with pytest.raises(InvalidInput) as taken:
+        update_child_from_form(session, case=other, data={"child_g_code": "G123456789012"}, now=clock.now(), actor=people["school_worker"])
+    assert taken.value.details["field"] == "child_g_code"
+    with pytest.raises(InvalidInput):
+        update_child_from_form(session, case=case, data={"child_g_code": "G999999999999"}, now=clock.now(), actor=people["school_worker"])

@@ -1,0 +1,138 @@
+"""Questions about cases and tasks answered from SQL (task lists, case search), and the one
+read that needs a workflow: a task's current form data for its detail view.
+"""
+from __future__ import annotations
+
+import enum
+import logging
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Select, and_, case, false, not_, or_, select
+from sqlalchemy.orm import Session
+
+from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem
+from engine.children.models import Child
+from engine.errors import Forbidden, InvalidInput
+from engine.forms.service import form_schema
+from engine.people.access import case_visibility, reads_case_data, sees_every_case
+from engine.people.actors import Actor
+from engine.people.models import User
+from engine.protocols.forms import schema_fields
+from engine.protocols.models import ProtocolVersion
+from engine.workflow.serialization import restore_workflow
+
+log = logging.getLogger(__name__)
+
+
+class TaskScope(str, enum.Enum):
+    MINE = "mine"
+    AGENCY = "agency"
+    ALL = "all"
+
+
+def default_scope(actor: Actor) -> TaskScope:
+    return TaskScope.AGENCY if actor.agency_code else TaskScope.ALL
+
+
+def task_list_query(
+    actor: Actor,
+    *,
+    now: datetime,
+    scope: TaskScope | None = None,
+    state: str | None = None,
+    overdue: bool | None = None,
+    due_before: datetime | None = None,
+    protocol: str | None = None,
+    agency: str | None = None,
+) -> Select:
+    """Work items with their case reference, protocol key and assignee name, overdue first,
+    then by due date (undated last). Never loads a workflow."""
+    if not reads_case_data(actor):
+        raise Forbidden(f"{actor.role} does not work with case data", role=actor.role)
+    scope = scope or default_scope(actor)
+    live = WorkItem.state.in_(LIVE_WORK_ITEM_STATES)
+    is_overdue = and_(live, WorkItem.due_at.is_not(None), WorkItem.due_at < now)
+    query = (
+        select(WorkItem, Case.reference, ProtocolVersion.key, User.username)
+        .join(Case, Case.id == WorkItem.case_id)
+        .join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id)
+        .outerjoin(User, User.id == WorkItem.assignee_id)
+    )
+    if scope is TaskScope.MINE:
+        query = query.where(WorkItem.assignee_id == actor.user_id) if actor.user_id else query.where(false())
+    elif scope is TaskScope.AGENCY:
+        if actor.agency_code is None:
+            raise InvalidInput("scope=agency needs an agency; use scope=all", field="scope")
+        query = query.where(WorkItem.agency_code == actor.agency_code)
+    elif not sees_every_case(actor):
+        raise Forbidden("only the committee and administrators list every agency's tasks", field="scope")
+    query = query.where(WorkItem.state == state) if state else query.where(live)
+    if overdue is True:
+        query = query.where(is_overdue)
+    elif overdue is False:
+        query = query.where(not_(is_overdue))
+    if due_before is not None:
+        query = query.where(WorkItem.due_at < due_before)
+    if protocol:
+        query = query.where(ProtocolVersion.key == protocol)
+    if agency:
+        query = query.where(WorkItem.agency_code == agency)
+    return query.order_by(
+        case((is_overdue, 0), else_=1), WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id,
+    )
+
+
+def case_search_query(
+    actor: Actor, *, q: str | None = None, status: str | None = None, protocol: str | None = None
+) -> Select:
+    """Cases the actor may see, newest first; ``q`` matches the reference, the child's name or
+    an identifier (Thai ID or G-code)."""
+    query = (
+        select(Case, ProtocolVersion.key, ProtocolVersion.version, Child.first_name, Child.last_name)
+        .join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id)
+        .outerjoin(Child, Child.id == Case.child_id)
+        .where(case_visibility(actor))
+    )
+    if q:
+        text = q.strip()
+        query = query.where(or_(
+            Case.reference.icontains(text, autoescape=True),
+            Child.first_name.icontains(text, autoescape=True),
+            Child.last_name.icontains(text, autoescape=True),
+            (Child.first_name + " " + Child.last_name).icontains(text, autoescape=True),
+            Child.national_id == text,
+            Child.g_code == text.upper(),
+        ))
+    if status:
+        query = query.where(Case.status == status)
+    if protocol:
+        query = query.where(ProtocolVersion.key == protocol)
+    return query.order_by(Case.created_at.desc(), Case.id.desc())
+
+
+def task_form_data(session: Session, item: WorkItem) -> dict[str, Any]:
+    """The values the task's form fields hold now (or held when it was completed).
+
+    Only the form's own fields are returned: a task's data holds every variable of the case so
+    far, and a form shows what its task asks, not the whole file (PDPA's data minimisation).
+    """
+    schema = form_schema(session, item.form_key)
+    if schema is None:
+        return {}
+    fields = schema_fields(schema)
+    row = session.execute(
+        select(Case.state_json, ProtocolVersion.spec_json)
+        .join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id)
+        .where(Case.id == item.case_id)
+    ).one()
+    try:
+        workflow = restore_workflow(row[0], row[1])
+        task = workflow.get_task_from_id(UUID(item.task_id))
+    except Exception:  # noqa: BLE001 - a detail view must not fail because a case's state is odd
+        log.exception("cannot read the data of work item %s", item.id)
+        return {}
+    if task is None:
+        return {}
+    return {name: value for name, value in task.data.items() if name in fields}

@@ -1,0 +1,120 @@
+"""Who may read what: the visibility rules for case data, and the record of every read.
+
+A case's details (its child, its work items, their data, its audit trail, comments) are visible
+to the agencies that hold or held a work item in it, to the provincial committee and to
+administrators. Policy staff manage protocols and forms and never read case data. Anything a
+caller may not see is reported exactly like something that does not exist, and the refusal is
+audited as ``access.denied``.
+
+Each rule exists twice on purpose: as a yes/no for one object, and as a SQL condition for lists,
+so that lists never load cases one by one and never disagree with the detail view.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.cases.models import Case, WorkItem
+from engine.deadlines.models import Escalation
+from engine.people.actors import Actor
+from engine.people.rights import PROVINCE_ROLES, SUPERVISOR_ROLE, WORKING_ROLES
+
+ADMIN_ROLE = "admin"
+COMMITTEE_ROLE = "committee"
+POLICY_ROLE = "policy"
+
+# Roles that read case data at all (within the agency rule below for the working roles).
+CASE_READING_ROLES = WORKING_ROLES | PROVINCE_ROLES
+# Roles that may open a case: the people who receive reports, and the province-wide roles.
+CASE_STARTING_ROLES = WORKING_ROLES | PROVINCE_ROLES
+# Roles that author protocols and forms.
+AUTHORING_ROLES = frozenset({POLICY_ROLE, ADMIN_ROLE})
+# Aggregate counts name no child, so planners may see them; case workers have their task lists.
+REPORT_ROLES = frozenset({SUPERVISOR_ROLE, POLICY_ROLE, COMMITTEE_ROLE, ADMIN_ROLE})
+# Roles that handle escalations (which ones is decided per escalation in rights.py).
+ESCALATION_ROLES = WORKING_ROLES | PROVINCE_ROLES
+
+
+def reads_case_data(actor: Actor) -> bool:
+    return not actor.is_system and actor.role in CASE_READING_ROLES
+
+
+def sees_every_case(actor: Actor) -> bool:
+    return not actor.is_system and actor.role in PROVINCE_ROLES
+
+
+def case_visibility(actor: Actor, case_id_column=Case.id) -> ColumnElement[bool]:
+    """SQL condition: the case in ``case_id_column`` is visible to the actor."""
+    if sees_every_case(actor):
+        return true()
+    if not reads_case_data(actor) or actor.agency_code is None:
+        return false()
+    return exists(
+        select(WorkItem.id).where(WorkItem.case_id == case_id_column, WorkItem.agency_code == actor.agency_code)
+    )
+
+
+def may_see_case(session: Session, actor: Actor, case_id: int) -> bool:
+    if sees_every_case(actor):
+        return True
+    if not reads_case_data(actor) or actor.agency_code is None:
+        return False
+    return session.scalar(
+        select(WorkItem.id).where(WorkItem.case_id == case_id, WorkItem.agency_code == actor.agency_code).limit(1)
+    ) is not None
+
+
+def escalation_visibility(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition matching ``rights.may_handle_escalation``: the escalations the actor may handle."""
+    if actor.is_system or actor.role not in ESCALATION_ROLES:
+        return false()
+    if actor.role in PROVINCE_ROLES:
+        return true()
+    reached = and_(
+        Escalation.target_role == actor.role,
+        or_(Escalation.target_agency_code.is_(None), Escalation.target_agency_code == actor.agency_code),
+    )
+    if actor.role == SUPERVISOR_ROLE and actor.agency_code is not None:
+        return or_(reached, Escalation.agency_code == actor.agency_code)
+    return reached
+
+
+def may_comment(session: Session, actor: Actor, case_id: int) -> bool:
+    """Anyone who may read a case may discuss its tasks."""
+    return may_see_case(session, actor, case_id)
+
+
+def record_read(
+    session: Session,
+    *,
+    action: str,
+    actor: Actor,
+    at: datetime,
+    case_id: int | None = None,
+    work_item_id: int | None = None,
+    **details: object,
+) -> None:
+    """A read of case data, in the caller's transaction (the caller commits before answering)."""
+    audit.record(session, action=action, actor=actor, at=at, case_id=case_id, work_item_id=work_item_id, **details)
+
+
+def record_denied(
+    session: Session,
+    *,
+    actor: Actor,
+    at: datetime,
+    resource: str,
+    resource_id: int | str,
+    case_id: int | None = None,
+    work_item_id: int | None = None,
+    attempted: str,
+) -> None:
+    """A refused read or action on case data, committed at once: the refusal is what is answered."""
+    audit.record(
+        session, action="access.denied", actor=actor, at=at, case_id=case_id, work_item_id=work_item_id,
+        resource=resource, resource_id=resource_id, attempted=attempted, exists=case_id is not None,
+    )
+    session.commit()
