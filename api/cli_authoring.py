@@ -127,6 +127,7 @@ def protocols_rehearse(
     file: Annotated[Path, typer.Argument(help="The protocol (BPMN) to rehearse.")],
     scenario: Annotated[Path, typer.Option("--scenario", help="Scenario file (.toml or .json): start data and steps.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON instead of a table.")] = False,
+    forms: Annotated[Optional[Path], typer.Option("--forms", help="Forms folder; every completion is checked against it.")] = None,
 ) -> None:
     """Run the protocol on a simulated clock, in a throw-away database, and print its timeline."""
     from engine.protocols.rehearsal import ScenarioFailed, load_scenario, run_scenario
@@ -138,7 +139,7 @@ def protocols_rehearse(
         _fail(exc.message)
     network = _network()
     try:
-        timeline = run_scenario(bpmn, network, steps)
+        timeline = run_scenario(bpmn, network, steps, forms_dir=forms)
     except ProtocolInvalid as exc:
         _print_findings(exc.findings, file=str(file))
         _fail(f"{file} cannot be rehearsed: it does not pass lint", code=1)

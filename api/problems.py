@@ -136,6 +136,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot even decode (bad UTF-8, say): invalid input
+            # like any other, named and shaped the same way.
+            detail = exc.detail if isinstance(exc.detail, str) else "the request body cannot be read"
+            return problem(422, "invalid input", detail, code="invalid-input", field="body",
+                           errors=[{"field": "body", "in": "body", "message": detail}])
         title = {404: "not found", 405: "method not allowed", 413: "request too large"}.get(exc.status_code, "error")
         detail = exc.detail if isinstance(exc.detail, str) else title
         return problem(exc.status_code, title, detail, code=title.replace(" ", "-"), headers=getattr(exc, "headers", None))

@@ -25,6 +25,8 @@ router = APIRouter(tags=["simulation"])
 # Whoever runs a training session or rehearses a protocol.
 Trainer = Annotated[Actor, Depends(require_role({"admin", "policy"}, "move the simulated clock"))]
 MAX_STEP = timedelta(days=3 * 366)
+# Dates must stay storable and computable (timers add years to them); no rehearsal needs more.
+LATEST_YEAR = 9000
 
 
 class ClockMove(BaseModel):
@@ -71,7 +73,10 @@ def move_clock(body: ClockMove, session: SessionDep, clock: ClockDep, network: N
             raise InvalidInput("the clock moves forward by at most three years at a time", field="to")
         clock.set(body.to)
     else:
-        clock.advance(_duration(body.advance, before))
+        delta = _duration(body.advance, before)
+        if (before + delta).year > LATEST_YEAR:
+            raise InvalidInput(f"the simulated clock stops at the year {LATEST_YEAR}", field="advance")
+        clock.advance(delta)
     audit.record(session, action="simulation.clock_moved", actor=actor, at=clock.now(), from_time=before.isoformat())
     session.commit()
     report = runtime.tick(session=session, clock=clock, network=network)

@@ -41,12 +41,14 @@ from engine.clock import SimulatedClock, as_utc
 from engine.db import make_engine, make_session_factory, upgrade_database
 from engine.deadlines.models import Escalation, EscalationStatus
 from engine.errors import InvalidInput, InvalidState, KhumkrongError, ProtocolInvalid
+from engine.forms.service import load_forms_folder
 from engine.network.definition import Network
 from engine.network.service import sync_network
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.people.rights import CASE_WORKER_ROLE, WORKING_ROLES
 from engine.protocols import service as protocols
+from engine.protocols.forms import load_forms
 from engine.protocols.loading import _BadTimer, _validate_timer
 
 # Monday 30 November 2026, 09:00 in Tak: a working morning, so nothing starts on a holiday.
@@ -198,6 +200,7 @@ class Rehearsal:
         *,
         start_at: datetime = DEFAULT_START,
         database_url: str | None = None,
+        forms_dir: Path | None = None,
     ) -> None:
         if start_at.tzinfo is None:
             raise InvalidInput("the rehearsal start needs a UTC offset, e.g. 2026-11-30T09:00:00+07:00", field="start_at")
@@ -211,12 +214,16 @@ class Rehearsal:
         self.session = make_session_factory(self._engine)()
         try:
             sync_network(session=self.session, network=network)
+            # With the forms, every completion is checked as it would be for real.
+            catalogue = load_forms(forms_dir) if forms_dir is not None else None
+            if forms_dir is not None:
+                load_forms_folder(self.session, folder=forms_dir, clock=self.clock)
             self.session.commit()
             self._actors = self._create_people()
             author = Actor(None, "rehearsal", "system", None)
             version, self.findings = protocols.store_draft(
                 session=self.session, key=REHEARSAL_KEY, bpmn=protocol_bpmn, network=network,
-                clock=self.clock, actor=author,
+                clock=self.clock, actor=author, forms=catalogue,
             )
             protocols.publish(session=self.session, key=REHEARSAL_KEY, version=version.version, clock=self.clock, actor=author)
             self.protocol_name = version.name
@@ -565,10 +572,17 @@ class ScenarioFailed(KhumkrongError):
 
 
 def run_scenario(
-    protocol_bpmn: bytes | str, network: Network, scenario: Scenario, *, database_url: str | None = None
+    protocol_bpmn: bytes | str,
+    network: Network,
+    scenario: Scenario,
+    *,
+    database_url: str | None = None,
+    forms_dir: Path | None = None,
 ) -> Timeline:
     """Play a scenario; raises :class:`ProtocolInvalid` or :class:`ScenarioFailed`."""
-    with Rehearsal(protocol_bpmn, network, start_at=scenario.start_at, database_url=database_url) as rehearsal:
+    with Rehearsal(
+        protocol_bpmn, network, start_at=scenario.start_at, database_url=database_url, forms_dir=forms_dir
+    ) as rehearsal:
         current = 0
         try:
             rehearsal.start(scenario.start_data, as_agency=scenario.start_as)

@@ -38,7 +38,7 @@ def reference(session, network, clock, staff, reference_forms):
 
 
 def _start(session, clock, network, staff):
-    case = runtime.start_case(session=session, protocol_key="reference", data={}, actor=staff["worker.spm_tak"].actor,
+    case = runtime.start_case(session=session, protocol_key="reference", data={"channel": "school"}, actor=staff["worker.spm_tak"].actor,
                               clock=clock, network=network)
     return case, session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
 
