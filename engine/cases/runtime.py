@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
+from engine.cases.links import linked_cases
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseLink, CaseStatus, WorkItem, WorkItemState
 from engine.cases.references import next_reference
 from engine.cases.work_items import notify_assignment, sync_work_items
@@ -305,7 +306,7 @@ def _run_command(
             return case, advance.timer_names
     except (StaleDataError, OperationalError) as exc:
         session.rollback()
-        if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
+        if isinstance(exc, OperationalError) and not any(w in str(exc).lower() for w in ("locked", "deadlock")):
             raise
         raise Conflict(f"case {case_id} was changed by someone else at the same time; reload and retry") from exc
     except DepthLimitExceeded as exc:
@@ -351,8 +352,13 @@ def _open_case(
     reporting_unit: str | None,
     child_id: int | None = None,
     referral_depth: int = 0,
+    trigger: Any = None,
 ) -> Case:
-    """Create a case and run it to its first waits (inside the caller's transaction)."""
+    """Create a case and run it to its first waits (inside the caller's transaction).
+
+    ``trigger`` is the referral message that starts it: a protocol whose only start is a message
+    start event receives it; one that also has a plain start event has already begun there.
+    """
     workflow = new_workflow(_spec_json(session, version.id))
     workflow.get_next_task(state=TaskState.READY).set_data(**data)
     case = Case(
@@ -374,6 +380,11 @@ def _open_case(
         reporting_unit=reporting_unit,
     )
     advance = _advance(workflow)
+    if trigger is not None and trigger.event_definition.name in {p.name for p in workflow.waiting_events()}:
+        workflow.send_event(trigger)
+        more = _advance(workflow)
+        advance.fired_timers.extend(more.fired_timers)
+        advance.thrown_escalations.extend(more.thrown_escalations)
     _settle(session, case=case, workflow=workflow, now=now, actor=actor)
     _raise_escalations(session, case=case, advance=advance, now=now, network=network)
     _route_messages(session, case=case, workflow=workflow, now=now, actor=actor, network=network, depth=referral_depth)
@@ -395,7 +406,8 @@ def _route_messages(
             continue
         targets = [v for v in published_versions(session=session) if definition.name in json.loads(v.message_starts or "[]")]
         if not targets:
-            audit.record(session, action="case.message_unrouted", actor=actor, at=now, case_id=case.id, message=definition.name)
+            if not _deliver_to_linked(session, case=case, event=event, now=now, actor=actor, network=network, depth=depth):
+                audit.record(session, action="case.message_unrouted", actor=actor, at=now, case_id=case.id, message=definition.name)
             continue
         if depth >= MAX_REFERRAL_DEPTH:
             raise WorkflowFailure(
@@ -406,12 +418,46 @@ def _route_messages(
             referred = _open_case(
                 session, version=version, data={**payload, "referred_from": case.reference}, actor=actor, now=now,
                 network=network, reporting_unit=case.reporting_unit, child_id=case.child_id, referral_depth=depth + 1,
+                trigger=event,
             )
             session.add(CaseLink(from_case_id=case.id, to_case_id=referred.id, message=definition.name, created_at=now))
             audit.record(
                 session, action="case.referred", actor=actor, at=now, case_id=case.id,
                 message=definition.name, to_case=referred.reference, protocol=version.key,
             )
+
+
+def _deliver_to_linked(
+    session: Session, *, case: Case, event: Any, now: datetime, actor: Actor, network: Network, depth: int
+) -> bool:
+    """Hand a message to the linked case that waits for it (a reply to a referral, say).
+
+    Cases correlate through their referral link: a message goes only to a case this one referred
+    or was referred by, and only if that case is waiting for a message of that name.
+    """
+    name = event.event_definition.name
+    if depth >= MAX_REFERRAL_DEPTH:
+        raise WorkflowFailure(f"case {case.reference}: message {name!r} would chain more than {MAX_REFERRAL_DEPTH} cases")
+    for other in linked_cases(session, case.id):
+        if other.status != CaseStatus.ACTIVE.value:
+            continue
+        target = _lock_case(session, other.id)
+        workflow = restore_workflow(target.state_json, _spec_json(session, target.protocol_version_id))
+        if name not in {pending.name for pending in workflow.waiting_events()}:
+            continue
+        try:
+            workflow.send_event(event)
+        except WorkflowException:
+            continue  # its correlation values do not match this message
+        advance = _advance(workflow)
+        _settle(session, case=target, workflow=workflow, now=now, actor=actor)
+        _raise_escalations(session, case=target, advance=advance, now=now, network=network)
+        _route_messages(session, case=target, workflow=workflow, now=now, actor=actor, network=network, depth=depth + 1)
+        target.state_json = state_json_of(workflow)
+        audit.record(session, action="case.message_sent", actor=actor, at=now, case_id=case.id, message=name, to_case=target.reference)
+        audit.record(session, action="case.message_received", actor=actor, at=now, case_id=target.id, message=name, from_case=case.reference)
+        return True
+    return False
 
 
 def start_case(
