@@ -195,40 +195,43 @@ def _note(note: str | None, field: str) -> str:
     return note.strip()
 
 
-def acknowledge(*, session: Session, escalation_id: int, note: str, actor: Actor, clock: Clock) -> Escalation:
-    """Someone it reached has seen it: it stops climbing."""
+def _handle(
+    session: Session, *, escalation_id: int, note: str, actor: Actor, clock: Clock,
+    allowed_from: tuple[EscalationStatus, ...], to: EscalationStatus, stamp: str, note_field: str, action: str,
+) -> Escalation:
+    """Move an escalation on at a person's hand: it stops climbing, and the note is kept."""
     note = _note(note, "note")
     escalation = _get(session, escalation_id)
     ensure_may_handle_escalation(actor, escalation)
-    if escalation.status != EscalationStatus.OPEN.value:
+    if escalation.status not in {status.value for status in allowed_from}:
         raise InvalidState(f"escalation {escalation_id} is {escalation.status}", status=escalation.status)
     now = clock.now()
-    escalation.status = EscalationStatus.ACKNOWLEDGED.value
-    escalation.acknowledged_at = now
-    escalation.acknowledged_by_id = actor.user_id
-    escalation.acknowledgement_note = note
+    escalation.status = to.value
+    setattr(escalation, f"{stamp}_at", now)
+    setattr(escalation, f"{stamp}_by_id", actor.user_id)
+    setattr(escalation, note_field, note)
     escalation.climb_at = None
-    _record(session, "escalation.acknowledged", escalation, actor=actor, at=now, note=note)
+    _record(session, action, escalation, actor=actor, at=now, note=note)
     _commit(session, escalation_id)
     return escalation
+
+
+def acknowledge(*, session: Session, escalation_id: int, note: str, actor: Actor, clock: Clock) -> Escalation:
+    """Someone it reached has seen it: it stops climbing."""
+    return _handle(
+        session, escalation_id=escalation_id, note=note, actor=actor, clock=clock,
+        allowed_from=(EscalationStatus.OPEN,), to=EscalationStatus.ACKNOWLEDGED,
+        stamp="acknowledged", note_field="acknowledgement_note", action="escalation.acknowledged",
+    )
 
 
 def resolve(*, session: Session, escalation_id: int, note: str, actor: Actor, clock: Clock) -> Escalation:
     """The matter behind it is settled."""
-    note = _note(note, "note")
-    escalation = _get(session, escalation_id)
-    ensure_may_handle_escalation(actor, escalation)
-    if escalation.status == EscalationStatus.RESOLVED.value:
-        raise InvalidState(f"escalation {escalation_id} is already resolved", status=escalation.status)
-    now = clock.now()
-    escalation.status = EscalationStatus.RESOLVED.value
-    escalation.resolved_at = now
-    escalation.resolved_by_id = actor.user_id
-    escalation.resolution_note = note
-    escalation.climb_at = None
-    _record(session, "escalation.resolved", escalation, actor=actor, at=now, note=note)
-    _commit(session, escalation_id)
-    return escalation
+    return _handle(
+        session, escalation_id=escalation_id, note=note, actor=actor, clock=clock,
+        allowed_from=(EscalationStatus.OPEN, EscalationStatus.ACKNOWLEDGED), to=EscalationStatus.RESOLVED,
+        stamp="resolved", note_field="resolution_note", action="escalation.resolved",
+    )
 
 
 def _commit(session: Session, escalation_id: int) -> None:
