@@ -20,7 +20,6 @@ A scenario file (TOML or JSON) says the same thing as data; see :func:`parse_sce
 """
 from __future__ import annotations
 
-import inspect
 import json
 import tempfile
 import tomllib
@@ -32,7 +31,6 @@ from typing import Any
 from rich.table import Table
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import func, select
-from sqlalchemy import inspect as sql_inspect
 
 from engine.audit import AuditEvent
 from engine.cases import runtime
@@ -185,11 +183,6 @@ class Timeline:
 # -- the rehearsal ------------------------------------------------------------------------------
 
 
-def _accepts(function: Any, parameter: str) -> bool:
-    # The runtime's commands are gaining a network parameter; pass it wherever it is taken.
-    return parameter in inspect.signature(function).parameters
-
-
 class Rehearsal:
     """One case of one protocol on a simulated clock, in its own temporary SQLite database."""
 
@@ -339,10 +332,9 @@ class Rehearsal:
             raise InvalidInput(
                 f"task {task_name!r} belongs to {item.agency_code}, not {as_agency}", field="as",
             )
-        kwargs: dict[str, Any] = {"network": self.network} if _accepts(runtime.complete, "network") else {}
         runtime.complete(
             session=self.session, work_item_id=item.id, data=data or {},
-            actor=self._actor(item.agency_code, item.candidate_role), clock=self.clock, **kwargs,
+            actor=self._actor(item.agency_code, item.candidate_role), clock=self.clock, network=self.network,
         )
         self._note_referrals(item.id)
         return item
@@ -354,22 +346,17 @@ class Rehearsal:
         candidates = []
         if case.status == CaseStatus.ACTIVE.value and case.next_timer_at is not None:
             candidates.append(case.next_timer_at)
-        if self._has_escalations():
-            climb = self.session.scalar(
-                select(func.min(Escalation.climb_at)).where(
-                    Escalation.case_id == case.id, Escalation.status == EscalationStatus.OPEN.value,
-                )
+        climb = self.session.scalar(
+            select(func.min(Escalation.climb_at)).where(
+                Escalation.case_id == case.id, Escalation.status == EscalationStatus.OPEN.value,
             )
-            if climb is not None:
-                candidates.append(climb)
+        )
+        if climb is not None:
+            candidates.append(climb)
         return min(candidates, default=None)
 
-    def _has_escalations(self) -> bool:
-        return sql_inspect(self._engine).has_table(Escalation.__tablename__)
-
     def _tick(self) -> None:
-        kwargs: dict[str, Any] = {"network": self.network} if _accepts(runtime.tick, "network") else {}
-        runtime.tick(session=self.session, clock=self.clock, **kwargs)
+        runtime.tick(session=self.session, clock=self.clock, network=self.network)
         self._note_referrals(None)
 
     def advance_to(self, moment: datetime) -> Rehearsal:
@@ -413,8 +400,6 @@ class Rehearsal:
     # -- reading
 
     def _escalations(self, case_id: int) -> list[Escalation]:
-        if not self._has_escalations():
-            return []
         return list(self.session.scalars(
             select(Escalation).where(Escalation.case_id == case_id).order_by(Escalation.raised_at, Escalation.id)
         ))
