@@ -100,6 +100,9 @@ def serve(
     worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run timers, escalations and mail in this process.")] = True,
     worker_interval: Annotated[float, typer.Option(help="Seconds between worker passes.", min=1)] = 15.0,
     demo: Annotated[bool, typer.Option("--demo", help="Load the Tak protocols, forms and demo accounts.")] = False,
+    simulation: Annotated[
+        bool, typer.Option("--simulation", help="Simulated clock moved by POST /api/v1/simulation/clock (training, rehearsal).")
+    ] = False,
 ) -> None:
     """Prepare the database and serve the app (with the background worker, by default)."""
     import uvicorn
@@ -114,10 +117,11 @@ def serve(
     except KhumkrongError as exc:
         errors.print(f"[red]cannot start:[/red] {exc.message}")
         raise typer.Exit(2) from exc
-    stop = _start_worker(settings, worker_interval) if worker else None
+    # On a simulated clock the simulation endpoint fires timers; a real-time worker must not.
+    stop = _start_worker(settings, worker_interval) if worker and not simulation else None
     console.print(f"Khumkrong serving on http://{host}:{port} (database: {settings.database_url.split('@')[-1]})")
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings, simulation=simulation), host=host, port=port, log_level="info")
     finally:
         if stop is not None:
             stop.set()

@@ -4,9 +4,12 @@ late, escalated, acknowledged and finished. Accounts come from ``khumkrong users
 that, nothing but HTTP requests."""
 from __future__ import annotations
 
+import json
+
 from typer.testing import CliRunner
 
 from api.cli import app as cli
+from engine.settings import PROJECT_ROOT
 from tests.api.conftest import API, ASSESS_FORM, NOTE_FORM, REPORT_FORM
 from tests.conftest import FIXTURES
 
@@ -19,6 +22,8 @@ ACCOUNTS = [
     ("social.worker", "case_worker", "pmj_tak"),
     ("social.head", "supervisor", "pmj_tak"),
     ("police.officer", "case_worker", "police_tak"),
+    ("police.head", "supervisor", "police_tak"),
+    ("shelter.worker", "case_worker", "shelter_tak"),
 ]
 
 
@@ -161,3 +166,72 @@ def test_a_reference_case_runs_start_to_finish_over_http(client, session, databa
     # Signing out ends the session.
     assert client.post(f"{API}/auth/logout", headers=teacher).status_code == 204
     assert client.get(f"{API}/me", headers=teacher).status_code == 401
+
+
+def test_a_p1_abuse_report_runs_over_http(client, session, database_url):
+    """The Tak protocol P1 (abuse report) with its real forms: intake and triage at the social
+    development office, then the police, whose six-hour deadline passes and escalates."""
+    _accounts(database_url)
+    policy, social, police = _login(client, "policy.one"), _login(client, "social.worker"), _login(client, "police.officer")
+    police_head, shelter, admin = _login(client, "police.head"), _login(client, "shelter.worker"), _login(client, "admin.one")
+
+    for path in sorted((PROJECT_ROOT / "forms").glob("p1_*.schema.json")):
+        stored = client.put(f"{API}/forms/{path.name}", headers=policy, json=json.loads(path.read_text(encoding="utf-8")))
+        assert stored.status_code == 200, stored.text
+    bpmn = (PROJECT_ROOT / "protocols" / "p1_abuse_report.bpmn").read_bytes()
+    draft = client.post(f"{API}/protocols/p1_abuse_report/drafts", headers={**policy, "Content-Type": "application/xml"}, content=bpmn)
+    assert draft.status_code == 201, draft.text
+    assert not [f for f in draft.json()["findings"] if f["severity"] == "error"]
+    assert client.post(f"{API}/protocols/p1_abuse_report/versions/1/publish", headers=policy).status_code == 200
+
+    case = client.post(f"{API}/cases", headers=social, json={"protocol": "p1_abuse_report", "data": {}}).json()
+    [receive] = _tasks(client, social)
+    assert receive["task_name"] == "receive_report" and receive["due_at"] is not None
+    assert _tasks(client, police) == []
+    schema = client.get(f"{API}/tasks/{receive['id']}", headers=social).json()["form_schema"]
+    assert "child_first_name" in schema["required"]
+
+    assert client.post(f"{API}/tasks/{receive['id']}/claim", headers=social).status_code == 200
+    missing = client.post(f"{API}/tasks/{receive['id']}/complete", headers=social, json={"data": {"report_channel": "school"}})
+    assert missing.status_code == 422
+    assert {"child_first_name", "concern_type", "incident_summary"} <= {e["field"] for e in missing.json()["errors"]}
+    intake = {
+        "child_first_name": "ด.ญ. ดาว", "child_last_name": "ทองดี", "child_birth_date": "2011-03-14",
+        "child_national_id": "1101700230708", "report_channel": "school", "concern_type": ["physical_abuse"],
+        "incident_summary": "ครู พบ รอย ช้ำ ที่ แขน", "guardians": [{"name": "นาย ก", "relation": "parent", "alleged_abuser": True}],
+    }
+    done = client.post(f"{API}/tasks/{receive['id']}/complete", headers=social, json={"data": intake})
+    assert done.status_code == 200, done.text
+
+    [triage] = _tasks(client, social)
+    assert triage["task_name"] == "triage"
+    assert client.post(f"{API}/tasks/{triage['id']}/claim", headers=social).status_code == 200
+    triaged = client.post(f"{API}/tasks/{triage['id']}/complete", headers=social, json={"data": {
+        "risk_level": "high", "needs_separation": True, "best_interests_considered": True,
+    }})
+    assert triaged.status_code == 200, triaged.text
+
+    # Now the police hold the case: they see their task and the case; the shelter does not yet.
+    [police_task] = _tasks(client, police)
+    assert police_task["task_name"] == "police_receive" and police_task["overdue"] is False
+    detail = client.get(f"{API}/cases/{case['id']}", headers=police).json()
+    assert detail["child"]["first_name"] == "ด.ญ. ดาว" and detail["child"]["guardians"][0]["alleged_abuser"] is True
+    assert client.get(f"{API}/cases/{case['id']}", headers=shelter).status_code == 404
+
+    # Seven hours with nobody acting: the six-hour deadline escalates to the police supervisors.
+    assert client.post(f"{API}/simulation/clock", headers=admin, json={"advance": "PT7H"}).status_code == 200
+    assert _tasks(client, police, overdue="true")[0]["id"] == police_task["id"]
+    escalations = client.get(f"{API}/escalations", headers=police_head).json()["items"]
+    [late] = [e for e in escalations if e["work_item_id"] == police_task["id"]]
+    assert (late["agency_code"], late["level"], late["target_role"]) == ("police_tak", 1, "supervisor")
+    acknowledged = client.post(f"{API}/escalations/{late['id']}/acknowledge", headers=police_head,
+                               json={"note": "ส่ง เจ้าหน้าที่ ไป แล้ว"})
+    assert acknowledged.status_code == 200 and acknowledged.json()["status"] == "acknowledged"
+
+    assert client.post(f"{API}/tasks/{police_task['id']}/claim", headers=police).status_code == 200
+    received = client.post(f"{API}/tasks/{police_task['id']}/complete", headers=police, json={"data": {
+        "report_received_at": "2026-11-30T10:00:00+07:00", "child_separated": True,
+        "separated_at": "2026-11-30T11:00:00+07:00",
+    }})
+    assert received.status_code == 200, received.text
+    assert client.get(f"{API}/cases", headers=police, params={"q": "ดาว"}).json()["total"] == 1
