@@ -59,7 +59,8 @@ def restore_workflow(state_json: str, spec_json: str) -> BpmnWorkflow:
     dct.update(spec_blob)
     SERIALIZER.migrate(dct)
     workflow = SERIALIZER.from_dict(dct)
-    # The script engine is not serialised; without this the library would fall back to eval().
+    # The script engine is not serialised; without this the library would fall back to its default
+    # engine, which evaluates with Python itself.
     workflow.script_engine = SCRIPT_ENGINE
     return workflow
 
