@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -102,7 +101,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     ``POST /api/v1/simulation/clock`` moves it; without, that route does not exist."""
     settings = settings or get_settings()
     if simulation:
-        clock = clock or SimulatedClock(datetime.now(timezone.utc))
+        clock = clock or SimulatedClock(SystemClock().now())
         if not isinstance(clock, SimulatedClock):
             raise ValueError("simulation needs a SimulatedClock")
     db_engine = make_engine(settings.database_url)
