@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import SessionDep
 from api.problems import PROBLEM_JSON, FieldError, Problem, errors, install_problem_handlers, problem
-from api.routes import agencies, auth, cases, escalations, forms, protocols, reports, tasks
+from api.routes import agencies, auth, cases, children, escalations, forms, protocols, reports, tasks
 from api.routes import simulation as simulation_routes
 from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.db import make_engine, make_session_factory
@@ -133,7 +133,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.add_middleware(GuardMiddleware)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, agencies, protocols, forms, cases, tasks, escalations, reports):
+    for module in (auth, agencies, protocols, forms, cases, children, tasks, escalations, reports):
         api.include_router(module.router)
     if simulation:
         api.include_router(simulation_routes.router)

@@ -89,6 +89,27 @@ def possible_matches(session: Session, identity: ChildIdentity, *, limit: int = 
     return [child for score, child in sorted(scored, key=lambda s: -s[0]) if score >= NAME_SIMILARITY][:limit]
 
 
+@dataclass(frozen=True)
+class MatchOffer:
+    """Enough to recognise a child record, and no more (PDPA minimisation)."""
+
+    child_id: int
+    first_name: str
+    last_name: str | None
+    birth_date: date | None
+    school: str | None
+    exact: bool
+
+
+def offer_matches(session: Session, identity: ChildIdentity) -> list[MatchOffer]:
+    """The record an identifier names (exact), else records worth confirming (close name, same birth date)."""
+    exact = exact_match(session, identity)
+    children = [exact] if exact is not None else possible_matches(session, identity)
+    return [
+        MatchOffer(c.id, c.first_name, c.last_name, c.birth_date, c.school, exact is not None) for c in children
+    ]
+
+
 def _fill(child: Child, identity: ChildIdentity, now: datetime) -> None:
     """Complete a record with what it lacks; never overwrite a recorded identifier."""
     child.national_id = child.national_id or identity.national_id

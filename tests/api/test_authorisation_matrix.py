@@ -129,6 +129,8 @@ XML = {"Content-Type": "application/xml"}
 ROWS = [
     Row("GET /me", EVERYONE, lambda w, c: ("GET", "/me", {})),
     Row("GET /agencies", EVERYONE, lambda w, c: ("GET", "/agencies", {})),
+    Row("POST /children/matches", expect(200, 200, 200, 200, 403, 200, 200),
+        lambda w, c: ("POST", "/children/matches", {"json": {"child_first_name": "มะลิ", "child_birth_date": "2011-05-01"}})),
     Row("GET /protocols", EVERYONE, lambda w, c: ("GET", "/protocols", {})),
     Row("GET /protocols/{key}/versions/{n}/bpmn", EVERYONE, lambda w, c: ("GET", "/protocols/reference/versions/1/bpmn", {})),
     Row("POST /protocols/{key}/drafts", expect(403, 403, 403, 403, 201, 403, 201),
