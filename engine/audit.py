@@ -8,14 +8,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, event
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine.db import Base
+from engine.db import AppendOnly, AppendOnlyViolation, Base
 from engine.people.actors import Actor
 
 
-class AuditEvent(Base):
+class AuditTamperingRefused(AppendOnlyViolation):
+    pass
+
+
+class AuditEvent(AppendOnly, Base):
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_case_id_id", "case_id", "id"),
@@ -35,16 +39,9 @@ class AuditEvent(Base):
     protocol_version_id: Mapped[int | None] = mapped_column(ForeignKey("protocol_versions.id"))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-
-class AuditTamperingRefused(RuntimeError):
-    pass
+    append_only_error = AuditTamperingRefused
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_audit_changes(session: Session, _flush_context: Any, _instances: Any) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEvent):
-            raise AuditTamperingRefused("audit events are append-only")
 
 
 def record(

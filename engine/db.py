@@ -44,6 +44,27 @@ class UtcDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+class AppendOnlyViolation(RuntimeError):
+    """Something tried to change or delete a row of a record that only ever grows."""
+
+
+class AppendOnly:
+    """Mixin for records that are written once and never changed (audit events, comments).
+
+    One session listener refuses updates and deletes of such rows in the ORM; each table's
+    migration also refuses them in the database. ``append_only_error`` names the error raised.
+    """
+
+    append_only_error: type[AppendOnlyViolation] = AppendOnlyViolation
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_append_only_rows(session: Session, _flush_context: Any, _instances: Any) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AppendOnly):
+            raise obj.append_only_error(f"{obj.__tablename__} rows are append-only")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UtcDateTime()}

@@ -7,20 +7,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Text, event, select
+from sqlalchemy import ForeignKey, Index, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine import audit
 from engine.cases.models import WorkItem
 from engine.clock import Clock
-from engine.db import Base
+from engine.db import AppendOnly, AppendOnlyViolation, Base
 from engine.errors import InvalidInput
 from engine.people.actors import Actor
 
 MAX_COMMENT_LENGTH = 4000
 
 
-class TaskComment(Base):
+class CommentChangeRefused(AppendOnlyViolation):
+    pass
+
+
+class TaskComment(AppendOnly, Base):
     __tablename__ = "task_comments"
     __table_args__ = (Index("ix_task_comments_work_item_id_id", "work_item_id", "id"),)
 
@@ -31,16 +35,9 @@ class TaskComment(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
 
-
-class CommentChangeRefused(RuntimeError):
-    pass
+    append_only_error = CommentChangeRefused
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_comment_changes(session: Session, _flush_context: object, _instances: object) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, TaskComment):
-            raise CommentChangeRefused("task comments are append-only")
 
 
 def add_comment(session: Session, *, item: WorkItem, body: str, actor: Actor, clock: Clock) -> TaskComment:
