@@ -31,7 +31,7 @@ from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkIte
 
 # Private to the runtime, imported deliberately: a migration must take the case exactly as
 # every runtime command does (row lock on PostgreSQL, version check everywhere).
-from engine.cases.runtime import _lock_case
+from engine.cases.runtime import lock_case
 from engine.clock import Clock, clock_in_effect
 from engine.errors import InvalidState
 from engine.expressions import SCRIPT_ENGINE
@@ -207,7 +207,7 @@ def _refresh_work_items(session: Session, *, case: Case, target: ProtocolVersion
 
 def _migrate_one(session: Session, *, case_id: int, target: ProtocolVersion, clock: Clock, actor: Actor) -> None:
     with clock_in_effect(clock):
-        case = _lock_case(session, case_id)
+        case = lock_case(session, case_id)
         if case is None:
             raise MigrationRefused(f"ไม่มีคดี {case_id}", f"case {case_id} does not exist")
         if case.status != CaseStatus.ACTIVE.value:

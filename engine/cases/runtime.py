@@ -128,7 +128,7 @@ def _descriptors(session: Session, version_id: int) -> dict[str, UserTaskDescrip
     )
 
 
-def _lock_case(session: Session, case_id: int, *, skip_locked: bool = False) -> Case | None:
+def lock_case(session: Session, case_id: int, *, skip_locked: bool = False) -> Case | None:
     statement = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
     if is_postgres(session):
         statement = statement.with_for_update(skip_locked=skip_locked)
@@ -281,7 +281,7 @@ def _run_command(
 ) -> tuple[Case | None, list[str]]:
     try:
         with clock_in_effect(clock):
-            case = _lock_case(session, case_id, skip_locked=skip_locked)
+            case = lock_case(session, case_id, skip_locked=skip_locked)
             if case is None:
                 if skip_locked:
                     session.rollback()
@@ -441,7 +441,7 @@ def _deliver_to_linked(
     for other in linked_cases(session, case.id):
         if other.status != CaseStatus.ACTIVE.value:
             continue
-        target = _lock_case(session, other.id)
+        target = lock_case(session, other.id)
         workflow = restore_workflow(target.state_json, _spec_json(session, target.protocol_version_id))
         if name not in {pending.name for pending in workflow.waiting_events()}:
             continue
@@ -489,18 +489,27 @@ def start_case(
         raise
 
 
+def _set_assignment(session: Session, item: WorkItem, *, only_if: Any, state: WorkItemState, assignee_id: int | None,
+                    conflict: str) -> None:
+    """Change who holds a work item in one conditional UPDATE, atomic on every database."""
+    changed = session.execute(
+        update(WorkItem)
+        .where(WorkItem.id == item.id, only_if)
+        .values(state=state.value, assignee_id=assignee_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        session.rollback()
+        raise Conflict(f"work item {item.id} {conflict}", work_item_id=item.id)
+
+
 def claim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) -> WorkItem:
     item = _live_item(session, work_item_id)
     ensure_may_work(actor, item)
-    claimed = session.execute(
-        update(WorkItem)
-        .where(WorkItem.id == work_item_id, WorkItem.state == WorkItemState.OPEN.value)
-        .values(state=WorkItemState.CLAIMED.value, assignee_id=actor.user_id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        session.rollback()
-        raise Conflict(f"work item {work_item_id} is not open any more", work_item_id=work_item_id)
+    _set_assignment(
+        session, item, only_if=WorkItem.state == WorkItemState.OPEN.value,
+        state=WorkItemState.CLAIMED, assignee_id=actor.user_id, conflict="is not open any more",
+    )
     audit.record(session, action="work_item.claimed", actor=actor, at=clock.now(), case_id=item.case_id, work_item_id=item.id)
     session.commit()
     return _live_item(session, work_item_id)
@@ -509,19 +518,11 @@ def claim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) ->
 def unclaim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) -> WorkItem:
     item = _live_item(session, work_item_id)
     ensure_may_work(actor, item)
-    released = session.execute(
-        update(WorkItem)
-        .where(
-            WorkItem.id == work_item_id,
-            WorkItem.state == WorkItemState.CLAIMED.value,
-            WorkItem.assignee_id == actor.user_id,
-        )
-        .values(state=WorkItemState.OPEN.value, assignee_id=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if released != 1:
-        session.rollback()
-        raise Conflict(f"work item {work_item_id} is not claimed by {actor.username}", work_item_id=work_item_id)
+    _set_assignment(
+        session, item,
+        only_if=(WorkItem.state == WorkItemState.CLAIMED.value) & (WorkItem.assignee_id == actor.user_id),
+        state=WorkItemState.OPEN, assignee_id=None, conflict=f"is not claimed by {actor.username}",
+    )
     audit.record(session, action="work_item.unclaimed", actor=actor, at=clock.now(), case_id=item.case_id, work_item_id=item.id)
     session.commit()
     return _live_item(session, work_item_id)
@@ -540,15 +541,10 @@ def reassign(*, session: Session, work_item_id: int, assignee_id: int, actor: Ac
             field="assignee_id",
         )
     previous = item.assignee_id
-    moved = session.execute(
-        update(WorkItem)
-        .where(WorkItem.id == work_item_id, WorkItem.state.in_(LIVE_WORK_ITEM_STATES))
-        .values(state=WorkItemState.CLAIMED.value, assignee_id=assignee.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
-        session.rollback()
-        raise Conflict(f"work item {work_item_id} is not open any more", work_item_id=work_item_id)
+    _set_assignment(
+        session, item, only_if=WorkItem.state.in_(LIVE_WORK_ITEM_STATES),
+        state=WorkItemState.CLAIMED, assignee_id=assignee.id, conflict="is not open any more",
+    )
     now = clock.now()
     audit.record(
         session, action="work_item.reassigned", actor=actor, at=now, case_id=item.case_id,
@@ -617,7 +613,7 @@ def cancel_case(*, session: Session, case_id: int, reason: str, actor: Actor, cl
         raise InvalidInput("a reason is required to cancel a case", field="reason")
     try:
         with clock_in_effect(clock):
-            case = _lock_case(session, case_id)
+            case = lock_case(session, case_id)
             if case is None:
                 raise NotFound(f"case {case_id} does not exist", field="case_id")
             if case.status not in (CaseStatus.ACTIVE.value, CaseStatus.ERROR.value):
