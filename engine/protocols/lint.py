@@ -27,7 +27,7 @@ from engine.protocols.forms import FormCatalogue
 
 # The loader's private timer validation, imported deliberately: an evaluated timer is held to
 # exactly the rules a literal one is.
-from engine.protocols.loading import BPMN_NS, CAMUNDA_NS, SPIFF_NS, _BadTimer, _validate_timer
+from engine.protocols.loading import BPMN_NS, CAMUNDA_NS, SPIFF_NS, InvalidTimerText, validate_timer_text
 
 _NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS, "camunda": CAMUNDA_NS}
 _SCOPES = ("process", "subProcess", "transaction", "adHocSubProcess")
@@ -587,9 +587,9 @@ def timer_findings(tree: etree._ElementTree) -> list[Finding]:
             with clock_in_effect(clock):
                 value = expressions.to_engine_value(expressions.evaluate(text, {}))
             if not isinstance(value, str):
-                raise _BadTimer(f"it gives {value!r} ({type(value).__name__}), not ISO 8601 text")
-            _validate_timer(kind, value.strip())
-        except (_BadTimer, expressions.ExpressionError) as exc:
+                raise InvalidTimerText(f"it gives {value!r} ({type(value).__name__}), not ISO 8601 text")
+            validate_timer_text(kind, value.strip())
+        except (InvalidTimerText, expressions.ExpressionError) as exc:
             findings.append(Finding(
                 "timer-invalid", Severity.ERROR,
                 f"the timer of {_label(owner)} ({_local(element)} {_unquoted(text)!r}) does not give "

@@ -343,8 +343,8 @@ _APPROX_SECONDS = {
 _REFERENCE_START = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
-class _BadTimer(Exception):
-    pass
+class InvalidTimerText(ValueError):
+    """A timer literal that SpiffWorkflow would misread or refuse; the message says why."""
 
 
 def _quote_timer_literals(root: etree._Element) -> None:
@@ -362,18 +362,19 @@ def _quote_timer_literals(root: etree._Element) -> None:
         if not _LOOKS_ISO.match(text):
             continue
         try:
-            _validate_timer(kind, text)
-        except _BadTimer as exc:
+            validate_timer_text(kind, text)
+        except InvalidTimerText as exc:
             raise _reject_at(
                 "invalid-timer", element, f"{_describe(element)} has {_shorten(text)!r}: {exc}"
             ) from None
         element.text = f'"{text}"'
 
 
-def _validate_timer(kind: str, text: str) -> None:
+def validate_timer_text(kind: str, text: str) -> None:
+    """Check an ISO 8601 literal for a ``duration``, ``date-time`` or ``cycle`` timer element."""
     found = "cycle" if text.startswith("R") else "duration" if text.startswith("P") else "date-time"
     if found != kind:
-        raise _BadTimer(
+        raise InvalidTimerText(
             f"this element needs {_TIMER_EXAMPLES[kind]}, but the value looks like a {found}."
         )
     if kind == "duration":
@@ -383,9 +384,9 @@ def _validate_timer(kind: str, text: str) -> None:
         try:
             value = TimerEventDefinition.parse_time_or_duration(text)
         except Exception as exc:
-            raise _BadTimer(f"SpiffWorkflow cannot read it as a date-time ({exc}).") from None
+            raise InvalidTimerText(f"SpiffWorkflow cannot read it as a date-time ({exc}).") from None
         if not isinstance(value, datetime):
-            raise _BadTimer(
+            raise InvalidTimerText(
                 f"SpiffWorkflow does not read it as a date-time; use {_TIMER_EXAMPLES[kind]}."
             )
     else:
@@ -394,36 +395,36 @@ def _validate_timer(kind: str, text: str) -> None:
 
 def _validate_duration(text: str) -> None:
     if not _DURATION.fullmatch(text) or _INNER_FRACTION.search(text):
-        raise _BadTimer(f"it is not a valid ISO 8601 duration; use {_TIMER_EXAMPLES['duration']}.")
+        raise InvalidTimerText(f"it is not a valid ISO 8601 duration; use {_TIMER_EXAMPLES['duration']}.")
     try:
         parsed = TimerEventDefinition.parse_iso_duration(text)
     except Exception:
-        raise _BadTimer(
+        raise InvalidTimerText(
             f"SpiffWorkflow cannot read it as a duration; use {_TIMER_EXAMPLES['duration']}."
         ) from None
     approx = sum(_APPROX_SECONDS[unit] * value for unit, value in parsed.items())
     if approx > MAX_TIMER_YEARS * 366 * 86400:
-        raise _BadTimer(f"the duration is longer than {MAX_TIMER_YEARS} years.")
+        raise InvalidTimerText(f"the duration is longer than {MAX_TIMER_YEARS} years.")
     try:
         TimerEventDefinition.get_timedelta_from_start(dict(parsed), _REFERENCE_START)
     except Exception as exc:
-        raise _BadTimer(f"SpiffWorkflow cannot compute this duration ({exc}).") from None
+        raise InvalidTimerText(f"SpiffWorkflow cannot compute this duration ({exc}).") from None
 
 
 def _validate_datetime(text: str) -> None:
     if "W" in text.upper():
         # SpiffWorkflow reads week dates with its own parser, which mangles negative offsets.
-        raise _BadTimer("ISO week dates are not supported; write a calendar date-time such as "
+        raise InvalidTimerText("ISO week dates are not supported; write a calendar date-time such as "
                         "2026-12-01T09:00:00+07:00.")
     try:
         # The same call SpiffWorkflow's get_datetime makes, minus its local-time fallback.
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise _BadTimer(
+        raise InvalidTimerText(
             f"it is not a valid ISO 8601 date-time; use {_TIMER_EXAMPLES['date-time']}."
         ) from None
     if value.tzinfo is None or value.utcoffset() is None:
-        raise _BadTimer(
+        raise InvalidTimerText(
             "the date-time has no UTC offset. SpiffWorkflow would silently apply the server's "
             "fixed local offset (taken at start-up, ignoring daylight saving), so the timer could "
             "fire at the wrong hour. Add an offset, e.g. 2026-12-01T09:00:00+07:00, or a Z for UTC."
@@ -431,14 +432,14 @@ def _validate_datetime(text: str) -> None:
     try:
         TimerEventDefinition.get_datetime(text)
     except Exception as exc:
-        raise _BadTimer(f"SpiffWorkflow cannot read it as a date-time ({exc}).") from None
+        raise InvalidTimerText(f"SpiffWorkflow cannot read it as a date-time ({exc}).") from None
 
 
 def _validate_cycle(text: str) -> None:
     match = _CYCLE.fullmatch(text)
     parts = match.group(2).split("/") if match else []
     if not 1 <= len(parts) <= 2 or sum(part.startswith("P") for part in parts) != 1:
-        raise _BadTimer(f"it is not valid; use {_TIMER_EXAMPLES['cycle']}.")
+        raise InvalidTimerText(f"it is not valid; use {_TIMER_EXAMPLES['cycle']}.")
     for part in parts:
         if part.startswith("P"):
             _validate_duration(part)
@@ -447,7 +448,7 @@ def _validate_cycle(text: str) -> None:
     try:
         TimerEventDefinition.parse_iso_recurring_interval(text)
     except Exception as exc:
-        raise _BadTimer(f"SpiffWorkflow cannot read it as a repeating interval ({exc}).") from None
+        raise InvalidTimerText(f"SpiffWorkflow cannot read it as a repeating interval ({exc}).") from None
 
 
 def _shorten(text: str, limit: int = 80) -> str:

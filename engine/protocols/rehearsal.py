@@ -47,7 +47,7 @@ from engine.people.models import User
 from engine.people.rights import CASE_WORKER_ROLE, WORKING_ROLES
 from engine.protocols import service as protocols
 from engine.protocols.forms import load_forms
-from engine.protocols.loading import _BadTimer, _validate_timer
+from engine.protocols.loading import InvalidTimerText, validate_timer_text
 
 # Monday 30 November 2026, 09:00 in Tak: a working morning, so nothing starts on a holiday.
 DEFAULT_START = datetime(2026, 11, 30, 9, 0, tzinfo=timezone(timedelta(hours=7)))
@@ -66,8 +66,8 @@ def parse_duration(text: str, *, start: datetime) -> timedelta:
         raise InvalidInput(f"{text!r} is not an ISO 8601 duration such as PT2H or P3D", field="duration")
     text = text.strip()
     try:
-        _validate_timer("duration", text)
-    except _BadTimer as exc:
+        validate_timer_text("duration", text)
+    except InvalidTimerText as exc:
         raise InvalidInput(f"{text!r}: {exc}", field="duration") from None
     parsed = TimerEventDefinition.parse_iso_duration(text)
     return TimerEventDefinition.get_timedelta_from_start(parsed, start)
@@ -224,6 +224,7 @@ class Rehearsal:
             self.close()
             raise
         self.case_id: int | None = None
+        self.step_number = 0
         self._referrals: list[tuple[datetime, str, int | None]] = []
         self._events_seen = 0
         self._audit_seen = 0
@@ -397,6 +398,19 @@ class Rehearsal:
             offset = parse_duration(offset, start=self.started_at)
         return self.advance_to(self.started_at + offset)
 
+    def play(self, scenario: Scenario) -> Rehearsal:
+        """Start the case and run every step; ``step_number`` tells how far it got."""
+        self.step_number = 0
+        self.start(scenario.start_data, as_agency=scenario.start_as)
+        for self.step_number, step in enumerate(scenario.steps, 1):
+            if step.at is not None:
+                self.at(step.at)
+            if step.advance is not None:
+                self.advance(step.advance)
+            if step.complete is not None:
+                self.complete(step.complete, step.as_agency, step.data)
+        return self
+
     # -- reading
 
     def _escalations(self, case_id: int) -> list[Escalation]:
@@ -568,20 +582,12 @@ def run_scenario(
     with Rehearsal(
         protocol_bpmn, network, start_at=scenario.start_at, database_url=database_url, forms_dir=forms_dir
     ) as rehearsal:
-        current = 0
         try:
-            rehearsal.start(scenario.start_data, as_agency=scenario.start_as)
-            for number, step in enumerate(scenario.steps, 1):
-                current = number
-                if step.at is not None:
-                    rehearsal.at(step.at)
-                if step.advance is not None:
-                    rehearsal.advance(step.advance)
-                if step.complete is not None:
-                    rehearsal.complete(step.complete, step.as_agency, step.data)
+            rehearsal.play(scenario)
         except ProtocolInvalid:
             raise
         except KhumkrongError as exc:
+            current = rehearsal.step_number
             where = f"step {current}" if current else "start"
             raise ScenarioFailed(
                 f"scenario {where} failed: {exc.message}", step=current, timeline=rehearsal.timeline()

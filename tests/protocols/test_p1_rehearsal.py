@@ -42,14 +42,7 @@ def test_police_late_escalates_at_the_statutory_limit_and_climbs(network, databa
 def test_the_escalation_record_shows_both_levels(network):
     scenario = load_scenario(SCENARIO)
     with Rehearsal(P1, network, start_at=scenario.start_at, forms_dir=FORMS) as rehearsal:
-        rehearsal.start(scenario.start_data, as_agency=scenario.start_as)
-        for step in scenario.steps:
-            if step.at is not None:
-                rehearsal.at(step.at)
-            if step.advance is not None:
-                rehearsal.advance(step.advance)
-            if step.complete is not None:
-                rehearsal.complete(step.complete, step.as_agency, step.data)
+        rehearsal.play(scenario)
         [escalation] = rehearsal.session.scalars(select(Escalation)).all()
     due = QUESTIONING_OPENS + timedelta(hours=12)
     assert (escalation.level, escalation.target_code, escalation.target_agency_code) == (2, "committee_secretariat", "pmj_tak")
