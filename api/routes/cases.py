@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from api.deps import ClockDep, NetworkDep, SessionDep, require_role
 from api.pagination import Page, PageDep, paginate
@@ -18,8 +18,8 @@ from api.problems import errors
 from api.schemas import JsonObject, Text, WorkItemOut, path_id
 from engine.audit import AuditEvent
 from engine.cases import runtime
-from engine.cases.links import linked_cases
-from engine.cases.models import Case, CaseLink, WorkItem
+from engine.cases.links import case_links
+from engine.cases.models import Case, WorkItem
 from engine.cases.queries import case_search_query
 from engine.children.models import Child, Guardian
 from engine.children.service import other_cases
@@ -193,13 +193,10 @@ def get_case(session: SessionDep, clock: ClockDep, actor: Reader, case_id: int =
             for c in other_cases(session, child_id=child.id, except_case_id=case.id)
             if may_see_case(session, actor, c.id)
         ]
-    links = session.scalars(select(CaseLink).where(or_(CaseLink.from_case_id == case.id, CaseLink.to_case_id == case.id)))
-    how = {(link.to_case_id if link.from_case_id == case.id else link.from_case_id):
-           ("referred_to" if link.from_case_id == case.id else "referred_from", link.message) for link in links}
     linked = [
-        LinkedCase(id=c.id, reference=c.reference, status=c.status, created_at=c.created_at,
-                   relation=how[c.id][0], message=how[c.id][1])
-        for c in linked_cases(session, case.id) if may_see_case(session, actor, c.id)
+        LinkedCase(id=link.case.id, reference=link.case.reference, status=link.case.status,
+                   created_at=link.case.created_at, relation=link.relation, message=link.message)
+        for link in case_links(session, case.id) if may_see_case(session, actor, link.case.id)
     ]
     items = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id).order_by(WorkItem.id))
     escalations = session.scalars(select(Escalation).where(Escalation.case_id == case.id).order_by(Escalation.id))

@@ -1,7 +1,6 @@
 """The protocol library: versions, their BPMN, drafts with lint findings, publishing."""
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated
 
@@ -108,12 +107,6 @@ async def bpmn_body(request: Request) -> bytes:
     return body
 
 
-def _known_messages(session: SessionDep) -> set[str]:
-    """Messages that some stored protocol starts on: where a referral may go. Drafts count too,
-    since a library of protocols that refer to each other is uploaded one file at a time."""
-    return {name for text in session.scalars(select(ProtocolVersion.message_starts)) for name in json.loads(text or "[]")}
-
-
 @router.post(
     "/protocols/{key}/drafts",
     status_code=status.HTTP_201_CREATED,
@@ -129,7 +122,7 @@ def store_draft(
 ) -> DraftOut:
     version, findings = protocols.store_draft(
         session=session, key=key, bpmn=body, network=network, clock=clock, actor=actor,
-        forms=form_catalogue(session), known_messages=_known_messages(session),
+        forms=form_catalogue(session), known_messages=protocols.known_start_messages(session=session, include_drafts=True),
     )
     return DraftOut(version=VersionOut.of(version), findings=[FindingOut(**f.as_dict()) for f in findings])
 

@@ -10,7 +10,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, model_validator
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from api.deps import ClockDep, NetworkDep, SessionDep, require_role
 from api.problems import errors
@@ -20,6 +19,7 @@ from engine.cases import runtime
 from engine.clock import SimulatedClock
 from engine.errors import InvalidInput, InvalidState
 from engine.people.actors import Actor
+from engine.workflow.time import parse_duration
 
 router = APIRouter(tags=["simulation"])
 # Whoever runs a training session or rehearses a protocol.
@@ -49,12 +49,7 @@ class ClockState(BaseModel):
 
 
 def _duration(text: str, now: datetime) -> timedelta:
-    try:
-        if not text.startswith("P"):
-            raise ValueError(text)
-        delta = TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(text), now)
-    except Exception as exc:  # noqa: BLE001 - the library raises bare Exception for bad durations
-        raise InvalidInput(f"{text!r} is not an ISO 8601 duration such as PT25H", field="advance") from exc
+    delta = parse_duration(text, start=now, field="advance")
     if not timedelta(0) <= delta <= MAX_STEP:
         raise InvalidInput("the clock moves forward by at most three years at a time", field="advance")
     return delta

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.table import Table
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
@@ -47,7 +46,7 @@ from engine.people.models import User
 from engine.people.rights import CASE_WORKER_ROLE, WORKING_ROLES
 from engine.protocols import service as protocols
 from engine.protocols.forms import load_forms
-from engine.protocols.loading import InvalidTimerText, validate_timer_text
+from engine.workflow.time import parse_duration
 
 # Monday 30 November 2026, 09:00 in Tak: a working morning, so nothing starts on a holiday.
 DEFAULT_START = datetime(2026, 11, 30, 9, 0, tzinfo=timezone(timedelta(hours=7)))
@@ -58,19 +57,6 @@ PAST_DUE = timedelta(microseconds=1)
 MAX_STEPS_PER_ADVANCE = 10_000
 REHEARSAL_KEY = "rehearsal"
 REFERRAL_ACTIONS = ("case.referred", "case.message_unrouted")
-
-
-def parse_duration(text: str, *, start: datetime) -> timedelta:
-    """An ISO 8601 duration (``PT25H``, ``P3D``, ``P1M``) from *start*; months count from it."""
-    if not isinstance(text, str):
-        raise InvalidInput(f"{text!r} is not an ISO 8601 duration such as PT2H or P3D", field="duration")
-    text = text.strip()
-    try:
-        validate_timer_text("duration", text)
-    except InvalidTimerText as exc:
-        raise InvalidInput(f"{text!r}: {exc}", field="duration") from None
-    parsed = TimerEventDefinition.parse_iso_duration(text)
-    return TimerEventDefinition.get_timedelta_from_start(parsed, start)
 
 
 def _second(moment: datetime | None, zone: tzinfo) -> datetime | None:

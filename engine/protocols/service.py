@@ -121,9 +121,17 @@ def publish(*, session: Session, key: str, version: int, clock: Clock, actor: Ac
     return row
 
 
-def known_start_messages(*, session: Session) -> set[str]:
-    """Messages some published protocol starts on: where a referral can go."""
-    return {name for version in published_versions(session=session) for name in json.loads(version.message_starts or "[]")}
+def known_start_messages(*, session: Session, include_drafts: bool = False) -> set[str]:
+    """Messages some protocol starts on: where a referral can go.
+
+    With ``include_drafts``, unpublished versions count too: a library of protocols that refer to
+    each other is uploaded one file at a time, and lint should not refuse the first of them.
+    """
+    if include_drafts:
+        texts = session.scalars(select(ProtocolVersion.message_starts))
+    else:
+        texts = (version.message_starts for version in published_versions(session=session))
+    return {name for text in texts for name in json.loads(text or "[]")}
 
 
 def published_versions(*, session: Session) -> list[ProtocolVersion]:

@@ -6,7 +6,7 @@ on simulated time in tests and rehearsals exactly as they fire on real time in p
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
@@ -17,6 +17,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 
 from engine.clock import current_clock
+from engine.errors import InvalidInput
+from engine.protocols.loading import InvalidTimerText, validate_timer_text
 
 
 class _ClockedDatetime(datetime):
@@ -68,3 +70,17 @@ def timer_due_at(task: Any) -> datetime | None:
     if isinstance(value, str):
         return _parse_instant(value)
     return None
+
+
+def parse_duration(text: str, *, start: datetime, field: str = "duration") -> timedelta:
+    """An ISO 8601 duration (``PT25H``, ``P3D``, ``P1M``) as a span from *start*, where months
+    and years count from *start* exactly as SpiffWorkflow's timers count them."""
+    if not isinstance(text, str):
+        raise InvalidInput(f"{text!r} is not an ISO 8601 duration such as PT2H or P3D", field=field)
+    text = text.strip()
+    try:
+        validate_timer_text("duration", text)
+    except InvalidTimerText as exc:
+        raise InvalidInput(f"{text!r}: {exc}", field=field) from None
+    parsed = TimerEventDefinition.parse_iso_duration(text)
+    return TimerEventDefinition.get_timedelta_from_start(parsed, start)
