@@ -38,7 +38,14 @@ from engine.protocols.graph import scopes as _scopes
 
 # The loader's private timer validation, imported deliberately: an evaluated timer is held to
 # exactly the rules a literal one is.
-from engine.protocols.loading import BPMN_NS, CAMUNDA_NS, SPIFF_NS, InvalidTimerText, validate_timer_text
+from engine.protocols.loading import (
+    BPMN_NS,
+    CAMUNDA_NS,
+    SPIFF_NS,
+    InvalidTimerText,
+    canvas_element,
+    validate_timer_text,
+)
 
 _NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS, "camunda": CAMUNDA_NS}
 _TIMER_KINDS = {"timeDuration": "duration", "timeDate": "date-time", "timeCycle": "cycle"}
@@ -327,13 +334,6 @@ def gateway_field_findings(tree: etree._ElementTree, forms: FormCatalogue) -> li
 # -- timers -------------------------------------------------------------------------------------
 
 
-def _owner(element: etree._Element) -> etree._Element:
-    current = element
-    while current is not None and not current.get("id"):
-        current = current.getparent()
-    return current if current is not None else element
-
-
 def _unquoted(text: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         return text[1:-1]
@@ -346,7 +346,8 @@ def timer_findings(tree: etree._ElementTree) -> list[Finding]:
     for element in _iter(tree, *_TIMER_KINDS):
         kind = _TIMER_KINDS[_local(element)]
         text = (element.text or "").strip()
-        owner = _owner(element)
+        owner = canvas_element(element)
+        owner = element if owner is None else owner
         if not text:
             continue  # the loader refuses empty timers (invalid-timer)
         names = _free_names(text)
