@@ -33,6 +33,12 @@ def is_bpmn(element: etree._Element, local: str) -> bool:
     return element.tag == f"{{{BPMN_NS}}}{local}"
 
 
+def label(element: etree._Element) -> str:
+    """How a finding names an element: its name and id, or its id alone."""
+    name = (element.get("name") or "").strip()
+    return f"'{name}' ({element.get('id')})" if name else f"'{element.get('id')}'"
+
+
 def executable_processes(tree: etree._ElementTree) -> list[etree._Element]:
     # SpiffWorkflow's own test: a process without the attribute is executable. Other processes
     # are documentation (a partner's pool, say) and never run, so no rule looks inside them.

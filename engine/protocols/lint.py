@@ -11,30 +11,32 @@ when the caller has none, so a file can be checked on its own.
 """
 from __future__ import annotations
 
-import ast
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from lxml import etree
 
 from engine import expressions
-from engine.clock import SimulatedClock, clock_in_effect
+from engine.network.definition import ProtocolLimits
+from engine.protocols.constants import LINT_NOW, constant_findings, evaluate_constant
+from engine.protocols.constants import free_names as _free_names
 from engine.protocols.findings import Finding, Severity
-from engine.protocols.forms import FormCatalogue
+from engine.protocols.forms import FormCatalogue, field_schemas
 from engine.protocols.graph import SCOPES as _SCOPES
 from engine.protocols.graph import FormsBefore as _Before
-from engine.protocols.graph import closure as _closure
 from engine.protocols.graph import closing_edges, executable_processes, is_flow_node
+from engine.protocols.graph import closure as _closure
 from engine.protocols.graph import is_bpmn as _bpmn
 from engine.protocols.graph import is_compensation as _is_compensation
 from engine.protocols.graph import is_event_subprocess as _is_event_subprocess
 from engine.protocols.graph import iter_executable as _iter
+from engine.protocols.graph import label as _label
 from engine.protocols.graph import local_name as _local
 from engine.protocols.graph import reachable as _reachable
 from engine.protocols.graph import scopes as _scopes
+from engine.protocols.limits import FieldLookup, cycle_findings, cycle_from_case_data, size_findings
 
 # The loader's private timer validation, imported deliberately: an evaluated timer is held to
 # exactly the rules a literal one is.
@@ -49,9 +51,6 @@ from engine.protocols.loading import (
 
 _NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS, "camunda": CAMUNDA_NS}
 _TIMER_KINDS = {"timeDuration": "duration", "timeDate": "date-time", "timeCycle": "cycle"}
-# Timer expressions are evaluated as if "now" were this instant; any fixed instant will do, as
-# long as lint results do not change with the day they are run.
-LINT_NOW = datetime(2026, 1, 5, 2, 0, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -91,15 +90,21 @@ RULES: Mapping[str, Rule] = dict([
     _rule("dead-end", Severity.ERROR, "element that reaches no end event", "องค์ประกอบที่ไปไม่ถึงจุดสิ้นสุด"),
     _rule("timer-invalid", Severity.ERROR, "timer evaluates to no valid ISO 8601 value", "ตัวจับเวลาให้ค่าที่ไม่ถูกต้อง"),
     _rule("timer-unverifiable", Severity.WARNING, "timer depends on case data", "ตัวจับเวลาขึ้นกับข้อมูลคดี"),
+    _rule("timer-cycle-too-frequent", Severity.ERROR, "repeating timer fires too often", "ตัวจับเวลาวนซ้ำถี่เกินไป"),
+    _rule("timer-cycle-unbounded", Severity.ERROR, "repeating timer without a bounded count", "ตัวจับเวลาวนซ้ำไม่จำกัดรอบ"),
+    _rule("expression-fails", Severity.ERROR, "constant part of an expression always fails", "นิพจน์มีส่วนที่ล้มเหลวเสมอ"),
     _rule("message-uncaught", Severity.WARNING, "message no protocol catches", "ข้อความที่ไม่มีโพรโทคอลใดรับ"),
     _rule("escalation-code-unknown", Severity.ERROR, "escalation code not in the network", "รหัสการยกระดับไม่มีในเครือข่าย"),
     _rule("loop-back-edge", Severity.WARNING, "loop drawn as a back-edge", "วนซ้ำด้วยเส้นย้อนกลับ"),
+    _rule("too-many-flow-nodes", Severity.ERROR, "more flow nodes than the network allows", "องค์ประกอบมากเกินขีดจำกัด"),
+    _rule("too-many-branches", Severity.ERROR, "parallel split wider than the network allows", "ทางแยกขนานกว้างเกินขีดจำกัด"),
+    _rule("multi-instance-too-many", Severity.ERROR, "multi-instance beyond the network's limit", "งานหลายอินสแตนซ์เกินขีดจำกัด"),
+    _rule("multi-instance-unverifiable", Severity.WARNING, "multi-instance count unbounded by any form", "จำนวนอินสแตนซ์ไม่มีแบบฟอร์มใดจำกัด"),
+    _rule("too-many-concurrent-tokens", Severity.ERROR, "more concurrent work than the network allows", "งานที่ดำเนินพร้อมกันมากเกินขีดจำกัด"),
+    _rule("name-too-long", Severity.ERROR, "name or id longer than its database column", "ชื่อหรือรหัสยาวเกินที่ฐานข้อมูลเก็บได้"),
+    _rule("assignee-not-in-agency", Severity.ERROR, "assignee may not work the lane's tasks", "ผู้รับผิดชอบไม่ได้อยู่ในหน่วยงานของช่อง"),
+    _rule("assignee-unknown", Severity.WARNING, "assignee is no active user", "ไม่พบผู้รับผิดชอบในบัญชีผู้ใช้"),
 ])
-
-
-def _label(element: etree._Element) -> str:
-    name = (element.get("name") or "").strip()
-    return f"'{name}' ({element.get('id')})" if name else f"'{element.get('id')}'"
 
 
 def reachability_findings(tree: etree._ElementTree) -> list[Finding]:
@@ -215,25 +220,6 @@ def gateway_default_findings(tree: etree._ElementTree) -> list[Finding]:
     return findings
 
 
-def _free_names(expression: str) -> set[str]:
-    """Variables an expression reads: names that are neither vetted functions nor bound inside it."""
-    try:
-        tree = ast.parse(expression.strip(), mode="eval")
-    except (SyntaxError, ValueError, RecursionError):
-        return set()
-    bound: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.comprehension):
-            bound.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
-    # Read at call time: the vetted vocabulary grows (business_days, say) without lint changes.
-    functions = set(expressions.SAFE_FUNCTIONS)
-    return {
-        node.id
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-    } - bound - functions
-
-
 def form_key_of(element: etree._Element) -> str | None:
     """The form key of a task or start event, with the precedence parsing uses.
 
@@ -340,9 +326,9 @@ def _unquoted(text: str) -> str:
     return text
 
 
-def timer_findings(tree: etree._ElementTree) -> list[Finding]:
+def timer_findings(tree: etree._ElementTree, limits: ProtocolLimits | None = None) -> list[Finding]:
+    limits = ProtocolLimits() if limits is None else limits
     findings = []
-    clock = SimulatedClock(LINT_NOW)
     for element in _iter(tree, *_TIMER_KINDS):
         kind = _TIMER_KINDS[_local(element)]
         text = (element.text or "").strip()
@@ -351,6 +337,10 @@ def timer_findings(tree: etree._ElementTree) -> list[Finding]:
         if not text:
             continue  # the loader refuses empty timers (invalid-timer)
         names = _free_names(text)
+        if names and kind == "cycle":
+            # How often and how many times a cycle fires must be known before anyone can start a case.
+            findings.append(cycle_from_case_data(owner, element, _unquoted(text), names, limits))
+            continue
         if names:
             findings.append(Finding(
                 "timer-unverifiable", Severity.WARNING,
@@ -364,8 +354,7 @@ def timer_findings(tree: etree._ElementTree) -> list[Finding]:
             ))
             continue
         try:
-            with clock_in_effect(clock):
-                value = expressions.to_engine_value(expressions.evaluate(text, {}))
+            value = evaluate_constant(text)
             if not isinstance(value, str):
                 raise InvalidTimerText(f"it gives {value!r} ({type(value).__name__}), not ISO 8601 text")
             validate_timer_text(kind, value.strip())
@@ -378,6 +367,9 @@ def timer_findings(tree: etree._ElementTree) -> list[Finding]:
                 f"{exc} กำหนดเวลาจะล้มเหลวเมื่อคดีมาถึง",
                 owner.get("id"), element.sourceline,
             ))
+        else:
+            if kind == "cycle":
+                findings += cycle_findings(owner, element, _unquoted(text), value.strip(), limits)
     return findings
 
 
@@ -494,12 +486,32 @@ def lint_tree(
         findings += gateway_field_findings(tree, forms)
     findings += gateway_default_findings(tree)
     findings += reachability_findings(tree)
-    findings += timer_findings(tree)
+    limits = getattr(network, "limits", None) or ProtocolLimits()
+    findings += timer_findings(tree, limits)
+    findings += constant_findings(tree)
     findings += message_findings(tree, known_messages)
     if network is not None:
         findings += escalation_findings(tree, network)
     findings += back_edge_findings(tree)
+    findings += size_findings(tree, limits, fields=None if forms is None else _form_fields(tree, forms))
     return findings
+
+
+def _form_fields(tree: etree._ElementTree, forms: FormCatalogue) -> FieldLookup:
+    """Where a multi-instance finds the forms that bound its list: the forms filled in before it."""
+    before = _Before(tree)
+    elements = {el.get("id"): el for el in tree.getroot().iter() if isinstance(el.tag, str) and el.get("id")}
+
+    def lookup(node_id: str, name: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for owner in sorted(before.form_owners(node_id, include_self=False)):
+            key = form_key_of(elements[owner])
+            schema = forms.get(key) if key else None
+            if schema is not None:
+                found += field_schemas(schema, name)
+        return found
+
+    return lookup
 
 
 __all__ = [
