@@ -124,7 +124,7 @@ class ProtocolLimits:
     max_cycle_repetitions: int = 365
     # Flow nodes (tasks, events, gateways, subprocesses, with what is inside subprocesses):
     # each is a SpiffWorkflow task spec, and every case of the protocol carries them all.
-    max_flow_nodes: int = 500
+    max_flow_nodes: int = 300
     # Ways out of one parallel or inclusive split (an activity with several outgoing flows too).
     max_parallel_branches: int = 20
     # Tokens one case may hold at once: nested splits multiply, multi-instances multiply.

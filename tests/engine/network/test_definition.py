@@ -91,7 +91,7 @@ def test_sync_upserts_agencies_with_predecessors(session):
 def test_the_shipped_network_sets_every_protocol_limit():
     limits = load_network(PROJECT_ROOT / "protocols" / "network.toml").limits
     assert limits == ProtocolLimits(
-        min_cycle_interval="PT1H", max_cycle_repetitions=365, max_flow_nodes=500,
+        min_cycle_interval="PT1H", max_cycle_repetitions=365, max_flow_nodes=300,
         max_parallel_branches=20, max_concurrent_tokens=50, max_multi_instance=50,
     )
 
