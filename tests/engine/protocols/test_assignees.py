@@ -28,6 +28,7 @@ def people(session):
     return {
         "policy": add_user(session, "policy.one", "policy", None),
         "police": add_user(session, "worker.police_tak", "case_worker", "police_tak"),
+        "police_head": add_user(session, "supervisor.police_tak", "supervisor", "police_tak"),
         "social": add_user(session, "worker.pmj_tak", "case_worker", "pmj_tak"),
         "head": add_user(session, "supervisor.pmj_tak", "supervisor", "pmj_tak"),
         "admin": add_user(session, "admin.one", "admin", None),
@@ -51,8 +52,10 @@ def lint(session, network, document: str) -> list[tuple[str, str | None, Severit
 
 
 @pytest.mark.parametrize("who", ["worker.pmj_tak", "supervisor.pmj_tak"])
-def test_a_worker_or_supervisor_of_the_lanes_agency_may_be_named(session, network, people, who):
+def test_a_worker_or_supervisor_of_the_lanes_agency_may_be_named_but_not_one_of_another(session, network, people, who):
     assert lint(session, network, assigned(who)) == []
+    other = who.replace("pmj_tak", "police_tak")
+    assert lint(session, network, assigned(other)) == [("assignee-not-in-agency", "assess", Severity.ERROR)]
 
 
 @pytest.mark.parametrize("who, spiff", [
@@ -93,15 +96,12 @@ def test_an_unknown_or_disabled_account_is_a_warning_and_the_protocol_stores(ses
     assert version.version == 1 and [f.code for f in findings] == ["assignee-unknown"]
 
 
-def test_uploads_check_assignees_against_the_user_table(session, network, people, clock):
+def test_uploads_check_assignees_against_the_user_table_which_a_file_alone_cannot(session, network, people, clock):
     with pytest.raises(ProtocolInvalid) as refused:
         protocols.store_draft(
             session=session, key="assigned", bpmn=assigned("worker.police_tak"), network=network, clock=clock,
             actor=people["policy"],
         )
     assert [(f.code, f.element_id) for f in refused.value.findings] == [("assignee-not-in-agency", "assess")]
-
-
-def test_without_the_user_table_assignees_are_not_checked(network):
     # Linting a file on its own (the CLI) cannot know the accounts.
     assert parse_protocol(assigned("worker.police_tak"), network=network).findings == []

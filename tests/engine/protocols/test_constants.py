@@ -43,8 +43,9 @@ def test_a_condition_with_a_part_that_always_fails_is_refused_at_its_flow(networ
     "2**10 &lt; count",
     "True",
 ])
-def test_ordinary_conditions_over_task_variables_pass(network, expression):
+def test_ordinary_conditions_over_task_variables_pass_until_a_failing_part_joins_them(network, expression):
     assert lint(condition(expression), network) == []
+    assert lint(condition(f"({expression}) and 9**9**9 &gt; 0"), network) == [("expression-fails", "risky")]
 
 
 def test_the_finding_quotes_the_part_and_the_reason_in_thai_and_english(network):

@@ -16,7 +16,6 @@ from engine.protocols.forms import FormCatalogue
 from engine.protocols.parsing import parse_protocol
 from tests.bpmn_builders import (
     flow,
-    one_task,
     parallel_tasks,
     protocol,
     sequential_tasks,
@@ -67,9 +66,16 @@ def test_cycles_below_the_floor_or_without_a_bounded_count_are_refused_at_their_
     assert all("assess_deadline_timer" != f.element_id for f in findings)
 
 
-@pytest.mark.parametrize("cycle", ["R3/PT1H", "R365/P1D", "R30/2026-12-01T09:00:00+07:00/P1D", "R2/PT1H/2027-01-01T00:00:00Z", "R0/PT1H"])
-def test_bounded_cycles_at_or_above_the_floor_pass(network, cycle):
-    assert lint(with_timer("timeCycle", cycle), network) == []
+@pytest.mark.parametrize("bounded, beyond", [
+    ("R3/PT1H", "R3/PT59M59S"),
+    ("R365/P1D", "R366/P1D"),
+    ("R30/2026-12-01T09:00:00+07:00/P1D", "R/2026-12-01T09:00:00+07:00/P1D"),
+    ("R2/PT1H/2027-01-01T00:00:00Z", "R2/PT30M/2027-01-01T00:00:00Z"),
+    ("R0/PT1H", "R/PT1H"),
+])
+def test_a_bounded_cycle_at_the_floor_passes_and_one_step_beyond_is_refused(network, bounded, beyond):
+    assert lint(with_timer("timeCycle", bounded), network) == []
+    assert lint(with_timer("timeCycle", beyond), network) != []
 
 
 def test_an_intermediate_timer_is_named_by_its_event(network):
@@ -167,13 +173,10 @@ def test_nested_splits_multiply_into_concurrent_tokens(network):
     assert "56" in findings[0].message_en and "56" in findings[0].message_th
 
 
-def test_deadlines_that_only_escalate_hold_no_work_of_their_own(network):
+def test_a_deadline_path_holds_only_the_work_it_starts_but_that_runs_beside_what_follows(network):
     # Sixty tasks in a row, each with a non-interrupting deadline whose path ends at once: one
     # task is open at a time, however many deadlines have fired.
-    assert lint(sequential_tasks(60, deadlines=True), network) == []
-
-
-def test_the_work_a_deadline_path_starts_runs_beside_what_follows(network):
+    assert lint(sequential_tasks(60, deadlines=True), limited(network, max_concurrent_tokens=1)) == []
     # Each deadline opens a follow-up task that may still be open when later tasks are: a row of
     # four such tasks can hold five open tasks at once.
     document = sequential_tasks(4, deadlines=True)
@@ -233,14 +236,13 @@ def forms_with(schools: dict, visits: dict | None = None) -> FormCatalogue:
     return FormCatalogue.of({"collect": {"type": "object", "properties": properties}, "visit": {"type": "object"}})
 
 
-@pytest.mark.parametrize("cardinality, expected", [
-    ("50", []),
-    ("51", [("multi-instance-too-many", "visit")]),
-    ("8000", [("multi-instance-too-many", "visit")]),
-    ("10 * 10", [("multi-instance-too-many", "visit")]),
-])
-def test_a_constant_cardinality_is_held_to_the_limit(network, cardinality, expected):
-    assert found(lint(multi_instance(f"<bpmn:loopCardinality>{cardinality}</bpmn:loopCardinality>"), network)) == expected
+def test_a_constant_cardinality_is_held_to_the_limit(network):
+    def cardinality(text: str):
+        return found(lint(multi_instance(f"<bpmn:loopCardinality>{text}</bpmn:loopCardinality>"), network))
+
+    assert cardinality("50") == []
+    for beyond in ("51", "8000", "10 * 10"):
+        assert cardinality(beyond) == [("multi-instance-too-many", "visit")]
 
 
 def test_a_sequential_multi_instance_is_still_held_to_the_limit(network):
@@ -250,16 +252,15 @@ def test_a_sequential_multi_instance_is_still_held_to_the_limit(network):
     assert found(lint(document, network)) == [("multi-instance-too-many", "visit")]
 
 
-@pytest.mark.parametrize("schools, expected", [
-    ({"type": "array", "maxItems": 50}, []),
-    ({"type": "array", "maxItems": 51}, [("multi-instance-too-many", "visit")]),
-    ({"type": "array"}, [("multi-instance-too-many", "visit")]),
-])
-def test_an_input_collection_is_bounded_by_the_form_field_it_comes_from(network, schools, expected):
-    findings = lint(multi_instance(COLLECTION, before_form="collect"), network, forms=forms_with(schools))
-    assert found(findings) == expected
-    if "maxItems" not in schools:
-        assert "maxItems" in findings[0].message_en
+def test_an_input_collection_is_bounded_by_the_form_field_it_comes_from(network):
+    def collected(schools: dict) -> list[Finding]:
+        return lint(multi_instance(COLLECTION, before_form="collect"), network, forms=forms_with(schools))
+
+    assert collected({"type": "array", "maxItems": 50}) == []
+    assert found(collected({"type": "array", "maxItems": 51})) == [("multi-instance-too-many", "visit")]
+    unbounded = collected({"type": "array"})
+    assert found(unbounded) == [("multi-instance-too-many", "visit")]
+    assert "maxItems" in unbounded[0].message_en and "schools" in unbounded[0].message_th
 
 
 def test_a_counted_cardinality_is_bounded_by_its_form_field(network):
@@ -282,6 +283,3 @@ def test_a_collection_no_form_bounds_is_a_warning(network):
         ("multi-instance-unverifiable", "visit"),
     ]
 
-
-def test_a_plain_protocol_is_nowhere_near_any_limit(network):
-    assert lint(one_task(), network) == []
