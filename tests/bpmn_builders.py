@@ -1,11 +1,30 @@
 """Small protocols built in code, for the rules about size and shape (one lane: pmj_tak).
 
 Each builder returns BPMN text that lints clean under the shipped network, except for what its
-arguments ask for: a thousand parallel tasks, a repeating timer, a long name.
+arguments ask for: a thousand parallel tasks, a repeating timer, a long name. ``lint`` says what
+lint finds in one, refused or not.
 """
 from __future__ import annotations
 
+from typing import Any
 from xml.sax.saxutils import quoteattr
+
+from engine.errors import ProtocolInvalid
+from engine.protocols.findings import Finding
+from engine.protocols.parsing import parse_protocol
+
+
+def lint_findings(data: str, network: Any, **options: Any) -> list[Finding]:
+    """Every finding of a parse, whether the protocol was refused or not."""
+    try:
+        return parse_protocol(data, network=network, **options).findings
+    except ProtocolInvalid as exc:
+        return exc.findings
+
+
+def lint(data: str, network: Any, **options: Any) -> list[tuple[str, str | None]]:
+    """(code, element) of every finding."""
+    return [(f.code, f.element_id) for f in lint_findings(data, network, **options)]
 
 HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -9,15 +9,7 @@ import pytest
 
 from engine.errors import ProtocolInvalid
 from engine.protocols.parsing import parse_protocol
-from tests.bpmn_builders import flow, one_task, protocol, task, with_timer
-
-
-def lint(data: str, network) -> list[tuple[str, str | None]]:
-    try:
-        findings = parse_protocol(data, network=network).findings
-    except ProtocolInvalid as exc:
-        findings = exc.findings
-    return [(f.code, f.element_id) for f in findings]
+from tests.bpmn_builders import flow, lint, one_task, protocol, task, with_timer
 
 
 def test_a_task_name_of_255_characters_passes_and_256_is_refused_at_the_task(network):

@@ -10,15 +10,7 @@ from engine.errors import ProtocolInvalid
 from engine.protocols import constants
 from engine.protocols.constants import constant_parts
 from engine.protocols.parsing import parse_protocol
-from tests.bpmn_builders import condition, one_task, with_timer
-
-
-def lint(data: str, network) -> list[tuple[str, str | None]]:
-    try:
-        findings = parse_protocol(data, network=network).findings
-    except ProtocolInvalid as exc:
-        findings = exc.findings
-    return [(f.code, f.element_id) for f in findings]
+from tests.bpmn_builders import condition, lint, one_task, with_timer
 
 
 @pytest.mark.parametrize("expression", [

@@ -10,7 +10,6 @@ import dataclasses
 
 import pytest
 
-from engine.errors import ProtocolInvalid
 from engine.protocols.findings import Finding, Severity
 from engine.protocols.forms import FormCatalogue
 from engine.protocols.parsing import parse_protocol
@@ -23,13 +22,9 @@ from tests.bpmn_builders import (
     waiting,
     with_timer,
 )
-
-
-def lint(data: str, network, **options) -> list[Finding]:
-    try:
-        return parse_protocol(data, network=network, **options).findings
-    except ProtocolInvalid as exc:
-        return exc.findings
+from tests.bpmn_builders import (
+    lint_findings as lint,
+)
 
 
 def found(findings: list[Finding]) -> list[tuple[str, str | None]]:
