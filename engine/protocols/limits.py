@@ -71,13 +71,14 @@ def cycle_findings(
     floor = parse_duration(limits.min_cycle_interval, start=start)
     what, where = f"the repeating timer of {label(owner)} ({written!r})", owner.get("id")
     what_th = f"ตัวจับเวลาแบบวนซ้ำของ {label(owner)} ({written!r})"
-    example = f"R{min(_EXAMPLE_COUNT, limits.max_cycle_repetitions)}/{limits.min_cycle_interval if interval < floor else duration}"
+    gap = limits.min_cycle_interval if interval < floor else duration
+    example = f"R{min(_EXAMPLE_COUNT, limits.max_cycle_repetitions)}/{gap}"
     findings = []
     if interval < floor:
         findings.append(Finding(
             "timer-cycle-too-frequent", Severity.ERROR,
             f"{what} fires every {duration}; the network allows a repeating timer at most once every "
-            f"{limits.min_cycle_interval} ([limits] min_cycle_interval). Repeating faster floods the "
+            f"{limits.min_cycle_interval} (limits.min_cycle_interval in network.toml). Repeating faster floods the "
             f"case with escalations, and a zero gap stalls the engine. Repeat no more often than "
             f"every {limits.min_cycle_interval}, e.g. {example}.",
             f"{what_th} ทำงานทุก {duration} ถี่กว่าที่เครือข่ายกำหนด (ไม่ถี่กว่าทุก {limits.min_cycle_interval}) "
@@ -95,7 +96,7 @@ def cycle_findings(
         findings.append(Finding(
             "timer-cycle-unbounded", Severity.ERROR,
             f"{what} {problem}; the network allows at most {limits.max_cycle_repetitions} repetitions "
-            "([limits] max_cycle_repetitions). Every firing adds work and escalations to the case for "
+            "(limits.max_cycle_repetitions in network.toml). Every firing adds work and escalations to the case for "
             f"as long as it runs. Write the count, e.g. {example}.",
             f"{what_th} {problem_th} เกินกว่าที่เครือข่ายกำหนด (ไม่เกิน {limits.max_cycle_repetitions} รอบ) "
             f"ทุกรอบจะเพิ่มงานและการยกระดับให้คดี ให้กำหนดจำนวนรอบ เช่น {example}",
@@ -173,7 +174,7 @@ def flow_node_findings(tree: etree._ElementTree, limits: ProtocolLimits) -> list
         "too-many-flow-nodes", Severity.ERROR,
         f"the protocol {label(where)} has {count} flow nodes (tasks, events, gateways and "
         f"subprocesses, counting what is inside subprocesses); the network allows at most "
-        f"{limits.max_flow_nodes} ([limits] max_flow_nodes). Every case carries all of them, so "
+        f"{limits.max_flow_nodes} (limits.max_flow_nodes in network.toml). Every case carries all of them, so "
         "every step of every case would be slow. Split it into protocols that refer cases to each other.",
         f"โพรโทคอล {label(where)} มี {count} องค์ประกอบ (งาน เหตุการณ์ ทางแยก และกระบวนการย่อย "
         f"รวมที่อยู่ภายในกระบวนการย่อย) เกินกว่าที่เครือข่ายกำหนด (ไม่เกิน {limits.max_flow_nodes}) "
@@ -199,7 +200,7 @@ def _branch_findings(all_scopes: list[Scope], limits: ProtocolLimits) -> list[Fi
             findings.append(Finding(
                 "too-many-branches", Severity.ERROR,
                 f"{local_name(node)} {label(node)} starts {branches} parallel branches; the network "
-                f"allows at most {limits.max_parallel_branches} ([limits] max_parallel_branches). "
+                f"allows at most {limits.max_parallel_branches} (limits.max_parallel_branches in network.toml). "
                 "Every branch is live work the engine tracks at every step of the case. Use one "
                 "multi-instance task over a list instead, or split the work between protocols.",
                 f"{local_name(node)} {label(node)} แยกงานขนานเป็น {branches} ทาง เกินกว่าที่เครือข่ายกำหนด "
@@ -307,7 +308,7 @@ def _multi_instance_findings(
             findings.append(Finding(
                 "multi-instance-too-many", Severity.ERROR,
                 f"the multi-instance {what} may run {shown}; the network allows at most {most} "
-                "([limits] max_multi_instance). Each instance is a task the engine tracks at every "
+                "(limits.max_multi_instance in network.toml). Each instance is a task the engine tracks at every "
                 f"step of the case. Bound the list to {most} (maxItems in its form), or split the work.",
                 f"งานแบบหลายอินสแตนซ์ {what} อาจมีได้ {shown} เกินกว่าที่เครือข่ายกำหนด (ไม่เกิน {most}) "
                 "แต่ละอินสแตนซ์เป็นงานที่ระบบต้องติดตามทุกขั้นตอนของคดี "
@@ -512,7 +513,7 @@ def _concurrency_findings(
         "too-many-concurrent-tokens", Severity.ERROR,
         f"{local_name(node)} {label(node)} lets one case hold up to {held} pieces of live work at "
         "once (parallel branches, splits inside splits and multi-instances multiply); the network "
-        f"allows at most {limits.max_concurrent_tokens} ([limits] max_concurrent_tokens). The engine "
+        f"allows at most {limits.max_concurrent_tokens} (limits.max_concurrent_tokens in network.toml). The engine "
         "walks all of them at every step of the case. Use fewer parallel branches or instances, "
         "or refer part of the work to another protocol.",
         f"{local_name(node)} {label(node)} ทำให้คดีหนึ่งมีงานที่ดำเนินพร้อมกันได้ถึง {held} งาน "
