@@ -7,6 +7,10 @@ Escalations go to *targets*: a role, either in a named agency, in the agency who
 (``agency = "@owner"``), or province-wide (no agency: the provincial committee, say). Each agency
 has a *chain* of targets — level 1 first — and a period after which an unacknowledged
 escalation climbs to the next target. BPMN escalation codes map to a target.
+
+``[limits]`` bounds what a published protocol may ask of the engine (lint refuses more): how
+often a repeating timer may fire and how many times, how big a protocol and how wide its
+parallel work may be. Every key is optional; the defaults below suit the Tak library.
 """
 from __future__ import annotations
 
@@ -111,6 +115,28 @@ class LaneAssignment:
 
 
 @dataclass(frozen=True)
+class ProtocolLimits:
+    """What lint lets one protocol ask of the engine (``[limits]`` in ``network.toml``)."""
+
+    # A repeating timer fires at most this often ("R/PT0S" would spin the engine)...
+    min_cycle_interval: str = "PT1H"
+    # ...and at most this many times; an unbounded "R/..." is refused.
+    max_cycle_repetitions: int = 365
+    # Flow nodes (tasks, events, gateways, subprocesses, with what is inside subprocesses):
+    # each is a SpiffWorkflow task spec, and every case of the protocol carries them all.
+    max_flow_nodes: int = 300
+    # Ways out of one parallel or inclusive split (an activity with several outgoing flows too).
+    max_parallel_branches: int = 20
+    # Tokens one case may hold at once: nested splits multiply, multi-instances multiply.
+    max_concurrent_tokens: int = 50
+    # Instances of one multi-instance activity.
+    max_multi_instance: int = 50
+
+
+_LIMIT_COUNTS = tuple(name for name in ProtocolLimits.__dataclass_fields__ if name.startswith("max_"))
+
+
+@dataclass(frozen=True)
 class Network:
     province_th: str
     province_en: str
@@ -126,6 +152,7 @@ class Network:
     demo_accounts: tuple[DemoAccount, ...] = ()
     demo_password_env: str = "KHUMKRONG_DEMO_PASSWORD"
     demo_default_password: str = "demo"
+    limits: ProtocolLimits = field(default_factory=ProtocolLimits)
 
     @property
     def active_agencies(self) -> dict[str, AgencyDefinition]:
@@ -332,7 +359,27 @@ def parse_network(document: dict[str, Any]) -> Network:
         demo_accounts=tuple(accounts),
         demo_password_env=demo.get("password_env", "KHUMKRONG_DEMO_PASSWORD"),
         demo_default_password=demo.get("default_password", "demo"),
+        limits=_limits(document.get("limits", {})),
     )
+
+
+def _limits(table: Any) -> ProtocolLimits:
+    if not isinstance(table, dict):
+        raise NetworkInvalid("[limits] must be a table", field="limits")
+    unknown = sorted(set(table) - set(ProtocolLimits.__dataclass_fields__))
+    if unknown:
+        # A misspelt limit would silently fall back to its default.
+        raise NetworkInvalid(f"limits: unknown key {unknown[0]!r}", field=f"limits.{unknown[0]}")
+    values: dict[str, Any] = {}
+    for name in _LIMIT_COUNTS:
+        if name in table:
+            value = table[name]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise NetworkInvalid(f"limits.{name} must be a whole number of at least 1", field=f"limits.{name}")
+            values[name] = value
+    if "min_cycle_interval" in table:
+        values["min_cycle_interval"] = _duration(table["min_cycle_interval"], "limits.min_cycle_interval")
+    return ProtocolLimits(**values)
 
 
 def _chain(value: Any, targets: dict[str, EscalationTarget], field_name: str) -> tuple[str, ...]:

@@ -36,14 +36,8 @@ def form_name(key: str) -> str:
     return key
 
 
-def schema_fields(schema: Any) -> frozenset[str]:
-    """Every top-level field a form can fill in, including conditional ones.
-
-    Task data is flat (one variable per field), so nested ``properties`` of an object field are
-    that field's value, not fields of their own; but fields that only appear under ``allOf``,
-    ``if/then/else`` or ``dependentSchemas`` are still fields of the same form.
-    """
-    found: set[str] = set()
+def _flat_subschemas(schema: Any) -> Iterator[dict[str, Any]]:
+    """The schema and every subschema that describes the same flat object (allOf, if/then, …)."""
     pending = [schema]
     seen = 0
     while pending:
@@ -51,12 +45,7 @@ def schema_fields(schema: Any) -> frozenset[str]:
         seen += 1
         if not isinstance(node, dict) or seen > 10_000:
             continue
-        properties = node.get("properties")
-        if isinstance(properties, dict):
-            found.update(name for name in properties if isinstance(name, str))
-        required = node.get("required")
-        if isinstance(required, list):
-            found.update(name for name in required if isinstance(name, str))
+        yield node
         for keyword in _COMBINATORS:
             if isinstance(node.get(keyword), list):
                 pending.extend(node[keyword])
@@ -65,7 +54,33 @@ def schema_fields(schema: Any) -> frozenset[str]:
         for keyword in ("dependentSchemas", "dependencies"):
             if isinstance(node.get(keyword), dict):
                 pending.extend(value for value in node[keyword].values() if isinstance(value, dict))
+
+
+def schema_fields(schema: Any) -> frozenset[str]:
+    """Every top-level field a form can fill in, including conditional ones.
+
+    Task data is flat (one variable per field), so nested ``properties`` of an object field are
+    that field's value, not fields of their own; but fields that only appear under ``allOf``,
+    ``if/then/else`` or ``dependentSchemas`` are still fields of the same form.
+    """
+    found: set[str] = set()
+    for node in _flat_subschemas(schema):
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            found.update(name for name in properties if isinstance(name, str))
+        required = node.get("required")
+        if isinstance(required, list):
+            found.update(name for name in required if isinstance(name, str))
     return frozenset(found)
+
+
+def field_schemas(schema: Any, name: str) -> list[dict[str, Any]]:
+    """Every subschema a form gives its field *name* (one per place the field is described)."""
+    return [
+        node["properties"][name]
+        for node in _flat_subschemas(schema)
+        if isinstance(node.get("properties"), dict) and isinstance(node["properties"].get(name), dict)
+    ]
 
 
 @dataclass(frozen=True)

@@ -11,37 +11,46 @@ when the caller has none, so a file can be checked on its own.
 """
 from __future__ import annotations
 
-import ast
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
 
 from engine import expressions
-from engine.clock import SimulatedClock, clock_in_effect
+from engine.network.definition import ProtocolLimits
+from engine.protocols.constants import LINT_NOW, constant_findings, evaluate_constant
+from engine.protocols.constants import free_names as _free_names
 from engine.protocols.findings import Finding, Severity
-from engine.protocols.forms import FormCatalogue
+from engine.protocols.forms import FormCatalogue, field_schemas
+from engine.protocols.graph import SCOPES as _SCOPES
+from engine.protocols.graph import FormsBefore as _Before
+from engine.protocols.graph import closing_edges, executable_processes, is_flow_node
+from engine.protocols.graph import closure as _closure
+from engine.protocols.graph import is_bpmn as _bpmn
+from engine.protocols.graph import is_compensation as _is_compensation
+from engine.protocols.graph import is_event_subprocess as _is_event_subprocess
+from engine.protocols.graph import iter_executable as _iter
+from engine.protocols.graph import label as _label
+from engine.protocols.graph import local_name as _local
+from engine.protocols.graph import reachable as _reachable
+from engine.protocols.graph import scopes as _scopes
+from engine.protocols.limits import FieldLookup, cycle_findings, cycle_from_case_data, size_findings
 
 # The loader's private timer validation, imported deliberately: an evaluated timer is held to
 # exactly the rules a literal one is.
-from engine.protocols.loading import BPMN_NS, CAMUNDA_NS, SPIFF_NS, InvalidTimerText, validate_timer_text
+from engine.protocols.loading import (
+    BPMN_NS,
+    CAMUNDA_NS,
+    SPIFF_NS,
+    InvalidTimerText,
+    canvas_element,
+    validate_timer_text,
+)
 
 _NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS, "camunda": CAMUNDA_NS}
-_SCOPES = ("process", "subProcess", "transaction", "adHocSubProcess")
-_SUBPROCESSES = frozenset({"subProcess", "transaction", "adHocSubProcess"})
-_NOT_FLOW_NODES = frozenset({
-    "sequenceFlow", "laneSet", "lane", "documentation", "extensionElements", "ioSpecification",
-    "property", "dataObject", "dataObjectReference", "dataStoreReference", "textAnnotation",
-    "association", "group", "standardLoopCharacteristics", "multiInstanceLoopCharacteristics",
-    "incoming", "outgoing", "ioBinding", "category",
-})
 _TIMER_KINDS = {"timeDuration": "duration", "timeDate": "date-time", "timeCycle": "cycle"}
-# Timer expressions are evaluated as if "now" were this instant; any fixed instant will do, as
-# long as lint results do not change with the day they are run.
-LINT_NOW = datetime(2026, 1, 5, 2, 0, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -81,152 +90,21 @@ RULES: Mapping[str, Rule] = dict([
     _rule("dead-end", Severity.ERROR, "element that reaches no end event", "องค์ประกอบที่ไปไม่ถึงจุดสิ้นสุด"),
     _rule("timer-invalid", Severity.ERROR, "timer evaluates to no valid ISO 8601 value", "ตัวจับเวลาให้ค่าที่ไม่ถูกต้อง"),
     _rule("timer-unverifiable", Severity.WARNING, "timer depends on case data", "ตัวจับเวลาขึ้นกับข้อมูลคดี"),
+    _rule("timer-cycle-too-frequent", Severity.ERROR, "repeating timer fires too often", "ตัวจับเวลาวนซ้ำถี่เกินไป"),
+    _rule("timer-cycle-unbounded", Severity.ERROR, "repeating timer without a bounded count", "ตัวจับเวลาวนซ้ำไม่จำกัดรอบ"),
+    _rule("expression-fails", Severity.ERROR, "constant part of an expression always fails", "นิพจน์มีส่วนที่ล้มเหลวเสมอ"),
     _rule("message-uncaught", Severity.WARNING, "message no protocol catches", "ข้อความที่ไม่มีโพรโทคอลใดรับ"),
     _rule("escalation-code-unknown", Severity.ERROR, "escalation code not in the network", "รหัสการยกระดับไม่มีในเครือข่าย"),
     _rule("loop-back-edge", Severity.WARNING, "loop drawn as a back-edge", "วนซ้ำด้วยเส้นย้อนกลับ"),
+    _rule("too-many-flow-nodes", Severity.ERROR, "more flow nodes than the network allows", "องค์ประกอบมากเกินขีดจำกัด"),
+    _rule("too-many-branches", Severity.ERROR, "parallel split wider than the network allows", "ทางแยกขนานกว้างเกินขีดจำกัด"),
+    _rule("multi-instance-too-many", Severity.ERROR, "multi-instance beyond the network's limit", "งานหลายอินสแตนซ์เกินขีดจำกัด"),
+    _rule("multi-instance-unverifiable", Severity.WARNING, "multi-instance count unbounded by any form", "จำนวนอินสแตนซ์ไม่มีแบบฟอร์มใดจำกัด"),
+    _rule("too-many-concurrent-tokens", Severity.ERROR, "more concurrent work than the network allows", "งานที่ดำเนินพร้อมกันมากเกินขีดจำกัด"),
+    _rule("name-too-long", Severity.ERROR, "name or id longer than its database column", "ชื่อหรือรหัสยาวเกินที่ฐานข้อมูลเก็บได้"),
+    _rule("assignee-not-in-agency", Severity.ERROR, "assignee may not work the lane's tasks", "ผู้รับผิดชอบไม่ได้อยู่ในหน่วยงานของช่อง"),
+    _rule("assignee-unknown", Severity.WARNING, "assignee is no active user", "ไม่พบผู้รับผิดชอบในบัญชีผู้ใช้"),
 ])
-
-
-def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
-
-
-def _bpmn(element: etree._Element, local: str) -> bool:
-    return element.tag == f"{{{BPMN_NS}}}{local}"
-
-
-def _label(element: etree._Element) -> str:
-    name = (element.get("name") or "").strip()
-    return f"'{name}' ({element.get('id')})" if name else f"'{element.get('id')}'"
-
-
-def executable_processes(tree: etree._ElementTree) -> list[etree._Element]:
-    # SpiffWorkflow's own test: a process without the attribute is executable. Other processes
-    # are documentation (a partner's pool, say) and never run, so no rule looks inside them.
-    return [
-        process for process in tree.getroot().iter(f"{{{BPMN_NS}}}process")
-        if process.get("isExecutable", "true") == "true"
-    ]
-
-
-def _iter(tree: etree._ElementTree, *locals_: str) -> Iterator[etree._Element]:
-    """Elements of the given BPMN kinds inside executable processes, in document order."""
-    tags = [f"{{{BPMN_NS}}}{local}" for local in locals_]
-    for process in executable_processes(tree):
-        yield from process.iter(*tags)
-
-
-def is_flow_node(element: etree._Element) -> bool:
-    if not isinstance(element.tag, str) or etree.QName(element).namespace != BPMN_NS or not element.get("id"):
-        return False
-    return _local(element) not in _NOT_FLOW_NODES
-
-
-# -- the graph ----------------------------------------------------------------------------------
-
-
-@dataclass
-class _Scope:
-    element: etree._Element
-    nodes: dict[str, etree._Element] = field(default_factory=dict)
-    flows: dict[str, etree._Element] = field(default_factory=dict)
-    successors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    predecessors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    outgoing: dict[str, list[etree._Element]] = field(default_factory=lambda: defaultdict(list))
-    boundaries: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-
-    @property
-    def ad_hoc(self) -> bool:
-        return _local(self.element) == "adHocSubProcess"
-
-
-def _has_definition(element: etree._Element, local: str) -> bool:
-    return element.find(f"{{{BPMN_NS}}}{local}") is not None
-
-
-def _link_name(element: etree._Element) -> str | None:
-    link = element.find(f"{{{BPMN_NS}}}linkEventDefinition")
-    return (link.get("name") or link.get("id")) if link is not None else None
-
-
-def _is_event_subprocess(element: etree._Element) -> bool:
-    return _local(element) in _SUBPROCESSES and element.get("triggeredByEvent") == "true"
-
-
-def _is_compensation(element: etree._Element) -> bool:
-    return element.get("isForCompensation") == "true" or (
-        _bpmn(element, "boundaryEvent") and _has_definition(element, "compensateEventDefinition")
-    )
-
-
-def _scope_of(element: etree._Element) -> _Scope:
-    scope = _Scope(element)
-    for child in element:
-        if _bpmn(child, "sequenceFlow") and child.get("id"):
-            scope.flows[child.get("id")] = child
-        elif is_flow_node(child):
-            scope.nodes[child.get("id")] = child
-    for flow in scope.flows.values():
-        source, target = flow.get("sourceRef"), flow.get("targetRef")
-        if source in scope.nodes and target in scope.nodes:
-            scope.successors[source].append(target)
-            scope.predecessors[target].append(source)
-            scope.outgoing[source].append(flow)
-    # A link throw continues at the link catch of the same name, as if a flow joined them.
-    catches: dict[str, list[str]] = defaultdict(list)
-    for node_id, node in scope.nodes.items():
-        if _bpmn(node, "intermediateCatchEvent") and (name := _link_name(node)):
-            catches[name].append(node_id)
-    for node_id, node in scope.nodes.items():
-        if _bpmn(node, "intermediateThrowEvent") and (name := _link_name(node)):
-            for target in catches.get(name, []):
-                scope.successors[node_id].append(target)
-                scope.predecessors[target].append(node_id)
-        if _bpmn(node, "boundaryEvent") and node.get("attachedToRef") in scope.nodes:
-            scope.boundaries[node.get("attachedToRef")].append(node_id)
-    return scope
-
-
-def _scopes(tree: etree._ElementTree) -> list[_Scope]:
-    return [_scope_of(element) for element in _iter(tree, *_SCOPES)]
-
-
-def _closure(starts: Iterable[str], step: Mapping[str, list[str]]) -> set[str]:
-    seen = set(starts)
-    pending = list(seen)
-    while pending:
-        for following in step.get(pending.pop(), []):
-            if following not in seen:
-                seen.add(following)
-                pending.append(following)
-    return seen
-
-
-def _entries(scope: _Scope) -> list[str]:
-    if scope.ad_hoc:
-        return list(scope.nodes)
-    starts = [node_id for node_id, node in scope.nodes.items() if _bpmn(node, "startEvent")]
-    if not starts:
-        # BPMN's implicit start: a scope without start events begins at the nodes nothing enters.
-        starts = [
-            node_id for node_id, node in scope.nodes.items()
-            if not scope.predecessors.get(node_id) and not _bpmn(node, "boundaryEvent")
-        ]
-    # Triggered by events rather than flows: event subprocesses and compensation handlers.
-    starts += [
-        node_id for node_id, node in scope.nodes.items()
-        if _is_event_subprocess(node) or _is_compensation(node)
-    ]
-    return starts
-
-
-def _reachable(scope: _Scope) -> set[str]:
-    forward: dict[str, list[str]] = defaultdict(list)
-    for source, targets in scope.successors.items():
-        forward[source].extend(targets)
-    for host, events in scope.boundaries.items():
-        forward[host].extend(events)
-    return _closure(_entries(scope), forward)
 
 
 def reachability_findings(tree: etree._ElementTree) -> list[Finding]:
@@ -285,28 +163,7 @@ def _back_edges(scope: etree._Element) -> list[etree._Element]:
     nodes = [child.get("id") for child in scope if child.get("id") and etree.QName(child).localname != "sequenceFlow"]
     # Start from entry points, then from anything not yet reached, so every cycle is seen.
     order = [n for n in nodes if n not in targets] + [n for n in nodes if n in targets]
-    colour: dict[str, int] = {}  # 1 = on the current path, 2 = finished
-    found: list[etree._Element] = []
-    for root in order:
-        if root in colour:
-            continue
-        colour[root] = 1
-        stack = [(root, iter(successors.get(root, [])))]
-        while stack:
-            node, outgoing = stack[-1]
-            flow = next(outgoing, None)
-            if flow is None:
-                colour[node] = 2
-                stack.pop()
-                continue
-            target = flow.get("targetRef")
-            state = colour.get(target)
-            if state == 1:
-                found.append(flow)
-            elif state is None:
-                colour[target] = 1
-                stack.append((target, iter(successors.get(target, []))))
-    return found
+    return closing_edges(order, successors, lambda flow: flow.get("targetRef"))
 
 
 def back_edge_findings(tree: etree._ElementTree) -> list[Finding]:
@@ -363,25 +220,6 @@ def gateway_default_findings(tree: etree._ElementTree) -> list[Finding]:
     return findings
 
 
-def _free_names(expression: str) -> set[str]:
-    """Variables an expression reads: names that are neither vetted functions nor bound inside it."""
-    try:
-        tree = ast.parse(expression.strip(), mode="eval")
-    except (SyntaxError, ValueError, RecursionError):
-        return set()
-    bound: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.comprehension):
-            bound.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
-    # Read at call time: the vetted vocabulary grows (business_days, say) without lint changes.
-    functions = set(expressions.SAFE_FUNCTIONS)
-    return {
-        node.id
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-    } - bound - functions
-
-
 def form_key_of(element: etree._Element) -> str | None:
     """The form key of a task or start event, with the precedence parsing uses.
 
@@ -405,72 +243,6 @@ def form_key_of(element: etree._Element) -> str | None:
             if value not in (None, ""):
                 return value
     return None
-
-
-class _Before:
-    """Which user tasks (and start forms) can have run before a node, across scopes."""
-
-    def __init__(self, tree: etree._ElementTree) -> None:
-        self.scopes = {id(scope.element): scope for scope in _scopes(tree)}
-        self.scope_of_node: dict[str, _Scope] = {}
-        for scope in self.scopes.values():
-            for node_id in scope.nodes:
-                self.scope_of_node[node_id] = scope
-        self.hosts = {
-            node_id: node.get("attachedToRef")
-            for scope in self.scopes.values()
-            for node_id, node in scope.nodes.items()
-            if _bpmn(node, "boundaryEvent")
-        }
-
-    def form_owners(self, node_id: str, *, include_self: bool) -> set[str]:
-        """Ids of the user tasks and start events whose forms may have been filled before *node_id*."""
-        scope = self.scope_of_node.get(node_id)
-        if scope is None:
-            return set()
-        owners = self._owners_within(scope.nodes[node_id]) if include_self else set()
-        seen: set[str] = set()
-        pending = self._backward(node_id)
-        while pending:
-            current = pending.pop()
-            if current in seen or current not in self.scope_of_node:
-                continue
-            seen.add(current)
-            owners |= self._owners_within(self.scope_of_node[current].nodes[current])
-            pending.extend(self._backward(current))
-        return owners
-
-    def _backward(self, node_id: str) -> list[str]:
-        scope = self.scope_of_node[node_id]
-        node = scope.nodes[node_id]
-        before = list(scope.predecessors.get(node_id, []))
-        if node_id in self.hosts and self.hosts[node_id] in self.scope_of_node:
-            # A boundary event fires while its task is still open: that task's form is not
-            # filled in yet, but everything before the task is.
-            before += self._backward(self.hosts[node_id])
-        elif not before and not _bpmn(node, "boundaryEvent"):
-            parent = scope.element
-            parent_id = parent.get("id") or ""
-            if parent_id in self.scope_of_node:
-                if _is_event_subprocess(parent):
-                    # Triggered at any moment of the enclosing scope: anything there may have run.
-                    before += list(self.scope_of_node[parent_id].nodes)
-                else:
-                    # Inside a subprocess, what came before the subprocess came before.
-                    before += self._backward(parent_id)
-        return before
-
-    @staticmethod
-    def _owners_within(node: etree._Element) -> set[str]:
-        if _bpmn(node, "userTask") or _bpmn(node, "startEvent"):
-            return {node.get("id")}
-        if _local(node) in _SUBPROCESSES:
-            return {
-                inner.get("id")
-                for inner in node.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}startEvent")
-                if inner.get("id")
-            }
-        return set()
 
 
 def form_findings(tree: etree._ElementTree, forms: FormCatalogue) -> list[Finding]:
@@ -548,29 +320,27 @@ def gateway_field_findings(tree: etree._ElementTree, forms: FormCatalogue) -> li
 # -- timers -------------------------------------------------------------------------------------
 
 
-def _owner(element: etree._Element) -> etree._Element:
-    current = element
-    while current is not None and not current.get("id"):
-        current = current.getparent()
-    return current if current is not None else element
-
-
 def _unquoted(text: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         return text[1:-1]
     return text
 
 
-def timer_findings(tree: etree._ElementTree) -> list[Finding]:
+def timer_findings(tree: etree._ElementTree, limits: ProtocolLimits | None = None) -> list[Finding]:
+    limits = ProtocolLimits() if limits is None else limits
     findings = []
-    clock = SimulatedClock(LINT_NOW)
     for element in _iter(tree, *_TIMER_KINDS):
         kind = _TIMER_KINDS[_local(element)]
         text = (element.text or "").strip()
-        owner = _owner(element)
+        owner = canvas_element(element)
+        owner = element if owner is None else owner
         if not text:
             continue  # the loader refuses empty timers (invalid-timer)
         names = _free_names(text)
+        if names and kind == "cycle":
+            # How often and how many times a cycle fires must be known before anyone can start a case.
+            findings.append(cycle_from_case_data(owner, element, _unquoted(text), names, limits))
+            continue
         if names:
             findings.append(Finding(
                 "timer-unverifiable", Severity.WARNING,
@@ -584,8 +354,7 @@ def timer_findings(tree: etree._ElementTree) -> list[Finding]:
             ))
             continue
         try:
-            with clock_in_effect(clock):
-                value = expressions.to_engine_value(expressions.evaluate(text, {}))
+            value = evaluate_constant(text)
             if not isinstance(value, str):
                 raise InvalidTimerText(f"it gives {value!r} ({type(value).__name__}), not ISO 8601 text")
             validate_timer_text(kind, value.strip())
@@ -598,6 +367,9 @@ def timer_findings(tree: etree._ElementTree) -> list[Finding]:
                 f"{exc} กำหนดเวลาจะล้มเหลวเมื่อคดีมาถึง",
                 owner.get("id"), element.sourceline,
             ))
+        else:
+            if kind == "cycle":
+                findings += cycle_findings(owner, element, _unquoted(text), value.strip(), limits)
     return findings
 
 
@@ -714,12 +486,32 @@ def lint_tree(
         findings += gateway_field_findings(tree, forms)
     findings += gateway_default_findings(tree)
     findings += reachability_findings(tree)
-    findings += timer_findings(tree)
+    limits = getattr(network, "limits", None) or ProtocolLimits()
+    findings += timer_findings(tree, limits)
+    findings += constant_findings(tree)
     findings += message_findings(tree, known_messages)
     if network is not None:
         findings += escalation_findings(tree, network)
     findings += back_edge_findings(tree)
+    findings += size_findings(tree, limits, fields=None if forms is None else _form_fields(tree, forms))
     return findings
+
+
+def _form_fields(tree: etree._ElementTree, forms: FormCatalogue) -> FieldLookup:
+    """Where a multi-instance finds the forms that bound its list: the forms filled in before it."""
+    before = _Before(tree)
+    elements = {el.get("id"): el for el in tree.getroot().iter() if isinstance(el.tag, str) and el.get("id")}
+
+    def lookup(node_id: str, name: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for owner in sorted(before.form_owners(node_id, include_self=False)):
+            key = form_key_of(elements[owner])
+            schema = forms.get(key) if key else None
+            if schema is not None:
+                found += field_schemas(schema, name)
+        return found
+
+    return lookup
 
 
 __all__ = [

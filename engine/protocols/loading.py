@@ -8,6 +8,7 @@ with plain timer literals quoted, ready for ``SpiffBpmnParser().add_bpmn_xml(tre
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from lxml import etree
@@ -22,6 +23,8 @@ __all__ = [
     "MAX_ELEMENT_DEPTH",
     "SPIFF_NS",
     "ProtocolRejected",
+    "canvas_element",
+    "expression_texts",
     "load_bpmn",
 ]
 
@@ -190,7 +193,7 @@ def _check_depth(root: etree._Element) -> None:
     while stack:
         element, depth = stack.pop()
         if depth > MAX_ELEMENT_DEPTH:
-            owner = _owner(element)
+            owner = canvas_element(element)
             raise ProtocolRejected(
                 "too-deep",
                 f"Elements are nested more than {MAX_ELEMENT_DEPTH} levels deep "
@@ -233,19 +236,39 @@ def _display_name(element: etree._Element) -> str:
     return f"{{{namespace}}}{local}" if namespace else local
 
 
-def _owner(element: etree._Element) -> etree._Element | None:
-    """The nearest ancestor-or-self with an id: what a modeller can find in the editor."""
+# What the BPMN canvas draws, and so what a modeller can click on: a finding names one of these.
+# Event definitions, expressions, loop characteristics and extension elements have ids but no
+# shape; they are reported at the shape that holds them (a timer at its boundary event).
+_DRAWN = frozenset(
+    _tag(BPMN_NS, local)
+    for local in (
+        "process", "collaboration", "participant", "lane", "sequenceFlow", "messageFlow",
+        "association", "dataObjectReference", "dataStoreReference", "dataInput", "dataOutput",
+        "textAnnotation", "group", "task", "userTask", "manualTask", "sendTask", "receiveTask",
+        "businessRuleTask", "scriptTask", "serviceTask", "callActivity", "subProcess",
+        "transaction", "adHocSubProcess", "startEvent", "endEvent", "intermediateCatchEvent",
+        "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway", "parallelGateway",
+        "inclusiveGateway", "eventBasedGateway", "complexGateway",
+    )
+)
+
+
+def canvas_element(element: etree._Element) -> etree._Element | None:
+    """The nearest ancestor-or-self the canvas draws; failing that, the nearest with an id."""
     current: etree._Element | None = element
+    fallback: etree._Element | None = None
     while current is not None:
         if current.get("id"):
-            return current
+            if current.tag in _DRAWN:
+                return current
+            fallback = fallback if fallback is not None else current
         current = current.getparent()
-    return None
+    return fallback
 
 
 def _describe(element: etree._Element) -> str:
     name = _display_name(element)
-    owner = _owner(element)
+    owner = canvas_element(element)
     if owner is None:
         return name
     if owner is element:
@@ -254,7 +277,7 @@ def _describe(element: etree._Element) -> str:
 
 
 def _reject_at(code: str, element: etree._Element, message: str) -> ProtocolRejected:
-    owner = _owner(element)
+    owner = canvas_element(element)
     return ProtocolRejected(
         code,
         message,
@@ -484,16 +507,22 @@ _EXPRESSION_TAGS = frozenset(
 _CORRELATION_RETRIEVAL = _tag(BPMN_NS, "correlationPropertyRetrievalExpression")
 
 
-def _check_expressions(root: etree._Element) -> None:
+def expression_texts(root: etree._Element) -> Iterator[tuple[etree._Element, str | None]]:
+    """Every text SpiffWorkflow hands to the script engine, with the element to report it at."""
     for element in root.iter(etree.Element):
         if element.tag in _EXPRESSION_TAGS:
-            _check_text(element.text, element)
+            yield element, element.text
         elif element.tag == _CORRELATION_RETRIEVAL and len(element):
             # SpiffWorkflow evaluates the text of the first child whatever it is, comments
             # included, so that child is checked whatever its name or node type.
             first = element[0]
             if first.tag not in _EXPRESSION_TAGS:
-                _check_text(first.text, first if isinstance(first.tag, str) else element)
+                yield (first if isinstance(first.tag, str) else element), first.text
+
+
+def _check_expressions(root: etree._Element) -> None:
+    for element, text in expression_texts(root):
+        _check_text(text, element)
 
 
 def _check_text(text: str | None, located: etree._Element) -> None:

@@ -21,8 +21,11 @@ from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
 
 from engine.errors import ProtocolInvalid
 from engine.network.definition import Network
+from engine.protocols.assignees import AccountLookup, assignee_findings
+from engine.protocols.columns import column_findings
 from engine.protocols.findings import Finding, Severity, has_errors
 from engine.protocols.forms import FormCatalogue
+from engine.protocols.limits import flow_node_findings
 from engine.protocols.lint import lint_tree
 from engine.protocols.loading import BPMN_NS, CAMUNDA_NS, ProtocolRejected, load_bpmn
 from engine.workflow.serialization import spec_json_of
@@ -228,17 +231,22 @@ def parse_protocol(
     filename: str = "protocol.bpmn",
     forms: FormCatalogue | None = None,
     known_messages: set[str] | None = None,
+    accounts: AccountLookup | None = None,
 ) -> ParsedProtocol:
     """Parse and lint one protocol file.
 
     Raises :class:`ProtocolInvalid` with every error finding; warnings travel on the result.
     Without *forms* the form rules are skipped; without *known_messages* (the messages the
-    other protocols catch) a message nobody here catches is a warning rather than an error.
+    other protocols catch) a message nobody here catches is a warning rather than an error;
+    without *accounts* (the user table) named assignees are not checked.
     """
     try:
         tree = load_bpmn(data, filename=filename)
     except ProtocolRejected as exc:
         raise _refuse([_rejection_finding(exc)]) from exc
+    too_big = flow_node_findings(tree, network.limits)
+    if too_big:
+        raise _refuse(too_big)
 
     parser = ProtocolParser(validator=VALIDATOR)
     try:
@@ -263,6 +271,9 @@ def parse_protocol(
         raise _refuse(_with_validation_finding(linted, _validation_finding(exc), tree)) from exc
 
     descriptors, findings = _describe_user_tasks([spec, *subprocess_specs.values()], tree, network)
+    findings.extend(column_findings(tree, descriptors))
+    if accounts is not None:
+        findings.extend(assignee_findings(descriptors, accounts))
     findings.extend(linted)
     if has_errors(findings):
         raise _refuse(findings)

@@ -13,6 +13,7 @@ from engine.clock import Clock
 from engine.errors import InvalidInput, InvalidState, NotFound
 from engine.network.definition import Network
 from engine.people.actors import Actor
+from engine.protocols.assignees import accounts_in
 from engine.protocols.findings import Finding
 from engine.protocols.forms import FormCatalogue
 from engine.protocols.loading import BPMN_NS, load_bpmn
@@ -63,7 +64,8 @@ def store_draft(
         )
     # Parse first: it refuses anything that is not UTF-8 with a finding, not a decoding crash.
     parsed = parse_protocol(
-        bpmn, network=network, filename=filename or f"{key}.bpmn", forms=forms, known_messages=known_messages
+        bpmn, network=network, filename=filename or f"{key}.bpmn", forms=forms, known_messages=known_messages,
+        accounts=accounts_in(session),
     )
     text = bpmn.decode("utf-8-sig") if isinstance(bpmn, bytes) else bpmn.removeprefix("\ufeff")
     digest = content_hash(text)

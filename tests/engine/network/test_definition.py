@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.network.definition import NetworkInvalid, load_network, parse_network
+from engine.network.definition import NetworkInvalid, ProtocolLimits, load_network, parse_network
 from engine.network.models import Agency, Role
 from engine.network.service import sync_network
 from engine.settings import PROJECT_ROOT
@@ -83,3 +83,38 @@ def test_sync_upserts_agencies_with_predecessors(session):
     assert rows["new_office"].predecessor_code == "old_office"
     assert rows["old_office"].name_en == "Former office"
     assert session.get(Role, "case_worker").name_en == "Case worker"
+
+
+# -- [limits] ---------------------------------------------------------------------------------
+
+
+def test_the_shipped_network_sets_every_protocol_limit():
+    limits = load_network(PROJECT_ROOT / "protocols" / "network.toml").limits
+    assert limits == ProtocolLimits(
+        min_cycle_interval="PT1H", max_cycle_repetitions=365, max_flow_nodes=300,
+        max_parallel_branches=20, max_concurrent_tokens=50, max_multi_instance=50,
+    )
+
+
+def test_limits_are_optional_and_default_one_by_one():
+    assert parse_network(_document()).limits == ProtocolLimits()
+    limits = parse_network(_document(limits={"max_parallel_branches": 4, "min_cycle_interval": "P1D"})).limits
+    assert (limits.max_parallel_branches, limits.min_cycle_interval) == (4, "P1D")
+    assert limits.max_flow_nodes == ProtocolLimits().max_flow_nodes
+
+
+@pytest.mark.parametrize(
+    "limits, field",
+    [
+        ({"max_flow_nodes": 0}, "limits.max_flow_nodes"),
+        ({"max_multi_instance": "50"}, "limits.max_multi_instance"),
+        ({"max_parallel_branches": True}, "limits.max_parallel_branches"),
+        ({"max_concurrent_tokens": 2.5}, "limits.max_concurrent_tokens"),
+        ({"min_cycle_interval": "1 hour"}, "limits.min_cycle_interval"),
+        ({"max_cycle_repetition": 10}, "limits.max_cycle_repetition"),  # misspelt: not silently ignored
+    ],
+)
+def test_invalid_limits_name_the_key(limits, field):
+    with pytest.raises(NetworkInvalid) as refused:
+        parse_network(_document(limits=limits))
+    assert refused.value.details["field"] == field

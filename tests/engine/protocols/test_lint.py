@@ -5,11 +5,14 @@ defect, and its second line says which rule must fire and at which element.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 
 from engine.errors import ProtocolInvalid
+from engine.people.actors import Actor
+from engine.protocols.assignees import Account
 from engine.protocols.findings import Finding, Severity
 from engine.protocols.forms import FormCatalogue, load_forms
 from engine.protocols.lint import RULES, escalation_findings, form_key_of
@@ -24,6 +27,16 @@ CLEAN = (CORPUS / "clean.bpmn").read_text(encoding="utf-8")
 REFERENCE = (FIXTURES / "reference_protocol.bpmn").read_text(encoding="utf-8")
 THAI = re.compile("[\u0e00-\u0e7f]")
 EXPECT = re.compile(r"<!-- expect: ([a-z-]+) at (\S+) -->")
+# A corpus file may tighten the network's limits, to show a rule on a small file.
+LIMITS = re.compile(r"<!-- limits: ((?:[a-z_]+=[0-9A-Z]+ ?)+) -->")
+# The accounts the corpus is linted against: a police officer and a social worker.
+ACCOUNTS = {
+    "worker.police_tak": Account(Actor(1, "worker.police_tak", "case_worker", "police_tak"), active=True),
+    "worker.pmj_tak": Account(Actor(2, "worker.pmj_tak", "case_worker", "pmj_tak"), active=True),
+    "supervisor.pmj_tak": Account(Actor(3, "supervisor.pmj_tak", "supervisor", "pmj_tak"), active=True),
+    "policy": Account(Actor(4, "policy", "policy", None), active=True),
+    "leaver.pmj_tak": Account(Actor(5, "leaver.pmj_tak", "case_worker", "pmj_tak"), active=False),
+}
 
 
 class WithEscalationCodes:
@@ -82,10 +95,20 @@ def corpus_case(code: str) -> tuple[bytes, str | None]:
     return data, None if element == "-" else element
 
 
+def limited(network, data: bytes):
+    """The network, with the limits a corpus file declares."""
+    declared = LIMITS.search(data.decode("utf-8", "replace"))
+    if declared is None:
+        return network
+    changes = dict(pair.split("=") for pair in declared.group(1).split())
+    typed = {key: int(value) if value.isdigit() else value for key, value in changes.items()}
+    return dataclasses.replace(network, limits=dataclasses.replace(network.limits, **typed))
+
+
 @pytest.mark.parametrize("code", sorted(RULES))
 def test_each_rule_fires_alone_with_its_code_and_element(network, forms, code):
     data, element = corpus_case(code)
-    findings = lint(data, network, forms=forms)
+    findings = lint(data, limited(network, data), forms=forms, accounts=ACCOUNTS.get)
     assert found(findings) == [(code, element)]
     finding = findings[0]
     assert finding.severity is RULES[code].severity
@@ -98,7 +121,7 @@ def test_the_corpus_holds_one_file_per_rule_and_nothing_else():
 
 
 def test_the_clean_base_lints_clean_with_every_catalogue(network, forms):
-    assert lint(CLEAN, WithEscalationCodes(network, {}), forms=forms, known_messages=set()) == []
+    assert lint(CLEAN, WithEscalationCodes(network, {}), forms=forms, known_messages=set(), accounts=ACCOUNTS.get) == []
 
 
 def test_errors_refuse_the_protocol_and_warnings_travel_with_it(network, forms):
@@ -375,5 +398,6 @@ def test_findings_carry_the_source_line(network, forms):
 def test_the_catalogue_is_complete_and_coded_consistently():
     assert all(rule.code == code and THAI.search(rule.title_th) for code, rule in RULES.items())
     assert {code for code, rule in RULES.items() if rule.severity is Severity.WARNING} == {
-        "timer-unverifiable", "message-uncaught", "loop-back-edge",
+        "timer-unverifiable", "message-uncaught", "loop-back-edge", "multi-instance-unverifiable",
+        "assignee-unknown",
     }

@@ -363,8 +363,8 @@ def test_spiff_service_task_operator_is_refused():
         "<spiffworkflow:serviceTaskOperator id='http/GetRequest' />"
         "</bpmn:extensionElements></bpmn:userTask>"
     )
-    # The operator's own id attribute is the nearest id.
-    assert_forbidden(body, "http/GetRequest", "spiffworkflow:serviceTaskOperator")
+    # The operator has an id of its own, but no shape: the task that holds it is named.
+    assert_forbidden(body, "Task_op", "spiffworkflow:serviceTaskOperator in userTask 'Task_op'")
 
 
 def test_camunda_task_listener_with_script_is_refused():
@@ -427,7 +427,8 @@ def test_harmless_gateway_condition_is_accepted():
 
 def test_timer_expression_calling_a_builtin_outside_the_vetted_set_is_refused():
     doc = definitions(timer_body("timeDuration", "open('/etc/passwd').read()"))
-    assert_forbidden_expression(doc, "WaitTimer")
+    # Reported at the event the canvas draws, not at its timerEventDefinition.
+    assert_forbidden_expression(doc, "Wait")
 
 
 def test_message_payload_is_checked():
@@ -440,8 +441,8 @@ def test_message_payload_is_checked():
       </bpmn:messageEventDefinition>
     </bpmn:intermediateThrowEvent>
 """
-    error = assert_forbidden_expression(definitions(body), "Msg_def")
-    assert "spiffworkflow:messagePayload" in error.message
+    error = assert_forbidden_expression(definitions(body), "Tell_school")
+    assert "spiffworkflow:messagePayload in intermediateThrowEvent 'Tell_school'" in error.message
 
 
 def test_loop_condition_is_checked():
@@ -474,8 +475,9 @@ def test_correlation_retrieval_comment_is_checked_because_spiffworkflow_evaluate
 def assert_invalid_timer(kind: str, text: str, *fragments: str) -> ProtocolRejected:
     error = rejected(definitions(timer_body(kind, text)))
     assert error.code == "invalid-timer"
-    assert error.element_id == "WaitTimer"
-    assert f"{kind} in timerEventDefinition 'WaitTimer'" in error.message
+    # The timerEventDefinition has an id but no shape; its event is what the modeller can select.
+    assert error.element_id == "Wait"
+    assert f"{kind} in intermediateCatchEvent 'Wait'" in error.message
     assert text in error.message
     for fragment in fragments:
         assert fragment in error.message
