@@ -143,8 +143,9 @@ def install_problem_handlers(app: FastAPI) -> None:
             return problem(422, "invalid input", detail, code="invalid-input", field="body",
                            errors=[{"field": "body", "in": "body", "message": detail}])
         title = {404: "not found", 405: "method not allowed", 413: "request too large"}.get(exc.status_code, "error")
+        code = "payload-too-large" if exc.status_code == 413 else title.replace(" ", "-")
         detail = exc.detail if isinstance(exc.detail, str) else title
-        return problem(exc.status_code, title, detail, code=title.replace(" ", "-"), headers=getattr(exc, "headers", None))
+        return problem(exc.status_code, title, detail, code=code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(OperationalError)
     async def _database_busy(_request: Request, exc: OperationalError) -> JSONResponse:
