@@ -127,6 +127,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = []
         for error in exc.errors():
             where, field = _location(tuple(error.get("loc", ())))
+            # A validator that looked inside a JSON value says where (api.schemas.JsonValueError).
+            inner = (error.get("ctx") or {}).get("error")
+            field = ".".join([field, *(str(part) for part in getattr(inner, "path", ()))])
             errors.append({"field": field, "in": where, "message": str(error.get("msg", "invalid"))})
         first = errors[0] if errors else {"field": "request", "message": "invalid request"}
         return problem(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, SessionDep, require_role
+from api.schemas import Text
 from engine.children.service import ChildIdentity, offer_matches
 from engine.people.access import CASE_STARTING_ROLES, record_read
 from engine.people.actors import Actor
@@ -17,8 +18,8 @@ Reporter = Annotated[Actor, Depends(require_role(CASE_STARTING_ROLES, "look up c
 
 
 class ChildLookup(BaseModel):
-    child_first_name: str = Field(min_length=1, max_length=255)
-    child_last_name: str | None = Field(default=None, max_length=255)
+    child_first_name: Text = Field(min_length=1, max_length=255)
+    child_last_name: Text | None = Field(default=None, max_length=255)
     child_birth_date: date | None = None
     child_national_id: str | None = Field(default=None, pattern=r"^\d{13}$")
     child_g_code: str | None = Field(default=None, pattern=r"^G\d{12}$")
