@@ -1,7 +1,9 @@
 """Checking submitted form data against its JSON Schema, with the formats Thai forms need.
 
 Errors are returned per field, so a caller can show each next to its input (and the API can
-answer 422 naming every field at fault). Patterns are matched by RE2, in time linear in the input.
+answer 422 naming every field at fault). Submitted data becomes workflow variables, one per
+field, so a field the form does not declare is refused like any other fault: it could otherwise
+set a variable a gateway reads. Patterns are matched by RE2, in time linear in the input.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from engine.errors import InvalidInput
 from engine.forms.safety import compiled_pattern
-from engine.protocols.forms import FormCatalogueInvalid
+from engine.protocols.forms import FormCatalogueInvalid, schema_fields
 
 _NATIONAL_ID = re.compile(r"^\d{13}$")
 # MOE student code for learners without a Thai ID: 'G' and twelve digits [U: checked against
@@ -111,11 +113,17 @@ def field_errors(schema: dict[str, Any], data: dict[str, Any]) -> list[dict[str,
     except RecursionError as exc:
         # Only a schema stored before references were checked can get here (engine.forms.safety).
         raise FormCatalogueInvalid("the form refers to itself and cannot be checked; store it again", field="form") from exc
-    return [{"field": _field_of(error), "message": error.message} for error in errors]
+    found = [{"field": _field_of(error), "message": error.message} for error in errors]
+    declared = schema_fields(schema)
+    found += [
+        {"field": name, "message": f"{name!r} is not a field of this form"}
+        for name in sorted(set(data) - declared, key=str)
+    ]
+    return sorted(found, key=lambda e: (e["field"], e["message"]))
 
 
 def validate_form_data(schema: dict[str, Any], data: dict[str, Any], *, form_key: str) -> None:
-    """Raise InvalidInput listing every field at fault."""
+    """Raise InvalidInput listing every field at fault, and every field the form does not have."""
     errors = field_errors(schema, data)
     if errors:
         first = errors[0]
@@ -125,3 +133,17 @@ def validate_form_data(schema: dict[str, Any], data: dict[str, Any], *, form_key
             field=first["field"],
             errors=errors,
         )
+
+
+# A case starts without a form: its start data carries only what the engine itself reads. The
+# child and the report come in through the intake task's form, checked like any other.
+START_FIELDS = frozenset({"reporting_unit"})
+
+
+def validate_start_data(data: dict[str, Any]) -> None:
+    """Refuse case-start data with fields a case does not start with, naming each (``data.x``)."""
+    extra = sorted(set(data) - START_FIELDS, key=str)
+    if extra:
+        errors = [{"field": f"data.{name}", "message": f"a case does not start with {name!r}; "
+                   "the intake task's form asks for it"} for name in extra]
+        raise InvalidInput(f"{errors[0]['field']}: {errors[0]['message']}", field=errors[0]["field"], errors=errors)

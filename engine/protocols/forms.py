@@ -41,7 +41,8 @@ def schema_fields(schema: Any) -> frozenset[str]:
 
     Task data is flat (one variable per field), so nested ``properties`` of an object field are
     that field's value, not fields of their own; but fields that only appear under ``allOf``,
-    ``if/then/else`` or ``dependentSchemas`` are still fields of the same form.
+    ``if/then/else``, ``dependentSchemas`` or a ``$ref`` to the form's own definitions are still
+    fields of the same form.
     """
     found: set[str] = set()
     pending = [schema]
@@ -65,7 +66,19 @@ def schema_fields(schema: Any) -> frozenset[str]:
         for keyword in ("dependentSchemas", "dependencies"):
             if isinstance(node.get(keyword), dict):
                 pending.extend(value for value in node[keyword].values() if isinstance(value, dict))
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            pending.append(_pointed_at(schema, ref))
     return frozenset(found)
+
+
+def _pointed_at(schema: Any, ref: str) -> Any:
+    """The part of ``schema`` a local ``$ref`` (``#/$defs/x``) names, or None."""
+    node = schema
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
 
 
 @dataclass(frozen=True)

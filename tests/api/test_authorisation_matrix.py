@@ -142,7 +142,7 @@ ROWS = [
     Row("PUT /forms/{key}", expect(403, 403, 403, 403, 200, 403, 200),
         lambda w, c: ("PUT", f"/forms/{w.fresh_key()}", {"json": {"type": "object", "properties": {"x": {"type": "string"}}}})),
     Row("POST /cases", expect(201, 201, 201, 201, 403, 201, 201),
-        lambda w, c: ("POST", "/cases", {"json": {"protocol": "reference", "data": {"channel": "phone"}}})),
+        lambda w, c: ("POST", "/cases", {"json": {"protocol": "reference", "data": {"reporting_unit": "school_takpit"}}})),
     Row("GET /cases", expect(200, 200, 200, 200, 403, 200, 200), lambda w, c: ("GET", "/cases", {"params": {"q": "TAK"}})),
     Row("GET /cases/{id}", CASE_READ, lambda w, c: ("GET", f"/cases/{shared_case(w)[0]}", {}), read_action="case.viewed"),
     Row("GET /cases/{id}/audit", CASE_READ, lambda w, c: ("GET", f"/cases/{shared_case(w)[0]}/audit", {}),
