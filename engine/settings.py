@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,8 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 10.0
     # Spec JSON of this many protocol versions is kept in memory per process.
     spec_cache_size: int = 64
+    # A personal API token made without an expiry stops working after this many days.
+    token_lifetime_days: int = Field(default=90, ge=1, le=366)
 
 
 @lru_cache

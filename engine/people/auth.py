@@ -42,6 +42,8 @@ SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
 
 TOKEN_PREFIX = "kkt_"
 MAX_TOKEN_LIFETIME = timedelta(days=366)
+# Every token expires: one made without an expiry lasts this long (Settings.token_lifetime_days).
+DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
 
 
 
@@ -280,18 +282,34 @@ def end_session(session: Session, *, session_id: int, actor: Actor, clock: Clock
     session.commit()
 
 
+def log_out(session: Session, *, credential: Credential, actor: Actor, clock: Clock) -> None:
+    """End what the request signed in with: its session, or the token it presented."""
+    if credential.method == "session":
+        end_session(session, session_id=credential.credential_id, actor=actor, clock=clock)
+        return
+    audit.record(session, action="auth.logout", actor=actor, at=clock.now(), token_id=credential.credential_id)
+    revoke_token(session, token_id=credential.credential_id, actor=actor, clock=clock)
+    session.commit()
+
+
 # -- personal API tokens --------------------------------------------------------------------
 
 
 def create_token(
-    session: Session, *, user_id: int, name: str, expires_at: datetime | None, actor: Actor, clock: Clock
+    session: Session, *, user_id: int, name: str, expires_at: datetime | None, actor: Actor, clock: Clock,
+    lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
 ) -> tuple[ApiToken, str]:
-    """A new personal token; the secret is returned here and never again."""
+    """A new personal token; the secret is returned here and never again.
+
+    Without ``expires_at`` it expires after ``lifetime``: no token works for ever.
+    """
     now = clock.now()
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise InvalidInput("a token needs a name of 1–100 characters", field="name")
-    if expires_at is not None and not now < expires_at <= now + MAX_TOKEN_LIFETIME:
+    if expires_at is None:
+        expires_at = now + min(lifetime, MAX_TOKEN_LIFETIME)
+    if not now < expires_at <= now + MAX_TOKEN_LIFETIME:
         raise InvalidInput("a token must expire within a year from now", field="expires_at")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
