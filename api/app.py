@@ -12,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.deps import SessionDep
 from api.problems import PROBLEM_JSON, FieldError, Problem, errors, install_problem_handlers, problem
@@ -101,6 +102,13 @@ class GuardMiddleware:
             await too_large()(scope, receive, send_with_headers)
 
 
+def _behind_proxies(app: ASGIApp, settings: Settings) -> ASGIApp:
+    """Believe X-Forwarded-For and X-Forwarded-Proto from the configured proxies, and no one else."""
+    if not settings.trusted_proxies:
+        return app
+    return ProxyHeadersMiddleware(app, trusted_hosts=settings.trusted_proxies)  # type: ignore[arg-type]
+
+
 def _problem_openapi(app: FastAPI) -> dict[str, Any]:
     """The OpenAPI document, with every error response described as problem+json."""
     if app.openapi_schema:
@@ -169,7 +177,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     # Outside Starlette's own middleware stack (whose outermost layer answers 500s), so that
     # every answer passes through the guard.
     build_stack = app.build_middleware_stack
-    app.build_middleware_stack = lambda: GuardMiddleware(build_stack())  # type: ignore[method-assign]
+    app.build_middleware_stack = lambda: GuardMiddleware(_behind_proxies(build_stack(), settings))  # type: ignore[method-assign]
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, agencies, protocols, forms, cases, children, tasks, escalations, reports):

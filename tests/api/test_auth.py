@@ -285,3 +285,46 @@ def test_logout_with_a_token_revokes_that_token(plain_client, worker, session):
     session.expire_all()
     assert session.get(auth.ApiToken, made["id"]).revoked_at is not None
     assert [e.details.get("token_id") for e in _actions(session, "auth.logout")] == [made["id"]]
+
+
+# -- origins and proxies (issue 9, item 19) -------------------------------------------------------
+
+
+def test_the_origin_check_compares_scheme_host_and_port(plain_client, worker):
+    _login(plain_client, worker)
+
+    def mint(origin: str) -> int:
+        return plain_client.post(f"{API}/auth/tokens", json={"name": "x"}, headers={"Origin": origin}).status_code
+
+    # The server answers plain http on testserver:80.
+    assert mint("https://testserver") == 403
+    assert mint("http://testserver:8080") == 403
+    assert mint("http://testserver.evil.example") == 403
+    assert mint("http://testserver:notaport") == 403
+    assert mint("http://testserver") == 201
+    assert mint("http://TestServer:80") == 201
+
+
+def test_forwarded_headers_count_only_from_configured_proxies(database_url, session, worker):
+    forwarded = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+
+    def login_from(settings: Settings, peer: str):
+        with TestClient(create_app(settings), client=(peer, 40000)) as client:
+            return _login(client, worker, headers=forwarded)
+
+    # By default no proxy is trusted: the peer is the client, whatever the headers claim.
+    assert Settings().trusted_proxies == []
+    answer = login_from(Settings(database_url=database_url), "127.0.0.1")
+    assert answer.status_code == 200 and "Secure" not in answer.headers["set-cookie"]
+    # A configured proxy is believed; anyone else is not.
+    behind_proxy = Settings(database_url=database_url, trusted_proxies=["10.0.0.0/8"])
+    assert "Secure" in login_from(behind_proxy, "10.1.2.3").headers["set-cookie"]
+    login_from(behind_proxy, "192.0.2.77")
+    session.expire_all()
+    addresses = [a.client_address for a in session.scalars(select(auth.LoginAttempt).order_by(auth.LoginAttempt.id))]
+    assert addresses == ["127.0.0.1", "203.0.113.9", "192.0.2.77"]
+
+
+def test_trusted_proxies_can_be_listed_in_the_environment(monkeypatch):
+    monkeypatch.setenv("KHUMKRONG_TRUSTED_PROXIES", "10.0.0.1, 192.168.0.0/24")
+    assert Settings().trusted_proxies == ["10.0.0.1", "192.168.0.0/24"]
