@@ -9,9 +9,10 @@ from engine.network.models import Agency, Role
 from engine.notify.models import OutboxMessage
 from engine.people.auth import ApiToken, AuthSession, LoginAttempt
 from engine.people.models import User
+from engine.people.throttle import LoginThrottle
 from engine.protocols.models import ProtocolVersion
 
 __all__ = [
     "Agency", "ApiToken", "AuditEvent", "AuthSession", "Case", "CaseLink", "Child", "Escalation", "Form", "Guardian",
-    "LoginAttempt", "OutboxMessage", "ProtocolVersion", "ReferenceCounter", "Role", "TaskComment", "User", "WorkItem",
+    "LoginAttempt", "LoginThrottle", "OutboxMessage", "ProtocolVersion", "ReferenceCounter", "Role", "TaskComment", "User", "WorkItem",
 ]
