@@ -2,22 +2,25 @@
 
 A second report about the same child must land on the same record: an exact identifier (Thai
 national ID or G-code) links at once; a close name with the same birth date is only *offered*
-(the person reporting confirms it), since two children can share a name.
+(the person reporting confirms it), since two children can share a name. A record can be named
+on completion only if it was offered to that person for that intake, or is already on a case
+they may see: knowing a record's number opens nothing.
 """
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine import audit
-from engine.cases.models import Case
-from engine.children.models import Child, Guardian
+from engine.cases.models import Case, WorkItem
+from engine.children.models import Child, ChildOffer, Guardian
 from engine.errors import InvalidInput, NotFound
+from engine.people.access import case_visibility
 from engine.people.actors import Actor
 
 CHILD_RECORD_FLAG = "x-khumkrong-child-record"
@@ -28,6 +31,8 @@ _UPDATABLE = {
     "child_nationality": "nationality", "child_language": "language",
 }
 NAME_SIMILARITY = 0.8
+# An offer may be confirmed while the intake is being filled in, not for ever after.
+OFFER_VALIDITY = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -91,23 +96,52 @@ def possible_matches(session: Session, identity: ChildIdentity, *, limit: int = 
 
 @dataclass(frozen=True)
 class MatchOffer:
-    """Enough to recognise a child record, and no more (PDPA minimisation)."""
+    """Enough to recognise a child record, and no more (PDPA minimisation): no school, no
+    identifiers, no guardians, and the year of birth rather than the date."""
 
     child_id: int
     first_name: str
     last_name: str | None
-    birth_date: date | None
-    school: str | None
+    birth_year: int | None
     exact: bool
 
 
-def offer_matches(session: Session, identity: ChildIdentity) -> list[MatchOffer]:
-    """The record an identifier names (exact), else records worth confirming (close name, same birth date)."""
+def offer_matches(
+    session: Session, identity: ChildIdentity, *, actor: Actor, now: datetime, work_item: WorkItem | None = None,
+) -> list[MatchOffer]:
+    """The record an identifier names (exact), else records worth confirming (close name, same
+    birth date); each offer is recorded (and audited) for the intake ``work_item``, whose
+    completion may then name it. The caller commits."""
     exact = exact_match(session, identity)
     children = [exact] if exact is not None else possible_matches(session, identity)
+    case_id = work_item.case_id if work_item is not None else None
+    work_item_id = work_item.id if work_item is not None else None
+    for child in children:
+        session.add(ChildOffer(child_id=child.id, user_id=actor.user_id, case_id=case_id, work_item_id=work_item_id,
+                               offered_at=now))
+    # Looking people up is reading children's data: it is on the record, like any case read.
+    audit.record(session, action="child.matches_viewed", actor=actor, at=now, case_id=case_id, work_item_id=work_item_id,
+                 offered=[c.id for c in children])
     return [
-        MatchOffer(c.id, c.first_name, c.last_name, c.birth_date, c.school, exact is not None) for c in children
+        MatchOffer(c.id, c.first_name, c.last_name, c.birth_date.year if c.birth_date else None, exact is not None)
+        for c in children
     ]
+
+
+def _may_name(session: Session, *, actor: Actor, child_id: int, case: Case, now: datetime) -> bool:
+    """Whether the actor may link ``case`` to record ``child_id``: offered to them for this
+    case lately, or already on a case they may see."""
+    offered = session.scalar(
+        select(ChildOffer.id).where(
+            ChildOffer.child_id == child_id, ChildOffer.user_id == actor.user_id, ChildOffer.case_id == case.id,
+            ChildOffer.offered_at > now - OFFER_VALIDITY,
+        ).limit(1)
+    )
+    if offered is not None:
+        return True
+    return session.scalar(
+        select(Case.id).where(Case.child_id == child_id, Case.id != case.id, case_visibility(actor)).limit(1)
+    ) is not None
 
 
 def _fill(child: Child, identity: ChildIdentity, now: datetime) -> None:
@@ -131,8 +165,9 @@ def record_child_for_case(
     how = "identifier"
     if child is None and confirmed_child_id is not None:
         child = session.get(Child, confirmed_child_id)
-        if child is None:
-            raise NotFound(f"child record {confirmed_child_id} does not exist", field="child_id")
+        # Someone else's record is answered exactly like a missing one.
+        if child is None or not _may_name(session, actor=actor, child_id=child.id, case=case, now=now):
+            raise NotFound(f"child record {confirmed_child_id} not found", field="child_id")
         how = "confirmed"
     if child is None:
         child = Child(first_name=identity.first_name, created_at=now, updated_at=now)
