@@ -14,12 +14,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.cases.models import Case, WorkItem
 from engine.children.models import Child, ChildOffer, Guardian
-from engine.errors import InvalidInput, NotFound
+from engine.db import is_postgres
+from engine.errors import Conflict, InvalidInput, NotFound
 from engine.people.access import case_visibility
 from engine.people.actors import Actor
 
@@ -156,6 +159,41 @@ def _fill(child: Child, identity: ChildIdentity, now: datetime) -> None:
     child.updated_at = now
 
 
+def _refuse_identifiers_of_others(session: Session, child: Child, identity: ChildIdentity) -> None:
+    """An identifier the record lacks may be added, unless another child's record holds it."""
+    for field, column in (("child_national_id", "national_id"), ("child_g_code", "g_code")):
+        value = getattr(identity, column)
+        if not value or getattr(child, column) is not None:
+            continue
+        holder = session.scalar(select(Child.id).where(getattr(Child, column) == value))
+        if holder is not None and holder != child.id:
+            raise InvalidInput(f"this {field} belongs to another child's record than the other identifier", field=field)
+
+
+def _create(session: Session, identity: ChildIdentity, now: datetime) -> tuple[Child, str]:
+    """A new record; or, when another intake of the same child created it a moment ago (the
+    identifier is already taken), that one. Never a unique-key failure."""
+    if identity.national_id is None and identity.g_code is None:
+        child = Child(first_name=identity.first_name, created_at=now, updated_at=now)
+        session.add(child)
+        return child, "new"
+    insert = pg_insert if is_postgres(session) else sqlite_insert
+    # ON CONFLICT waits for a concurrent insert of the same identifier to commit, then skips.
+    child_id = session.scalar(
+        insert(Child)
+        .values(first_name=identity.first_name, national_id=identity.national_id, g_code=identity.g_code,
+                created_at=now, updated_at=now)
+        .on_conflict_do_nothing()
+        .returning(Child.id)
+    )
+    if child_id is not None:
+        return session.get(Child, child_id), "new"
+    existing = exact_match(session, identity)
+    if existing is None:
+        raise Conflict("the child's record was being changed at the same time; try again", field="child_national_id")
+    return existing, "identifier"
+
+
 def record_child_for_case(
     session: Session, *, case: Case, data: dict[str, Any], now: datetime, actor: Actor, confirmed_child_id: int | None = None
 ) -> Child:
@@ -170,9 +208,8 @@ def record_child_for_case(
             raise NotFound(f"child record {confirmed_child_id} not found", field="child_id")
         how = "confirmed"
     if child is None:
-        child = Child(first_name=identity.first_name, created_at=now, updated_at=now)
-        session.add(child)
-        how = "new"
+        child, how = _create(session, identity, now)
+    _refuse_identifiers_of_others(session, child, identity)
     _fill(child, identity, now)
     session.flush()
     known = {(g.name, g.relation) for g in session.scalars(select(Guardian).where(Guardian.child_id == child.id))}
