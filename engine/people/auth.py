@@ -29,8 +29,7 @@ from engine.people import throttle
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.people.passwords import hash_password, verify_password
-# The limits, for callers and tests that speak of sign-in (the rules are in engine.people.throttle).
-from engine.people.throttle import (  # noqa: F401
+from engine.people.throttle import (  # noqa: F401 - the limits, for callers that speak of sign-in
     ACCOUNT_FAILURE_LIMIT,
     ADDRESS_FAILURE_LIMIT,
     FAILURE_WINDOW,
