@@ -10,7 +10,9 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic.json_schema import models_json_schema
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.deps import SessionDep
 from api.problems import PROBLEM_JSON, FieldError, Problem, errors, install_problem_handlers, problem
@@ -35,8 +37,20 @@ SECURITY_HEADERS = [
 ]
 
 
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from the body stream once it passes the limit; answered as 413 (problem+json)."""
+
+    def __init__(self) -> None:
+        super().__init__(413, detail=f"request bodies may be at most {MAX_BODY_BYTES:,} bytes")
+
+
 class GuardMiddleware:
-    """Security headers on every API answer, and oversized bodies refused unread (413)."""
+    """The outermost layer: security headers on every answer, and bodies past the limit refused.
+
+    It wraps even Starlette's error middleware, so a 500 carries the headers too. A body is
+    counted as it streams in: a declared Content-Length past the limit is refused unread, and a
+    chunked body is refused the moment it passes the limit, whoever asks and whatever the route.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,21 +62,51 @@ class GuardMiddleware:
         path = scope.get("path", "")
         # The interactive docs load their own scripts and styles; the strict policy would break them.
         docs = path in ("/docs", "/redoc", "/docs/oauth2-redirect")
-        for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
-                response = problem(413, "request too large", f"request bodies may be at most {MAX_BODY_BYTES:,} bytes",
-                                   code="payload-too-large")
-                await response(scope, receive, send)
-                return
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present and not (docs and n == b"content-security-policy")]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        def too_large() -> JSONResponse:
+            return problem(413, "request too large", f"request bodies may be at most {MAX_BODY_BYTES:,} bytes",
+                           code="payload-too-large")
+
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
+                await too_large()(scope, receive, send_with_headers)
+                return
+
+        received = 0
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    raise BodyTooLarge()
+            return message
+
+        try:
+            await self.app(scope, counted_receive, send_with_headers)
+        except BodyTooLarge:
+            # Normally the route's error handler answers it; this covers a body read elsewhere.
+            if started:
+                raise
+            await too_large()(scope, receive, send_with_headers)
+
+
+def _behind_proxies(app: ASGIApp, settings: Settings) -> ASGIApp:
+    """Believe X-Forwarded-For and X-Forwarded-Proto from the configured proxies, and no one else."""
+    if not settings.trusted_proxies:
+        return app
+    return ProxyHeadersMiddleware(app, trusted_hosts=settings.trusted_proxies)  # type: ignore[arg-type]
 
 
 def _problem_openapi(app: FastAPI) -> dict[str, Any]:
@@ -130,7 +174,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.state.network = load_network(settings.network_file)
     app.state.simulation = simulation
     install_problem_handlers(app)
-    app.add_middleware(GuardMiddleware)
+    # Outside Starlette's own middleware stack (whose outermost layer answers 500s), so that
+    # every answer passes through the guard.
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: GuardMiddleware(_behind_proxies(build_stack(), settings))  # type: ignore[method-assign]
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, agencies, protocols, forms, cases, children, tasks, escalations, reports):

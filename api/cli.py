@@ -121,7 +121,10 @@ def serve(
     stop = _start_worker(settings, worker_interval) if worker and not simulation else None
     console.print(f"Khumkrong serving on http://{host}:{port} (database: {settings.database_url.split('@')[-1]})")
     try:
-        uvicorn.run(create_app(settings, simulation=simulation), host=host, port=port, log_level="info")
+        # uvicorn would believe X-Forwarded-* from 127.0.0.1; the app decides whom to believe
+        # (Settings.trusted_proxies), so that the per-address login limit cannot be dodged.
+        uvicorn.run(create_app(settings, simulation=simulation), host=host, port=port, log_level="info",
+                    proxy_headers=False)
     finally:
         if stop is not None:
             stop.set()

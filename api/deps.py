@@ -65,10 +65,28 @@ def ensure_same_origin(request: Request) -> None:
     origin = request.headers.get("origin")
     if origin is None:
         return
-    host = request.headers.get("host", "")
-    parsed = urlsplit(origin)
-    if origin == "null" or parsed.netloc.lower() != host.lower():
+    # The same origin is the same scheme, host and port: an https page may not change what an
+    # http server holds, nor another port's page (the scheme is the proxy's, if one is trusted).
+    ours = _origin(request.url.scheme, request.headers.get("host", ""))
+    theirs = _origin(*origin.split("://", 1)) if "://" in origin else None
+    if ours is None or theirs is None or theirs != ours:
         raise Forbidden("requests from another origin may not change anything", field="origin")
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(scheme: str, netloc: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) with the scheme's default port filled in; None if malformed."""
+    scheme = scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not netloc or "/" in netloc or "@" in netloc:
+        return None
+    try:
+        parsed = urlsplit(f"{scheme}://{netloc}")
+        port = parsed.port or _DEFAULT_PORTS[scheme]
+    except ValueError:
+        return None
+    return scheme, (parsed.hostname or "").lower(), port
 
 
 def get_credential(

@@ -127,6 +127,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = []
         for error in exc.errors():
             where, field = _location(tuple(error.get("loc", ())))
+            # A validator that looked inside a JSON value says where (api.schemas.JsonValueError).
+            inner = (error.get("ctx") or {}).get("error")
+            field = ".".join([field, *(str(part) for part in getattr(inner, "path", ()))])
             errors.append({"field": field, "in": where, "message": str(error.get("msg", "invalid"))})
         first = errors[0] if errors else {"field": "request", "message": "invalid request"}
         return problem(
@@ -143,8 +146,9 @@ def install_problem_handlers(app: FastAPI) -> None:
             return problem(422, "invalid input", detail, code="invalid-input", field="body",
                            errors=[{"field": "body", "in": "body", "message": detail}])
         title = {404: "not found", 405: "method not allowed", 413: "request too large"}.get(exc.status_code, "error")
+        code = "payload-too-large" if exc.status_code == 413 else title.replace(" ", "-")
         detail = exc.detail if isinstance(exc.detail, str) else title
-        return problem(exc.status_code, title, detail, code=title.replace(" ", "-"), headers=getattr(exc, "headers", None))
+        return problem(exc.status_code, title, detail, code=code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(OperationalError)
     async def _database_busy(_request: Request, exc: OperationalError) -> JSONResponse:

@@ -94,6 +94,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    # Foreign keys name tables by string: a session must know every model before its first flush,
+    # whichever module the caller happened to import (the audit trail refers to cases, work
+    # items and protocol versions; a command that only imported people would fail to flush).
+    from engine import models as _every_model  # noqa: F401
+
     return sessionmaker(engine, expire_on_commit=False)
 
 

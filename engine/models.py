@@ -2,16 +2,18 @@
 from engine.audit import AuditEvent
 from engine.cases.comments import TaskComment
 from engine.cases.models import Case, CaseLink, ReferenceCounter, WorkItem
-from engine.children.models import Child, Guardian
+from engine.children.models import Child, ChildOffer, Guardian
 from engine.deadlines.models import Escalation
 from engine.forms.models import Form
 from engine.network.models import Agency, Role
 from engine.notify.models import OutboxMessage
 from engine.people.auth import ApiToken, AuthSession, LoginAttempt
 from engine.people.models import User
+from engine.people.throttle import LoginThrottle
 from engine.protocols.models import ProtocolVersion
 
 __all__ = [
-    "Agency", "ApiToken", "AuditEvent", "AuthSession", "Case", "CaseLink", "Child", "Escalation", "Form", "Guardian",
-    "LoginAttempt", "OutboxMessage", "ProtocolVersion", "ReferenceCounter", "Role", "TaskComment", "User", "WorkItem",
+    "Agency", "ApiToken", "AuditEvent", "AuthSession", "Case", "CaseLink", "Child", "ChildOffer", "Escalation", "Form",
+    "Guardian", "LoginAttempt", "LoginThrottle", "OutboxMessage", "ProtocolVersion", "ReferenceCounter", "Role",
+    "TaskComment", "User", "WorkItem",
 ]

@@ -1,7 +1,7 @@
 """Signing in and out, who am I, and personal API tokens."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
@@ -17,7 +17,7 @@ from api.deps import (
 )
 from api.problems import errors
 from api.schemas import Moment, Text, path_id
-from engine.errors import InvalidInput
+from engine.errors import Forbidden, InvalidInput
 from engine.people import auth
 from engine.people.models import User
 
@@ -46,7 +46,9 @@ class Me(BaseModel):
 
 class TokenIn(BaseModel):
     name: Text = Field(min_length=1, max_length=100, description="What the token is for, e.g. 'export script'.")
-    expires_at: Moment | None = Field(default=None, description="When it stops working (at most a year ahead).")
+    expires_at: Moment | None = Field(
+        default=None, description="When it stops working (at most a year ahead; by default 90 days, see Settings)."
+    )
 
 
 class TokenOut(BaseModel):
@@ -84,10 +86,10 @@ def login(body: LoginIn, request: Request, response: Response, session: SessionD
     return Me.of(user, "session")
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, summary="End this session and clear its cookie")
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT,
+             summary="End this session and clear its cookie, or revoke the token the request was sent with")
 def logout(request: Request, session: SessionDep, clock: AuthClockDep, actor: CurrentUser, credential: CurrentCredential) -> Response:
-    if credential.method == "session":
-        auth.end_session(session, session_id=credential.credential_id, actor=actor, clock=clock)
+    auth.log_out(session, credential=credential, actor=actor, clock=clock)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https")
     return response
@@ -98,11 +100,20 @@ def me(credential: CurrentCredential) -> Me:
     return Me.of(credential.user, credential.method)
 
 
-@router.post("/auth/tokens", status_code=status.HTTP_201_CREATED, summary="Create a personal API token (shown once)")
-def create_token(body: TokenIn, session: SessionDep, clock: AuthClockDep, actor: CurrentUser) -> NewToken:
+@router.post("/auth/tokens", status_code=status.HTTP_201_CREATED, responses=errors(403),
+             summary="Create a personal API token (shown once), from a signed-in session only")
+def create_token(
+    body: TokenIn, request: Request, session: SessionDep, clock: AuthClockDep, actor: CurrentUser,
+    credential: CurrentCredential,
+) -> NewToken:
+    # A token that could mint tokens would let one stolen token outlive its own revocation.
+    if credential.method != "session":
+        raise Forbidden("tokens are made from a signed-in session, not with another token", field="authorization")
     if body.expires_at is not None and body.expires_at <= clock.now():
         raise InvalidInput("the expiry must be in the future", field="expires_at")
-    row, secret = auth.create_token(session, user_id=actor.user_id, name=body.name, expires_at=body.expires_at, actor=actor, clock=clock)
+    lifetime = timedelta(days=request.app.state.settings.token_lifetime_days)
+    row, secret = auth.create_token(session, user_id=actor.user_id, name=body.name, expires_at=body.expires_at, actor=actor,
+                                    clock=clock, lifetime=lifetime)
     return NewToken(**TokenOut.of(row).model_dump(), token=secret)
 
 

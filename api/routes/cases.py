@@ -25,6 +25,7 @@ from engine.children.models import Child, Guardian
 from engine.children.service import other_cases
 from engine.deadlines.models import Escalation
 from engine.errors import InvalidInput, NotFound
+from engine.forms.validation import validate_start_data
 from engine.people.access import CASE_READING_ROLES, CASE_STARTING_ROLES, may_see_case, record_denied, record_read
 from engine.people.actors import Actor
 from engine.protocols.models import ProtocolVersion
@@ -37,7 +38,7 @@ CaseStatusName = Literal["active", "completed", "cancelled", "error"]
 
 class CaseStart(BaseModel):
     protocol: str = Field(pattern=r"^[a-z][a-z0-9_]{1,63}$", description="Protocol key; its newest published version runs.")
-    data: JsonObject = Field(default_factory=dict, description="Intake data: the case's first variables.")
+    data: JsonObject = Field(default_factory=dict, description="Start data: only 'reporting_unit'; the intake task's form asks for the rest.")
     reporting_unit: Text | None = Field(default=None, max_length=64, description="The school or agency reporting.")
 
 
@@ -144,6 +145,7 @@ def visible_case(session: SessionDep, actor: Actor, case_id: int, *, clock: Cloc
 @router.post("/cases", status_code=status.HTTP_201_CREATED, summary="Start a case on a protocol's newest published version",
              responses=errors(422))
 def start_case(body: CaseStart, session: SessionDep, clock: ClockDep, network: NetworkDep, actor: Starter) -> CaseSummary:
+    validate_start_data(body.data)
     try:
         case = runtime.start_case(
             session=session, protocol_key=body.protocol, data=body.data, actor=actor, clock=clock, network=network,

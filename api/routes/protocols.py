@@ -99,9 +99,15 @@ async def bpmn_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BYTES:
         raise PayloadTooLarge(f"a protocol may be at most {MAX_BYTES:,} bytes", field="body")
-    body = await request.body()
-    if len(body) > MAX_BYTES:
-        raise PayloadTooLarge(f"a protocol may be at most {MAX_BYTES:,} bytes", field="body")
+    # Read as it streams, and stop at the limit: a chunked body declares no length.
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BYTES:
+            raise PayloadTooLarge(f"a protocol may be at most {MAX_BYTES:,} bytes", field="body")
+        chunks.append(chunk)
+    body = b"".join(chunks)
     if not body.strip():
         raise InvalidInput("the request body must be the BPMN XML of the protocol", field="body")
     return body

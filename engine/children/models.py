@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
@@ -36,3 +36,22 @@ class Guardian(Base):
     name: Mapped[str] = mapped_column(String(255))
     relation: Mapped[str] = mapped_column(String(32))
     alleged_abuser: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ChildOffer(Base):
+    """A record shown to someone as a possible match while they fill in an intake.
+
+    Naming a record on completion is allowed only if it was offered to that person for that
+    case (or is already on a case they may see): a record id alone opens nothing.
+    """
+
+    __tablename__ = "child_offers"
+    __table_args__ = (Index("ix_child_offers_user_id_child_id", "user_id", "child_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The intake the lookup was for; an offer without one confirms nothing.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id"))
+    offered_at: Mapped[datetime]

@@ -2,22 +2,28 @@
 
 A second report about the same child must land on the same record: an exact identifier (Thai
 national ID or G-code) links at once; a close name with the same birth date is only *offered*
-(the person reporting confirms it), since two children can share a name.
+(the person reporting confirms it), since two children can share a name. A record can be named
+on completion only if it was offered to that person for that intake, or is already on a case
+they may see: knowing a record's number opens nothing.
 """
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine import audit
-from engine.cases.models import Case
-from engine.children.models import Child, Guardian
-from engine.errors import InvalidInput, NotFound
+from engine.cases.models import Case, WorkItem
+from engine.children.models import Child, ChildOffer, Guardian
+from engine.db import is_postgres
+from engine.errors import Conflict, InvalidInput, NotFound
+from engine.people.access import case_visibility
 from engine.people.actors import Actor
 
 CHILD_RECORD_FLAG = "x-khumkrong-child-record"
@@ -28,6 +34,8 @@ _UPDATABLE = {
     "child_nationality": "nationality", "child_language": "language",
 }
 NAME_SIMILARITY = 0.8
+# An offer may be confirmed while the intake is being filled in, not for ever after.
+OFFER_VALIDITY = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -91,23 +99,52 @@ def possible_matches(session: Session, identity: ChildIdentity, *, limit: int = 
 
 @dataclass(frozen=True)
 class MatchOffer:
-    """Enough to recognise a child record, and no more (PDPA minimisation)."""
+    """Enough to recognise a child record, and no more (PDPA minimisation): no school, no
+    identifiers, no guardians, and the year of birth rather than the date."""
 
     child_id: int
     first_name: str
     last_name: str | None
-    birth_date: date | None
-    school: str | None
+    birth_year: int | None
     exact: bool
 
 
-def offer_matches(session: Session, identity: ChildIdentity) -> list[MatchOffer]:
-    """The record an identifier names (exact), else records worth confirming (close name, same birth date)."""
+def offer_matches(
+    session: Session, identity: ChildIdentity, *, actor: Actor, now: datetime, work_item: WorkItem | None = None,
+) -> list[MatchOffer]:
+    """The record an identifier names (exact), else records worth confirming (close name, same
+    birth date); each offer is recorded (and audited) for the intake ``work_item``, whose
+    completion may then name it. The caller commits."""
     exact = exact_match(session, identity)
     children = [exact] if exact is not None else possible_matches(session, identity)
+    case_id = work_item.case_id if work_item is not None else None
+    work_item_id = work_item.id if work_item is not None else None
+    for child in children:
+        session.add(ChildOffer(child_id=child.id, user_id=actor.user_id, case_id=case_id, work_item_id=work_item_id,
+                               offered_at=now))
+    # Looking people up is reading children's data: it is on the record, like any case read.
+    audit.record(session, action="child.matches_viewed", actor=actor, at=now, case_id=case_id, work_item_id=work_item_id,
+                 offered=[c.id for c in children])
     return [
-        MatchOffer(c.id, c.first_name, c.last_name, c.birth_date, c.school, exact is not None) for c in children
+        MatchOffer(c.id, c.first_name, c.last_name, c.birth_date.year if c.birth_date else None, exact is not None)
+        for c in children
     ]
+
+
+def _may_name(session: Session, *, actor: Actor, child_id: int, case: Case, now: datetime) -> bool:
+    """Whether the actor may link ``case`` to record ``child_id``: offered to them for this
+    case lately, or already on a case they may see."""
+    offered = session.scalar(
+        select(ChildOffer.id).where(
+            ChildOffer.child_id == child_id, ChildOffer.user_id == actor.user_id, ChildOffer.case_id == case.id,
+            ChildOffer.offered_at > now - OFFER_VALIDITY,
+        ).limit(1)
+    )
+    if offered is not None:
+        return True
+    return session.scalar(
+        select(Case.id).where(Case.child_id == child_id, Case.id != case.id, case_visibility(actor)).limit(1)
+    ) is not None
 
 
 def _fill(child: Child, identity: ChildIdentity, now: datetime) -> None:
@@ -122,6 +159,41 @@ def _fill(child: Child, identity: ChildIdentity, now: datetime) -> None:
     child.updated_at = now
 
 
+def _refuse_identifiers_of_others(session: Session, child: Child, identity: ChildIdentity) -> None:
+    """An identifier the record lacks may be added, unless another child's record holds it."""
+    for field, column in (("child_national_id", "national_id"), ("child_g_code", "g_code")):
+        value = getattr(identity, column)
+        if not value or getattr(child, column) is not None:
+            continue
+        holder = session.scalar(select(Child.id).where(getattr(Child, column) == value))
+        if holder is not None and holder != child.id:
+            raise InvalidInput(f"this {field} belongs to another child's record than the other identifier", field=field)
+
+
+def _create(session: Session, identity: ChildIdentity, now: datetime) -> tuple[Child, str]:
+    """A new record; or, when another intake of the same child created it a moment ago (the
+    identifier is already taken), that one. Never a unique-key failure."""
+    if identity.national_id is None and identity.g_code is None:
+        child = Child(first_name=identity.first_name, created_at=now, updated_at=now)
+        session.add(child)
+        return child, "new"
+    insert = pg_insert if is_postgres(session) else sqlite_insert
+    # ON CONFLICT waits for a concurrent insert of the same identifier to commit, then skips.
+    child_id = session.scalar(
+        insert(Child)
+        .values(first_name=identity.first_name, national_id=identity.national_id, g_code=identity.g_code,
+                created_at=now, updated_at=now)
+        .on_conflict_do_nothing()
+        .returning(Child.id)
+    )
+    if child_id is not None:
+        return session.get(Child, child_id), "new"
+    existing = exact_match(session, identity)
+    if existing is None:
+        raise Conflict("the child's record was being changed at the same time; try again", field="child_national_id")
+    return existing, "identifier"
+
+
 def record_child_for_case(
     session: Session, *, case: Case, data: dict[str, Any], now: datetime, actor: Actor, confirmed_child_id: int | None = None
 ) -> Child:
@@ -131,13 +203,13 @@ def record_child_for_case(
     how = "identifier"
     if child is None and confirmed_child_id is not None:
         child = session.get(Child, confirmed_child_id)
-        if child is None:
-            raise NotFound(f"child record {confirmed_child_id} does not exist", field="child_id")
+        # Someone else's record is answered exactly like a missing one.
+        if child is None or not _may_name(session, actor=actor, child_id=child.id, case=case, now=now):
+            raise NotFound(f"child record {confirmed_child_id} not found", field="child_id")
         how = "confirmed"
     if child is None:
-        child = Child(first_name=identity.first_name, created_at=now, updated_at=now)
-        session.add(child)
-        how = "new"
+        child, how = _create(session, identity, now)
+    _refuse_identifiers_of_others(session, child, identity)
     _fill(child, identity, now)
     session.flush()
     known = {(g.name, g.relation) for g in session.scalars(select(Guardian).where(Guardian.child_id == child.id))}

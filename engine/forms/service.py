@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from engine.clock import Clock
 from engine.errors import InvalidInput
 from engine.forms.models import Form
+from engine.forms.safety import check_form_safety
 from engine.protocols.forms import FormCatalogue, form_name, load_forms
 
 
@@ -24,6 +25,7 @@ def check_schema(key: str, schema: Any) -> None:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         raise InvalidInput(f"form {key!r} is not a valid JSON Schema: {exc.message}", field="schema") from exc
+    check_form_safety(schema)
 
 
 def put_form(session: Session, *, key: str, schema: dict[str, Any], clock: Clock) -> Form:

@@ -4,9 +4,10 @@ Secrets handed to a client (session cookies, personal API tokens) are 256-bit ra
 only their SHA-256 digest is stored, so a copy of the database cannot be used to sign in. A
 slow hash is not needed for them (unlike passwords): they are not guessable to begin with.
 
-Failed logins are kept in ``login_attempts`` and counted per account name and per client
-address. Unknown account names are counted and locked exactly like real ones, so neither the
-answers nor the lockout tell a caller which names exist.
+Every login attempt is kept in ``login_attempts``; guessing is throttled by ``throttle``
+(per name and address, per address, and per name with a back-off). Unknown account names are
+counted and locked exactly like real ones, so neither the answers nor the lockout tell a caller
+which names exist.
 """
 from __future__ import annotations
 
@@ -24,16 +25,17 @@ from engine import audit
 from engine.clock import Clock
 from engine.db import Base
 from engine.errors import InvalidInput, KhumkrongError, NotFound
+from engine.people import throttle
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.people.passwords import hash_password, verify_password
-
-# Lockout: this many failures for one account name within the window lock it for LOCK_PERIOD.
-ACCOUNT_FAILURE_LIMIT = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCK_PERIOD = timedelta(minutes=15)
-# One address trying many names (password spraying) is refused for a while without any lock.
-ADDRESS_FAILURE_LIMIT = 20
+from engine.people.throttle import (  # noqa: F401 - the limits, for callers that speak of sign-in
+    ACCOUNT_FAILURE_LIMIT,
+    ADDRESS_FAILURE_LIMIT,
+    FAILURE_WINDOW,
+    LOCK_PERIOD,
+    NAME_FAILURE_LIMIT,
+)
 
 SESSION_IDLE_TIMEOUT = timedelta(hours=2)
 SESSION_LIFETIME = timedelta(hours=12)
@@ -42,6 +44,8 @@ SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
 
 TOKEN_PREFIX = "kkt_"
 MAX_TOKEN_LIFETIME = timedelta(days=366)
+# Every token expires: one made without an expiry lasts this long (Settings.token_lifetime_days).
+DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
 
 
 
@@ -131,93 +135,72 @@ def _normalise(username: str) -> str:
     return username.strip().lower()[:64]
 
 
-def _failures_since(session: Session, column, value: str, since: datetime) -> int:
-    return session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            column == value, LoginAttempt.outcome == AttemptOutcome.FAILURE.value, LoginAttempt.occurred_at > since
-        )
-    ) or 0
-
-
-def _last_marker(session: Session, username: str, *outcomes: AttemptOutcome) -> datetime | None:
-    return session.scalar(
-        select(func.max(LoginAttempt.occurred_at)).where(
-            LoginAttempt.username == username, LoginAttempt.outcome.in_([o.value for o in outcomes])
-        )
-    )
-
-
-def locked_until(session: Session, username: str, *, now: datetime) -> datetime | None:
-    """When the lock on this account name ends, or None if it is not locked."""
-    name = _normalise(username)
-    locked = _last_marker(session, name, AttemptOutcome.LOCKED)
-    if locked is None or locked + LOCK_PERIOD <= now:
-        return None
-    unlocked = _last_marker(session, name, AttemptOutcome.UNLOCKED)
-    if unlocked is not None and unlocked >= locked:
-        return None
-    return locked + LOCK_PERIOD
-
-
 def _anonymous(username: str, client_address: str | None) -> Actor:
     return Actor(user_id=None, username=username or "?", role="anonymous", agency_code=None, client_address=client_address)
+
+
+def _signed_in_from(session: Session, name: str, client_address: str | None, *, since: datetime) -> bool:
+    """Whether this name signed in successfully from this address lately (one of its own)."""
+    if client_address is None:
+        return False
+    found = session.scalar(
+        select(LoginAttempt.id).where(
+            LoginAttempt.username == name, LoginAttempt.client_address == client_address,
+            LoginAttempt.outcome == AttemptOutcome.SUCCESS.value, LoginAttempt.occurred_at > since,
+        ).limit(1)
+    )
+    return found is not None
 
 
 def authenticate(
     session: Session, *, username: str, password: str, client_address: str | None, clock: Clock
 ) -> User:
-    """Check a password login; every outcome is recorded and committed before returning.
+    """Check a password login; every outcome is recorded.
 
-    Raises :class:`TooManyAttempts` while the account name or the address is locked out, and
-    :class:`Unauthenticated` (one message for every reason) when the login fails.
+    Raises :class:`TooManyAttempts` while the name at this address, the address, or the name
+    (its back-off) is locked, and :class:`Unauthenticated` (one message for every reason) when
+    the login fails; both are committed. A success is left for the caller to commit, with the
+    session it opens.
     """
     now = clock.now()
     name = _normalise(username)
     who = _anonymous(name, client_address)
-
-    def refuse(until: datetime, reason: str) -> TooManyAttempts:
+    spare_name = _signed_in_from(session, name, client_address, since=now - throttle.KNOWN_ADDRESS_PERIOD)
+    place = throttle.reserve(session, username=name, client_address=client_address, count_name=not spare_name, now=now)
+    if place.refused is not None:
+        scope, until = place.refused
         session.add(LoginAttempt(username=name, client_address=client_address, outcome=AttemptOutcome.REFUSED.value, occurred_at=now))
-        audit.record(session, action="auth.login_refused", actor=who, at=now, reason=reason)
+        audit.record(session, action="auth.login_refused", actor=who, at=now, reason=scope)
         session.commit()
         seconds = max(1, int((until - now).total_seconds()) + 1)
-        return TooManyAttempts(f"too many failed logins; try again in {seconds} seconds", retry_after=seconds)
+        raise TooManyAttempts(f"too many failed logins; try again in {seconds} seconds", retry_after=seconds)
 
-    if client_address is not None:
-        since = now - FAILURE_WINDOW
-        if _failures_since(session, LoginAttempt.client_address, client_address, since) >= ADDRESS_FAILURE_LIMIT:
-            oldest = session.scalar(
-                select(func.min(LoginAttempt.occurred_at)).where(
-                    LoginAttempt.client_address == client_address,
-                    LoginAttempt.outcome == AttemptOutcome.FAILURE.value, LoginAttempt.occurred_at > since,
-                )
-            )
-            raise refuse((oldest or now) + FAILURE_WINDOW, "address")
-    until = locked_until(session, name, now=now)
-    if until is not None:
-        raise refuse(until, "account")
-
+    # Checked outside any transaction: the counters are already committed, and argon2 is slow.
     user = session.scalar(select(User).where(func.lower(User.username) == name)) if name else None
     valid = verify_password(user.password_hash if user is not None and user.password_hash else _dummy_hash(), password)
     if user is not None and valid and user.active:
+        throttle.release(session, place, now=now)
         session.add(LoginAttempt(username=name, client_address=client_address, outcome=AttemptOutcome.SUCCESS.value, occurred_at=now))
         return user
 
     session.add(LoginAttempt(username=name, client_address=client_address, outcome=AttemptOutcome.FAILURE.value, occurred_at=now))
-    session.flush()
     audit.record(session, action="auth.login_failed", actor=who, at=now)
-    # Count failures since the later of the window's start and the last success or unlock, so a
-    # good login (or an administrator) starts the count afresh.
-    reset = _last_marker(session, name, AttemptOutcome.SUCCESS, AttemptOutcome.UNLOCKED, AttemptOutcome.LOCKED)
-    since = max(now - FAILURE_WINDOW, reset) if reset is not None else now - FAILURE_WINDOW
-    if _failures_since(session, LoginAttempt.username, name, since) >= ACCOUNT_FAILURE_LIMIT:
+    for scope, until in place.locked.items():
         session.add(LoginAttempt(username=name, client_address=client_address, outcome=AttemptOutcome.LOCKED.value, occurred_at=now))
-        audit.record(session, action="auth.locked_out", actor=who, at=now, until=(now + LOCK_PERIOD).isoformat())
+        audit.record(session, action="auth.locked_out", actor=who, at=now, scope=scope, until=until.isoformat())
     session.commit()
     raise Unauthenticated("the user name or password is wrong, or the account is disabled")
 
 
+def locked_until(session: Session, username: str, *, now: datetime) -> datetime | None:
+    """When the last lock on this account name ends, or None if it is not locked."""
+    return throttle.locked_until(session, _normalise(username), now=now)
+
+
 def unlock(session: Session, *, username: str, actor: Actor, clock: Clock) -> None:
+    """Lift every lock on a name, from every address (an administrator's command)."""
     now = clock.now()
+    throttle.forget(session, _normalise(username))
     session.add(LoginAttempt(username=_normalise(username), client_address=actor.client_address,
                              outcome=AttemptOutcome.UNLOCKED.value, occurred_at=now))
     audit.record(session, action="auth.unlocked", actor=actor, at=now, username=_normalise(username))
@@ -280,18 +263,34 @@ def end_session(session: Session, *, session_id: int, actor: Actor, clock: Clock
     session.commit()
 
 
+def log_out(session: Session, *, credential: Credential, actor: Actor, clock: Clock) -> None:
+    """End what the request signed in with: its session, or the token it presented."""
+    if credential.method == "session":
+        end_session(session, session_id=credential.credential_id, actor=actor, clock=clock)
+        return
+    audit.record(session, action="auth.logout", actor=actor, at=clock.now(), token_id=credential.credential_id)
+    revoke_token(session, token_id=credential.credential_id, actor=actor, clock=clock)
+    session.commit()
+
+
 # -- personal API tokens --------------------------------------------------------------------
 
 
 def create_token(
-    session: Session, *, user_id: int, name: str, expires_at: datetime | None, actor: Actor, clock: Clock
+    session: Session, *, user_id: int, name: str, expires_at: datetime | None, actor: Actor, clock: Clock,
+    lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
 ) -> tuple[ApiToken, str]:
-    """A new personal token; the secret is returned here and never again."""
+    """A new personal token; the secret is returned here and never again.
+
+    Without ``expires_at`` it expires after ``lifetime``: no token works for ever.
+    """
     now = clock.now()
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise InvalidInput("a token needs a name of 1–100 characters", field="name")
-    if expires_at is not None and not now < expires_at <= now + MAX_TOKEN_LIFETIME:
+    if expires_at is None:
+        expires_at = now + min(lifetime, MAX_TOKEN_LIFETIME)
+    if not now < expires_at <= now + MAX_TOKEN_LIFETIME:
         raise InvalidInput("a token must expire within a year from now", field="expires_at")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(

@@ -37,7 +37,8 @@ def form_name(key: str) -> str:
 
 
 def _flat_subschemas(schema: Any) -> Iterator[dict[str, Any]]:
-    """The schema and every subschema that describes the same flat object (allOf, if/then, …)."""
+    """The schema and every subschema that describes the same flat object (allOf, if/then,
+    dependentSchemas, a ``$ref`` to the form's own definitions, …)."""
     pending = [schema]
     seen = 0
     while pending:
@@ -54,6 +55,18 @@ def _flat_subschemas(schema: Any) -> Iterator[dict[str, Any]]:
         for keyword in ("dependentSchemas", "dependencies"):
             if isinstance(node.get(keyword), dict):
                 pending.extend(value for value in node[keyword].values() if isinstance(value, dict))
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            pending.append(_pointed_at(schema, ref))
+
+
+def _pointed_at(schema: Any, ref: str) -> Any:
+    """The part of ``schema`` a local ``$ref`` (``#/$defs/x``) names, or None."""
+    node = schema
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
 
 
 def schema_fields(schema: Any) -> frozenset[str]:
@@ -61,7 +74,8 @@ def schema_fields(schema: Any) -> frozenset[str]:
 
     Task data is flat (one variable per field), so nested ``properties`` of an object field are
     that field's value, not fields of their own; but fields that only appear under ``allOf``,
-    ``if/then/else`` or ``dependentSchemas`` are still fields of the same form.
+    ``if/then/else``, ``dependentSchemas`` or a ``$ref`` to the form's own definitions are still
+    fields of the same form.
     """
     found: set[str] = set()
     for node in _flat_subschemas(schema):

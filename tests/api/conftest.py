@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.app import create_app
-from engine.clock import SimulatedClock
+from engine.clock import SimulatedClock, SystemClock
 from engine.forms.service import put_form
 from engine.people import auth
 from engine.people.actors import Actor
@@ -53,7 +53,9 @@ class Person:
 
 def person(session: Session, clock: SimulatedClock, username: str, role: str, agency: str | None) -> Person:
     actor = add_user(session, username, role, agency)
-    _, secret = auth.create_token(session, user_id=actor.user_id, name="tests", expires_at=None, actor=actor, clock=clock)
+    # On the wall clock, like sign-in on a simulation server: the token expires 90 days from now.
+    _, secret = auth.create_token(session, user_id=actor.user_id, name="tests", expires_at=None, actor=actor,
+                                  clock=SystemClock())
     return Person(actor, secret)
 
 

@@ -3,7 +3,7 @@ limits, CSRF refusal, and the ``khumkrong users`` command line."""
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -234,3 +234,97 @@ def test_the_users_cli_prompts_for_the_password_and_never_takes_it_as_an_argumen
     assert result.exit_code == 0, result.output
     assert "prompted password" not in result.output
     assert runner.invoke(cli, ["users", "add", "argued", "--role", "policy", "--password", "x"]).exit_code != 0
+
+
+# -- personal tokens: default expiry, minted only from a session, logout (issue 9, item 15) ------
+
+
+def test_a_token_without_an_expiry_expires_after_the_configured_default(plain_client, worker, auth_clock, database_url):
+    _login(plain_client, worker)
+    made = plain_client.post(f"{API}/auth/tokens", json={"name": "no expiry asked"}).json()
+    assert made["expires_at"] is not None
+    default = auth_clock.now() + timedelta(days=Settings().token_lifetime_days)
+    assert abs(datetime.fromisoformat(made["expires_at"]) - default) < timedelta(seconds=5)
+    assert Settings().token_lifetime_days == 90
+    plain_client.cookies.clear()
+    bearer = {"Authorization": f"Bearer {made['token']}"}
+    auth_clock.advance(timedelta(days=89))
+    assert plain_client.get(f"{API}/me", headers=bearer).status_code == 200
+    auth_clock.advance(timedelta(days=1, seconds=1))
+    assert plain_client.get(f"{API}/me", headers=bearer).status_code == 401
+
+    shorter = create_app(Settings(database_url=database_url, token_lifetime_days=7), clock=auth_clock)
+    with TestClient(shorter) as client:
+        _login(client, worker)
+        week = client.post(f"{API}/auth/tokens", json={"name": "a week"}).json()
+    assert datetime.fromisoformat(week["expires_at"]) - auth_clock.now() <= timedelta(days=7)
+
+
+def test_a_token_cannot_mint_tokens_so_none_outlives_its_revocation(plain_client, worker, session):
+    _login(plain_client, worker)
+    parent = plain_client.post(f"{API}/auth/tokens", json={"name": "parent"}).json()
+    plain_client.cookies.clear()
+    bearer = {"Authorization": f"Bearer {parent['token']}"}
+    child = plain_client.post(f"{API}/auth/tokens", headers=bearer, json={"name": "child"})
+    assert child.status_code == 403 and child.headers["content-type"] == "application/problem+json"
+    assert session.scalar(select(func.count()).select_from(auth.ApiToken)) == 1
+    assert plain_client.delete(f"{API}/auth/tokens/{parent['id']}", headers=bearer).status_code == 204
+    assert plain_client.get(f"{API}/me", headers=bearer).status_code == 401
+
+
+def test_logout_with_a_token_revokes_that_token(plain_client, worker, session):
+    _login(plain_client, worker)
+    made = plain_client.post(f"{API}/auth/tokens", json={"name": "script"}).json()
+    other = plain_client.post(f"{API}/auth/tokens", json={"name": "another"}).json()
+    plain_client.cookies.clear()
+    bearer = {"Authorization": f"Bearer {made['token']}"}
+    assert plain_client.post(f"{API}/auth/logout", headers=bearer).status_code == 204
+    assert plain_client.get(f"{API}/me", headers=bearer).status_code == 401
+    # Only the token it was called with: the person's other token still works.
+    assert plain_client.get(f"{API}/me", headers={"Authorization": f"Bearer {other['token']}"}).status_code == 200
+    session.expire_all()
+    assert session.get(auth.ApiToken, made["id"]).revoked_at is not None
+    assert [e.details.get("token_id") for e in _actions(session, "auth.logout")] == [made["id"]]
+
+
+# -- origins and proxies (issue 9, item 19) -------------------------------------------------------
+
+
+def test_the_origin_check_compares_scheme_host_and_port(plain_client, worker):
+    _login(plain_client, worker)
+
+    def mint(origin: str) -> int:
+        return plain_client.post(f"{API}/auth/tokens", json={"name": "x"}, headers={"Origin": origin}).status_code
+
+    # The server answers plain http on testserver:80.
+    assert mint("https://testserver") == 403
+    assert mint("http://testserver:8080") == 403
+    assert mint("http://testserver.evil.example") == 403
+    assert mint("http://testserver:notaport") == 403
+    assert mint("http://testserver") == 201
+    assert mint("http://TestServer:80") == 201
+
+
+def test_forwarded_headers_count_only_from_configured_proxies(database_url, session, worker):
+    forwarded = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+
+    def login_from(settings: Settings, peer: str):
+        with TestClient(create_app(settings), client=(peer, 40000)) as client:
+            return _login(client, worker, headers=forwarded)
+
+    # By default no proxy is trusted: the peer is the client, whatever the headers claim.
+    assert Settings().trusted_proxies == []
+    answer = login_from(Settings(database_url=database_url), "127.0.0.1")
+    assert answer.status_code == 200 and "Secure" not in answer.headers["set-cookie"]
+    # A configured proxy is believed; anyone else is not.
+    behind_proxy = Settings(database_url=database_url, trusted_proxies=["10.0.0.0/8"])
+    assert "Secure" in login_from(behind_proxy, "10.1.2.3").headers["set-cookie"]
+    login_from(behind_proxy, "192.0.2.77")
+    session.expire_all()
+    addresses = [a.client_address for a in session.scalars(select(auth.LoginAttempt).order_by(auth.LoginAttempt.id))]
+    assert addresses == ["127.0.0.1", "203.0.113.9", "192.0.2.77"]
+
+
+def test_trusted_proxies_can_be_listed_in_the_environment(monkeypatch):
+    monkeypatch.setenv("KHUMKRONG_TRUSTED_PROXIES", "10.0.0.1, 192.168.0.0/24")
+    assert Settings().trusted_proxies == ["10.0.0.1", "192.168.0.0/24"]

@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
+
+import httpx2 as httpx
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
@@ -8,6 +14,7 @@ from engine.db import make_engine, make_session_factory
 from engine.migrations import head_revision
 from engine.network.definition import load_network
 from engine.network.models import Agency
+from engine.people.auth import LoginAttempt
 from engine.settings import PROJECT_ROOT
 from tests.conftest import FIXTURES
 
@@ -53,3 +60,42 @@ def test_lint_reports_a_missing_file(tmp_path):
     result = runner.invoke(app, ["protocols", "lint", str(tmp_path / "missing.bpmn")], terminal_width=200)
     assert result.exit_code == 1
     assert "unreadable" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_does_not_believe_forwarded_headers_from_localhost(database_url):
+    """uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told otherwise; then anyone on the
+    machine could pick the address that the per-address login limit counts (issue 9, item 19)."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from api.cli import app; app()", "serve", "--no-worker", "--host", "127.0.0.1",
+         "--port", str(port), "--database-url", database_url],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        answer = httpx.post(f"{base}/api/v1/auth/login", json={"username": "nobody", "password": "guess"},
+                            headers={"X-Forwarded-For": "203.0.113.9"}, timeout=30)
+        assert answer.status_code == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    engine = make_engine(database_url)
+    with make_session_factory(engine)() as session:
+        addresses = session.scalars(select(LoginAttempt.client_address)).all()
+    engine.dispose()
+    assert addresses == ["127.0.0.1"]

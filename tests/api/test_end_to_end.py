@@ -77,7 +77,7 @@ def test_a_reference_case_runs_start_to_finish_over_http(client, session, databa
 
     # A teacher reports a case.
     started = client.post(f"{API}/cases", headers=teacher, json={
-        "protocol": "reference", "data": {"channel": "school"}, "reporting_unit": "school_takpit",
+        "protocol": "reference", "data": {}, "reporting_unit": "school_takpit",
     })
     assert started.status_code == 201, started.text
     case = started.json()

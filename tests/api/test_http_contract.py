@@ -177,3 +177,31 @@ def test_audit_events_cannot_be_changed_through_the_api(app):
     paths = app.openapi()["paths"]
     audit_operations = {method for path, ops in paths.items() if "audit" in path for method in ops}
     assert audit_operations == {"get"}
+
+
+def test_unpaired_surrogates_are_invalid_input_naming_the_field(client, session, clock, network, staff, reference):
+    """JSON may escape half of a UTF-16 pair ("\\ud800"); no database or encoder can store it."""
+    _, item = _start(session, clock, network, staff)
+    worker = {**staff["worker.spm_tak"].headers, "Content-Type": "application/json"}
+    policy = {**staff["policy"].headers, "Content-Type": "application/json"}
+    answers = {
+        "data.summary": client.post(f"{API}/tasks/{item.id}/complete", headers=worker,
+                                    content=b'{"data": {"severity": "low", "summary": "\\ud800"}}'),
+        "data.note": client.post(f"{API}/cases", headers=worker,
+                                 content=b'{"protocol": "reference", "data": {"note": "x\\udfff"}}'),
+        "reporting_unit": client.post(f"{API}/cases", headers=worker,
+                                      content=b'{"protocol": "reference", "reporting_unit": "\\ud83d"}'),
+        "body.title": client.put(f"{API}/forms/odd_form", headers=policy,
+                                 content=b'{"type": "object", "title": "\\ud800", "properties": {}}'),
+        "child_first_name": client.post(f"{API}/children/matches", headers=worker,
+                                        content=b'{"child_first_name": "\\udc00"}'),
+    }
+    for field, answer in answers.items():
+        assert answer.status_code == 422, (field, answer.status_code, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["field"] == field, answer.json()
+        assert "surrogate" in answer.json()["detail"]
+    # A real pair is one character, and welcome.
+    paired = client.post(f"{API}/tasks/{item.id}/complete", headers=worker,
+                         content=b'{"data": {"severity": "low", "summary": "\\ud83d\\ude00"}}')
+    assert paired.status_code == 200, paired.text

@@ -177,3 +177,14 @@ def test_a_later_form_adds_identifiers_to_the_childs_record(session, network, cl
     assert taken.value.details["field"] == "child_g_code"
     with pytest.raises(InvalidInput):
         update_child_from_form(session, case=case, data={"child_g_code": "G999999999999"}, now=clock.now(), actor=people["school_worker"])
+
+
+def test_identifiers_of_two_different_records_are_refused_not_a_crash(session, network, clock, people, library):
+    first = _report(session, network, clock, people, child_first_name="ฟ้า", child_national_id="1101700203450")
+    second = _report(session, network, clock, people, child_first_name="ดิน", child_g_code="G123456789012")
+    assert first.child_id != second.child_id
+    with pytest.raises(InvalidInput) as refused:
+        _report(session, network, clock, people, child_first_name="ฟ้า", child_national_id="1101700203450",
+                child_g_code="G123456789012")
+    assert refused.value.details["field"] == "child_g_code"
+    assert session.scalar(select(func.count()).select_from(Child)) == 2

@@ -54,3 +54,36 @@ def test_every_field_at_fault_is_named():
         validate_form_data(INTAKE, {"severity": "high"}, form_key="intake")
     assert refused.value.details["field"] == "child_first_name"
     assert refused.value.details["errors"] == [{"field": "child_first_name", "message": "'child_first_name' is a required property"}]
+
+
+def test_fields_the_form_does_not_declare_are_refused_each_by_name():
+    """Submitted fields become workflow variables: an undeclared one could steer a gateway."""
+    with pytest.raises(InvalidInput) as refused:
+        validate_form_data(INTAKE, {"child_first_name": "ฝน", "severity": "low", "approved": True, "risk_level": "low"},
+                           form_key="intake")
+    assert [(e["field"], e["message"]) for e in refused.value.details["errors"]] == [
+        ("approved", "'approved' is not a field of this form"), ("risk_level", "'risk_level' is not a field of this form"),
+    ]
+
+
+def test_conditional_fields_are_declared_fields():
+    schema = {
+        "type": "object", "properties": {"refer": {"type": "boolean"}},
+        "if": {"properties": {"refer": {"const": True}}}, "then": {"properties": {"reason": {"type": "string"}}},
+    }
+    assert field_errors(schema, {"refer": True, "reason": "ส่งต่อ"}) == []
+    assert [e["field"] for e in field_errors(schema, {"refer": True, "reasons": "typo"})] == ["reasons"]
+
+
+def test_no_form_of_the_network_takes_an_undeclared_field():
+    """Whether or not a form says ``additionalProperties: false`` (most of the 70 do not)."""
+    from engine.protocols.forms import load_forms, schema_fields
+    from engine.settings import PROJECT_ROOT
+
+    catalogue = load_forms(PROJECT_ROOT / "forms")
+    assert len(catalogue) >= 70
+    for name in catalogue:
+        schema = catalogue.get(name)
+        errors = field_errors(schema, {"injected_variable": True})
+        assert {"field": "injected_variable", "message": "'injected_variable' is not a field of this form"} in errors, name
+        assert "injected_variable" not in schema_fields(schema)

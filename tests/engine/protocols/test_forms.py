@@ -50,6 +50,13 @@ def test_fields_include_conditional_ones_but_not_nested_object_members():
     assert schema_fields({"type": "string"}) == frozenset()
 
 
+def test_fields_include_those_of_the_forms_own_definitions():
+    schema = {"$defs": {"contact": {"properties": {"phone": {}}}}, "allOf": [{"$ref": "#/$defs/contact"}],
+              "properties": {"name": {}}}
+    assert schema_fields(schema) == {"name", "phone"}
+    assert schema_fields({"$ref": "#"}) == frozenset()  # a loop ends, it does not hang
+
+
 @pytest.mark.parametrize("files, complaint", [
     ({"a.schema.json": "{", }, "not a readable JSON"),
     ({"a.json": "[1, 2]"}, "no JSON Schema object"),
