@@ -12,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import pages
 from api.deps import SessionDep
 from api.problems import PROBLEM_JSON, FieldError, Problem, errors, install_problem_handlers, problem
 from api.routes import agencies, auth, cases, children, escalations, forms, protocols, reports, tasks
@@ -121,6 +122,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         ),
         version="0.1.0",
         lifespan=lifespan,
+        # /docs is a page of its own (api/pages/docs.py): Swagger UI from the npm install, no CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db_engine = db_engine
@@ -138,6 +142,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     if simulation:
         api.include_router(simulation_routes.router)
     app.include_router(api)
+    pages.install(app)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and database check", responses=errors(503))
     def healthz(session: SessionDep) -> Any:
