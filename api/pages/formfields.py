@@ -34,6 +34,7 @@ from api.pages.i18n import N_
 from engine.forms.explain import FieldProblem, field_problems
 
 RADIO_LIMIT = 4
+CHOICES = frozenset({"radio", "select", "yesno", "checkboxes"})
 TEXTAREA_FROM = 200
 ROWS_SUFFIX = "__rows"
 ADD_ROW = "_add_row"
@@ -114,7 +115,9 @@ def _widget(node: Mapping[str, Any]) -> str:
         if node.get("format") == "date-time":
             return "datetime"
         limit = node.get("maxLength")
-        return "textarea" if limit is None or limit > TEXTAREA_FROM else "text"
+        if node.get("format") or (limit is not None and limit <= TEXTAREA_FROM):
+            return "text"  # an identifier, a code or a short answer
+        return "textarea"
     if kind == "integer":
         return "integer"
     if kind == "number":
@@ -243,11 +246,22 @@ class Submission:
         """One message per field, in the page's language (the first problem found for it)."""
         messages: dict[str, str] = {}
         for problem in self.problems():
-            messages.setdefault(problem.field, problem_message(problem, gettext))
+            widget = _widget(_node_at(self.schema, problem.field))
+            messages.setdefault(problem.field, problem_message(problem, gettext, choice=widget in CHOICES))
         return messages
 
     def extra_rows(self) -> dict[str, int]:
         return {self.more_rows_for: 1} if self.more_rows_for else {}
+
+
+def _node_at(schema: Mapping[str, Any], path: str) -> Mapping[str, Any]:
+    """The schema of the value at a dotted path ("guardians.0.name"), or {} when there is none."""
+    node: Any = schema
+    for part in path.split(".") if path else []:
+        if not isinstance(node, Mapping):
+            return {}
+        node = node.get("items", {}) if part.isdigit() else _properties(node).get(part, {})
+    return node if isinstance(node, Mapping) else {}
 
 
 def _row_count(form: Mapping[str, Any], name: str) -> int:
@@ -276,6 +290,8 @@ def read_submission(schema: Mapping[str, Any], form: Any) -> Submission:
         if widget == "checkboxes":
             chosen = [v for v in form.getlist(name) if isinstance(v, str)]
             raw[name] = chosen
+            if not chosen:
+                return
             items = node.get("items", {})
             try:
                 into[key] = [_typed("radio", items, value) for value in chosen]
@@ -328,12 +344,12 @@ _FORMAT_MESSAGES = {
 }
 
 
-def problem_message(problem: FieldProblem, gettext: Gettext) -> str:
-    """A problem in words, in the page's language."""
+def problem_message(problem: FieldProblem, gettext: Gettext, *, choice: bool = False) -> str:
+    """A problem in words, in the page's language (``choice``: the field is answered by choosing)."""
     _ = gettext
     code, limit = problem.code, problem.limit
     if code == "required" or (code == "minLength" and limit == 1):
-        return _("Fill in this field.")
+        return _("Choose an answer.") if choice else _("Fill in this field.")
     if code in ("integer",) or (code == "type" and limit == "integer"):
         return _("Enter a whole number.")
     if code == "number" or (code == "type" and limit == "number"):
