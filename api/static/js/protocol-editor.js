@@ -93,6 +93,8 @@ export function highlight(id) {
   if (!element) return false;
   selection.select(element);
   canvas.addMarker(element, HIGHLIGHT);
+  // A whole protocol fitted to the box is too small to read: come close enough to see the shape.
+  if (canvas.zoom() < 0.9) canvas.zoom(1);
   canvas.scrollToElement(element, { top: 80, bottom: 80, left: 80, right: 80 });
   return true;
 }
