@@ -2,7 +2,7 @@
 
 The flow of a page that shows a form (a task, an intake, a preview)::
 
-    submitted = read_submission(schema, await request.form())
+    submitted = read_submission(schema, form)  # form: SubmittedForm
     if submitted.more_rows_for is None and not submitted.errors(gettext):
         ...  # submitted.data is the typed data, valid against the schema
     fields = form_fields(schema, language=..., raw=submitted.raw, errors=submitted.errors(gettext),
@@ -27,7 +27,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
 
 from api.pages.formatting import DISPLAY_ZONE
 from api.pages.i18n import N_
@@ -275,6 +278,14 @@ def _row_count(form: Mapping[str, Any], name: str) -> int:
 def _text_of(form: Any, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+async def submitted_form(request: Request) -> FormData:
+    """The posted form, read before a (synchronous) page handler runs."""
+    return await request.form()
+
+
+SubmittedForm = Annotated[FormData, Depends(submitted_form)]
 
 
 def read_submission(schema: Mapping[str, Any], form: Any) -> Submission:

@@ -9,7 +9,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.deps import ClockDep, SessionDep
 from api.pages.errors import PageRoute
-from api.pages.formfields import form_description, form_fields, form_title, read_submission, unplaced_errors
+from api.pages.formfields import (
+    SubmittedForm,
+    form_description,
+    form_fields,
+    form_title,
+    read_submission,
+    unplaced_errors,
+)
 from api.pages.i18n import language_of
 from api.pages.rendering import gettext_for, render
 from api.pages.security import CsrfChecked, CurrentPageUser, PageUser, page_role
@@ -46,11 +53,12 @@ def preview(request: Request, session: SessionDep, user: CurrentPageUser, key: F
 
 
 @router.post("/forms/{key}", dependencies=[CsrfChecked])
-async def check_preview(request: Request, session: SessionDep, user: CurrentPageUser, key: FormKey) -> Response:
+def check_preview(request: Request, session: SessionDep, user: CurrentPageUser, key: FormKey,
+                  form: SubmittedForm) -> Response:
     """Check what was typed into the preview as a completion would be checked (nothing is stored)."""
     row = stored_form(session=session, key=key)
     schema = schema_of(row)
-    submitted = read_submission(schema, await request.form())
+    submitted = read_submission(schema, form)
     if submitted.more_rows_for:
         return _preview(request, user, schema, row.key, raw=submitted.raw, extra_rows=submitted.extra_rows())
     errors = submitted.errors(gettext_for(request))

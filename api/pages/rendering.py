@@ -12,8 +12,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from api.pages import formatting
 from api.pages.i18n import N_, language_of, translations
 from api.pages.names import NetworkNames
-from engine.people.access import ADMIN_ROLE, AUTHORING_ROLES
 from api.pages.security import PageUser, csrf_token, keep_presession
+from engine.people.access import ADMIN_ROLE, AUTHORING_ROLES
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 

@@ -47,7 +47,6 @@ def test_keyboard_users_can_skip_to_the_content(tab):
 
 
 def test_not_found_and_not_allowed_pages(tab):
-    page = tab.page
     tab.sign_in("worker.spm_tak")
     answer = tab.goto("/cases/999999")
     assert answer.status == 404

@@ -81,3 +81,37 @@ def test_the_editor_round_trips_a_thai_name_unchanged(tab):
     saved = page.evaluate("async () => (await window.khumkrongEditor.saveXML({ format: true })).xml")
     assert f'name="{TASK_NAME}"' in saved
     check_page(tab, title="แก้ไข", name="protocol-editor-p2", exclude=["#canvas"])
+
+
+def test_the_status_helper_colours_a_case_and_badges_its_active_tasks(tab):
+    """diagram/status.js, for the case page: done, active and overdue markers and due badges."""
+    page = tab.page
+    tab.sign_in("policy")
+    tab.goto("/protocols/p1_abuse_report/versions/1")
+    page.wait_for_function("() => window.khumkrongDiagram && window.khumkrongDiagram.get('elementRegistry').get('triage')")
+    page.evaluate("""async () => {
+        const { showStatus } = await import('/static/js/diagram/status.js');
+        showStatus(window.khumkrongDiagram, {
+            done: ['receive_report'], active: ['triage'], overdue: ['question_child', 'no_such_element'],
+            badges: { triage: { text: 'เหลือ 3 ชม.', state: 'soon' }, question_child: { text: '<b>เกินกำหนด 2 วัน</b>', state: 'overdue' } },
+        });
+    }""")
+    for element_id, marker in (("receive_report", "done"), ("triage", "active"), ("question_child", "overdue")):
+        assert page.locator(f'g.djs-element.{marker}[data-element-id="{element_id}"]').count() == 1
+    badges = page.locator(".djs-overlay .due-badge")
+    assert badges.count() == 2
+    assert page.locator(".due-badge.soon").inner_text() == "เหลือ 3 ชม."
+    assert page.locator(".due-badge.overdue").inner_text() == "<b>เกินกำหนด 2 วัน</b>"  # text, never HTML
+    fill = page.evaluate("""() => getComputedStyle(document.querySelector(
+        'g.djs-element.overdue[data-element-id="question_child"] .djs-visual > :first-child')).fill""")
+    assert fill == "rgb(253, 236, 234)"
+    assert not tab.csp_violations()
+
+
+def test_the_editor_speaks_thai(tab):
+    page = tab.page
+    tab.sign_in("policy")
+    tab.goto("/protocols/p2_student_screening/edit")
+    page.wait_for_selector("#canvas[data-ready='true']")
+    assert page.locator('.djs-palette .entry[title="สร้างงาน"]').count() == 1
+    assert page.locator(".bio-properties-panel-group-header", has_text="ทั่วไป").count() >= 1

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.audit import AuditEvent
-from engine.people.auth import ACCOUNT_FAILURE_LIMIT, authenticate
+from engine.people.auth import ACCOUNT_FAILURE_LIMIT, Unauthenticated, authenticate
 from engine.people.directory import find_user
 from tests.api.pages.conftest import csrf_of, sign_in
 
@@ -82,7 +82,7 @@ def test_a_locked_account_can_be_unlocked(admin, session, app):
     account_service.set_password(session, username="worker.spm_tak", password="the right password",
                                  actor=SYSTEM, clock=app.state.auth_clock)
     for _ in range(ACCOUNT_FAILURE_LIMIT):
-        with pytest.raises(Exception):
+        with pytest.raises(Unauthenticated):
             authenticate(session, username="worker.spm_tak", password="wrong", client_address=None, clock=app.state.auth_clock)
     page = admin.get("/admin/users")
     assert "ถูกล็อกถึง" in page.text and 'action="/admin/users/worker.spm_tak/unlock"' in page.text

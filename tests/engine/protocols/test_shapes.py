@@ -1,10 +1,10 @@
 """Findings point at shapes an editor can select."""
 from __future__ import annotations
 
+from engine.errors import ProtocolInvalid
 from engine.network.definition import load_network
 from engine.protocols.parsing import parse_protocol
 from engine.protocols.shapes import drawn_element, shape_ids
-from engine.errors import ProtocolInvalid
 from engine.settings import PROJECT_ROOT
 
 P1 = (PROJECT_ROOT / "protocols" / "p1_abuse_report.bpmn").read_text(encoding="utf-8")
