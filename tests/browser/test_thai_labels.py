@@ -21,20 +21,24 @@ DIAGRAM = f"""<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>
 """
 
-LINES_OF = """(id) => [...document.querySelectorAll(`#diagram g.djs-element[data-element-id="${id}"] text tspan`)]
+LINES_OF = """([box, id]) => [...document.querySelectorAll(`${box} g.djs-element[data-element-id="${id}"] text tspan`)]
     .map((t) => t.textContent)"""
 WORD_ENDS = """(text) => [...new Intl.Segmenter('th', { granularity: 'word' }).segment(text)]
     .map((s) => s.index + s.segment.length)"""
 
 
+def show_test_diagram(tab, path: str, diagram: str) -> None:
+    """Open a page with a diagram as policy staff, then put the test diagram in it."""
+    tab.sign_in("policy")
+    tab.goto(path)
+    tab.page.wait_for_function(f"() => window.{diagram} && window.{diagram}.get('elementRegistry').getAll().length > 0")
+    tab.page.evaluate(f"async (xml) => {{ await window.{diagram}.importXML(xml); }}", DIAGRAM)
+
+
 def test_a_thai_label_breaks_only_at_word_boundaries_on_screen_and_is_saved_as_written(tab):
     page = tab.page
-    tab.sign_in("policy")
-    tab.goto("/protocols/p1_abuse_report/versions/1")
-    page.wait_for_function("() => window.khumkrongDiagram && window.khumkrongDiagram.get('elementRegistry').get('lane_police')")
-    page.evaluate("async (xml) => { await window.khumkrongDiagram.importXML(xml); }", DIAGRAM)
-
-    lines = page.evaluate(LINES_OF, "check_papers")
+    show_test_diagram(tab, "/protocols/p1_abuse_report/versions/1", "khumkrongDiagram")
+    lines = page.evaluate(LINES_OF, ["#diagram", "check_papers"])
     assert len(lines) >= 3, lines
     assert "".join(lines) == TASK_NAME  # nothing added or lost (no hyphen, no space)
     ends = set(page.evaluate(WORD_ENDS, TASK_NAME))
@@ -62,7 +66,7 @@ def test_a_thai_label_breaks_only_at_word_boundaries_on_screen_and_is_saved_as_w
     assert cut, f"bpmn-js alone no longer breaks Thai mid-word ({plain}); the module may be unnecessary"
 
     # The lane shows the agency's name; the model keeps the code.
-    lane = page.evaluate(LINES_OF, "lane_pmj")
+    lane = page.evaluate(LINES_OF, ["#diagram", "lane_pmj"])
     assert "".join(lane).startswith("สำนักงานพัฒนาสังคม")
     saved = page.evaluate("async () => (await window.khumkrongDiagram.saveXML()).xml")
     assert f'name="{TASK_NAME}"' in saved and 'name="pmj_tak"' in saved
@@ -71,12 +75,8 @@ def test_a_thai_label_breaks_only_at_word_boundaries_on_screen_and_is_saved_as_w
 
 def test_the_editor_round_trips_a_thai_name_unchanged(tab):
     page = tab.page
-    tab.sign_in("policy")
-    tab.goto("/protocols/p2_student_screening/edit")
-    page.wait_for_selector("#canvas[data-ready='true']")
-    page.evaluate("async (xml) => { await window.khumkrongEditor.importXML(xml); }", DIAGRAM)
-    lines = page.evaluate("""() => [...document.querySelectorAll('#canvas g.djs-element[data-element-id="check_papers"] text tspan')]
-        .map((t) => t.textContent)""")
+    show_test_diagram(tab, "/protocols/p2_student_screening/edit", "khumkrongEditor")
+    lines = page.evaluate(LINES_OF, ["#canvas", "check_papers"])
     assert len(lines) >= 3 and "".join(lines) == TASK_NAME
     saved = page.evaluate("async () => (await window.khumkrongEditor.saveXML({ format: true })).xml")
     assert f'name="{TASK_NAME}"' in saved
