@@ -146,3 +146,25 @@ def test_the_viewer_shows_agency_names_on_lanes_and_keeps_codes_in_the_xml(tab):
     xml = page.evaluate("async () => (await window.khumkrongDiagram.saveXML()).xml")
     assert 'name="police_tak"' in xml
     check_page(tab, title="ฉบับที่ 1", name="protocol-version", exclude=["#diagram"])
+
+
+def test_the_network_box_sets_a_lanes_agency_and_a_tasks_form(tab):
+    page = tab.page
+    tab.sign_in("policy")
+    tab.goto("/protocols/p1_abuse_report/edit")
+    page.wait_for_selector("#canvas[data-ready='true']")
+    select_shape(page, "lane_spm")
+    page.get_by_label("หน่วยงานของช่องนี้").select_option("shelter_tak")
+    assert business_name(page, "lane_spm") == "shelter_tak"
+    lane_label = page.locator('#canvas g.djs-element[data-element-id="lane_spm"] text').text_content()
+    assert "บ้านพักเด็กและครอบครัว" in lane_label
+    select_shape(page, "school_report")
+    page.get_by_label("แบบฟอร์มของงานนี้").select_option("p1_triage")
+    page.get_by_label("ผู้รับผิดชอบในหน่วยงาน").select_option("supervisor")
+    xml = page.evaluate("async () => (await window.khumkrongEditor.saveXML()).xml")
+    task = xml.split('id="school_report"')[1].split(">")[0]
+    assert 'camunda:formKey="p1_triage"' in task and 'camunda:candidateGroups="supervisor"' in task
+    assert '<bpmn:lane id="lane_spm" name="shelter_tak">' in xml
+    page.get_by_label("แบบฟอร์มของงานนี้").select_option("")
+    xml = page.evaluate("async () => (await window.khumkrongEditor.saveXML()).xml")
+    assert "camunda:formKey" not in xml.split('id="school_report"')[1].split(">")[0]

@@ -66,3 +66,14 @@ def test_a_form_with_a_tampered_token_is_refused(tab):
     check_page(tab, title="แบบฟอร์มหมดอายุ", name="csrf-refused")
     tab.goto("/admin/users")
     assert "ใช้งานได้" in page.locator("tr[data-username='worker.pmj_tak']").inner_text()
+
+
+def test_pages_fit_a_tablet_without_sideways_scrolling(tab):
+    page = tab.page
+    page.set_viewport_size({"width": 768, "height": 1024})
+    tab.sign_in("admin")
+    for path in ("/admin/users", "/protocols", "/forms/p1_receive_report", "/admin/network"):
+        tab.goto(path)
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), path
+    tab.goto("/admin/users")
+    screenshot(tab, "tablet-admin-users")

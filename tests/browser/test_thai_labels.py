@@ -113,5 +113,5 @@ def test_the_editor_speaks_thai(tab):
     tab.sign_in("policy")
     tab.goto("/protocols/p2_student_screening/edit")
     page.wait_for_selector("#canvas[data-ready='true']")
-    assert page.locator('.djs-palette .entry[title="สร้างงาน"]').count() == 1
+    assert page.locator('.djs-palette .entry[aria-label="สร้างงาน"]').count() == 1
     assert page.locator(".bio-properties-panel-group-header", has_text="ทั่วไป").count() >= 1
