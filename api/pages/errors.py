@@ -52,8 +52,8 @@ def page_for_exception(request: Request, exc: Exception) -> Response:
             return RedirectResponse("/signin", status_code=303)
         return error_page(request, status, detail=exc.message if status not in (403, 404) else None)
     if isinstance(exc, RequestValidationError):
-        # A malformed id or key in a page address names nothing.
-        return error_page(request, 404)
+        # A malformed id or key in a page address names nothing; a malformed post is refused.
+        return error_page(request, 404 if request.method in ("GET", "HEAD") else 422)
     if isinstance(exc, StarletteHTTPException):
         return error_page(request, exc.status_code)
     log.exception("unexpected error on a page", exc_info=exc)

@@ -23,6 +23,7 @@ from engine.errors import Forbidden, KhumkrongError
 from engine.people import auth
 from engine.people.actors import Actor
 from engine.people.auth import Credential
+from engine.people.models import User
 
 PRESESSION_COOKIE = "khumkrong_presession"
 CSRF_FIELD = "csrf_token"
@@ -92,7 +93,7 @@ class PageUser:
     actor: Actor
 
     @property
-    def user(self):
+    def user(self) -> User:
         return self.credential.user
 
     @property

@@ -179,3 +179,9 @@ def test_people_text_is_shown_escaped(browser, nok):
     page = browser.get("/home")
     assert 'นก &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;ตัวหนา&lt;/b&gt;' in page.text
     assert '<script>alert' not in page.text
+
+
+def test_a_malformed_post_is_refused_not_reported_missing(browser, session, accounts):
+    sign_in(browser, session, "admin")
+    answer = browser.post("/admin/users", data={"csrf_token": csrf_of(browser), "username": "x" * 65})
+    assert answer.status_code == 422 and "ดำเนินการตามคำขอไม่ได้" in answer.text
