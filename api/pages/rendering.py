@@ -56,8 +56,16 @@ def environment(language: str) -> Environment:
         deadline_state=formatting.deadline_state,
     )
     env.globals["language"] = language
+    gettext = translations(language).gettext
+    env.globals["case_status"] = lambda code: gettext(CASE_STATUS[code]) if code in CASE_STATUS else (code or "-")
     return env
 
+
+# A case's status as people read it (the case pages use it too).
+CASE_STATUS = {
+    "active": N_("in progress"), "completed": N_("completed"), "cancelled": N_("cancelled"),
+    "error": N_("stopped by an error"),
+}
 
 AUTHORING_MENU = (("/protocols", N_("Protocols")), ("/forms", N_("Forms")))
 ADMIN_MENU = (("/admin/users", N_("Users")), ("/admin/network", N_("Network")), ("/docs", N_("API documentation")))

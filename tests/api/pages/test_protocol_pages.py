@@ -118,6 +118,7 @@ def test_rehearsal_shows_who_gets_what_and_what_escalates(policy):
     # Nobody questioned the child within 12 hours: the escalation climbed to level 2 a day later.
     assert 'class="escalated"' in answer.text and "ระดับ 2" in answer.text
     assert "2569" in answer.text  # Buddhist-era dates
+    assert "สถานะ ดำเนินการอยู่" in answer.text
 
 
 def test_rehearsal_reports_a_bad_scenario_and_a_failed_step(policy):
