@@ -28,7 +28,7 @@ from api.app import create_app
 from api.pages.static import INSTALL_HINT, NODE_MODULES, vendor_missing
 from engine.clock import SimulatedClock
 from engine.db import make_engine, make_session_factory, upgrade_database
-from engine.demo import load_demo
+from engine.demo import demo_password, load_demo
 from engine.network.definition import load_network
 from engine.settings import PROJECT_ROOT, Settings
 from tests.conftest import START, PostgresDatabases
@@ -42,7 +42,6 @@ LAUNCH_ARGS = [
 AXE = NODE_MODULES / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("KHUMKRONG_SCREENSHOTS", PROJECT_ROOT / "build" / "screenshots"))
 APT_HINT = "install them with `sudo apt-get install chromium fonts-thai-tlwg` (make test does it when run as root)"
-DEMO_PASSWORD = "demo"
 
 
 def _thai_fonts_installed() -> bool:
@@ -75,6 +74,7 @@ class Server:
     url: str
     clock: SimulatedClock
     session_factory: sessionmaker[Session]
+    password: str  # of the demo accounts
 
 
 def _free_port() -> int:
@@ -96,10 +96,10 @@ def server(browser, tmp_path_factory: pytest.TempPathFactory, postgres_databases
     settings = Settings(database_url=url)
     db_engine = make_engine(url)
     factory = make_session_factory(db_engine)
-    os.environ.setdefault("KHUMKRONG_DEMO_PASSWORD", DEMO_PASSWORD)
+    network = load_network(settings.network_file)
     with factory() as session:
-        load_demo(session, network=load_network(settings.network_file), clock=clock,
-                  protocols_dir=settings.network_file.parent, forms_dir=PROJECT_ROOT / "forms")
+        load_demo(session, network=network, clock=clock, protocols_dir=settings.network_file.parent,
+                  forms_dir=PROJECT_ROOT / "forms")
     app = create_app(settings, clock=clock, simulation=True)
     port = _free_port()
     uvicorn_server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
@@ -110,7 +110,7 @@ def server(browser, tmp_path_factory: pytest.TempPathFactory, postgres_databases
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield Server(f"http://127.0.0.1:{port}", clock, factory)
+    yield Server(f"http://127.0.0.1:{port}", clock, factory, demo_password(network))
     uvicorn_server.should_exit = True
     thread.join(timeout=10)
     db_engine.dispose()
@@ -127,10 +127,10 @@ class Tab:
     def goto(self, path: str):
         return self.page.goto(self.server.url + path)
 
-    def sign_in(self, username: str, password: str = DEMO_PASSWORD) -> None:
+    def sign_in(self, username: str, password: str | None = None) -> None:
         self.goto("/signin")
         self.page.get_by_label("ชื่อผู้ใช้").fill(username)
-        self.page.get_by_label("รหัสผ่าน").fill(password)
+        self.page.get_by_label("รหัสผ่าน").fill(password or self.server.password)
         with self.page.expect_navigation():
             self.page.get_by_role("button", name="เข้าสู่ระบบ").click()
 
