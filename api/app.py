@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api import pages
 from api.deps import SessionDep
 from api.problems import PROBLEM_JSON, FieldError, Problem, errors, install_problem_handlers, problem
 from api.routes import agencies, auth, cases, children, escalations, forms, protocols, reports, tasks
@@ -165,6 +166,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         ),
         version="0.1.0",
         lifespan=lifespan,
+        # /docs is a page of its own (api/pages/docs.py): Swagger UI from the npm install, no CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db_engine = db_engine
@@ -185,6 +189,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     if simulation:
         api.include_router(simulation_routes.router)
     app.include_router(api)
+    pages.install(app)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and database check", responses=errors(503))
     def healthz(session: SessionDep) -> Any:

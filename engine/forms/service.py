@@ -32,11 +32,13 @@ def put_form(session: Session, *, key: str, schema: dict[str, Any], clock: Clock
     """Store or replace a form (the caller commits)."""
     name = form_name(key)
     check_schema(name, schema)
-    text = json.dumps(schema, ensure_ascii=False, sort_keys=True)
+    # Stored in the author's order (a form shows its fields in that order); the hash is of the
+    # canonical, key-sorted text, so reordering alone is not a new content.
+    canonical = json.dumps(schema, ensure_ascii=False, sort_keys=True)
     row = session.get(Form, name) or Form(key=name)
     row.title = str(schema.get("title") or name)
-    row.schema_json = text
-    row.content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    row.schema_json = json.dumps(schema, ensure_ascii=False)
+    row.content_hash = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     row.updated_at = clock.now()
     session.add(row)
     return row

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.clock import Clock
 from engine.errors import Conflict, InvalidInput, NotFound
-from engine.network.models import Agency, Role
 from engine.people.actors import Actor
 from engine.people.auth import revoke_everything
+from engine.people.directory import check_role_and_agency
 from engine.people.models import User
 from engine.people.passwords import hash_password
 
@@ -52,18 +52,7 @@ def add_user(
         raise InvalidInput("a user name is 2–64 lower-case letters, digits, '.', '_' or '-', starting with a letter", field="username")
     if session.scalar(select(User.id).where(func.lower(User.username) == username)) is not None:
         raise Conflict(f"user {username!r} already exists", field="username")
-    role_row = session.get(Role, role)
-    if role_row is None:
-        raise InvalidInput(f"{role!r} is not a role of the network", field="role")
-    # A case worker or supervisor acts for exactly one agency; province-wide roles for none.
-    if role_row.bound_to_agency:
-        if agency is None:
-            raise InvalidInput(f"role {role!r} needs an agency", field="agency")
-        agency_row = session.get(Agency, agency)
-        if agency_row is None or not agency_row.active:
-            raise InvalidInput(f"{agency!r} is not an active agency", field="agency")
-    elif agency is not None:
-        raise InvalidInput(f"role {role!r} is province-wide and takes no agency", field="agency")
+    check_role_and_agency(session=session, role=role, agency=agency)
     check_password(password)
     now = clock.now()
     user = User(

@@ -1,0 +1,77 @@
+// Thai for the editor's own words (palette, context pad, properties panel), as a bpmn-js
+// `translate` service. Words without an entry stay in English.
+
+export const THAI = {
+  // palette and tools
+  'Activate hand tool': 'เลื่อนแผนภาพ',
+  'Activate lasso tool': 'เลือกหลายรูป',
+  'Activate create/remove space tool': 'เพิ่มหรือลดที่ว่าง',
+  'Activate global connect tool': 'ลากเส้นเชื่อม',
+  'Create start event': 'สร้างจุดเริ่มต้น',
+  'Create intermediate/boundary event': 'สร้างเหตุการณ์ระหว่างทางหรือขอบงาน',
+  'Create end event': 'สร้างจุดสิ้นสุด',
+  'Create gateway': 'สร้างทางแยก',
+  'Create task': 'สร้างงาน',
+  'Create data object reference': 'สร้างข้อมูล',
+  'Create data store reference': 'สร้างที่เก็บข้อมูล',
+  'Create expanded sub-process': 'สร้างกระบวนการย่อย',
+  'Create pool/participant': 'สร้างกลุ่มผู้เกี่ยวข้อง',
+  'Create group': 'สร้างกลุ่ม',
+  'Search in diagram': 'ค้นหาในแผนภาพ',
+  // context pad
+  'Append end event': 'ต่อด้วยจุดสิ้นสุด',
+  'Append gateway': 'ต่อด้วยทางแยก',
+  'Append task': 'ต่อด้วยงาน',
+  'Append intermediate/boundary event': 'ต่อด้วยเหตุการณ์',
+  'Append text annotation': 'ต่อด้วยหมายเหตุ',
+  'Add text annotation': 'เพิ่มหมายเหตุ',
+  'Append timer intermediate catch event': 'ต่อด้วยตัวจับเวลา',
+  'Append message intermediate catch event': 'ต่อด้วยการรอข้อความ',
+  'Append receive task': 'ต่อด้วยงานรับข้อความ',
+  'Change element': 'เปลี่ยนชนิด',
+  'Delete': 'ลบ',
+  'Connect to other element': 'เชื่อมกับรูปอื่น',
+  'Connect using association': 'เชื่อมด้วยเส้นประ',
+  'Add lane above': 'เพิ่มช่องด้านบน',
+  'Add lane below': 'เพิ่มช่องด้านล่าง',
+  'Divide into two lanes': 'แบ่งเป็นสองช่อง',
+  'Divide into three lanes': 'แบ่งเป็นสามช่อง',
+  'Toggle non-interrupting': 'สลับแบบไม่ขัดจังหวะ',
+  'Align elements': 'จัดแนว',
+  'Distribute elements horizontally': 'กระจายแนวนอน',
+  'Distribute elements vertically': 'กระจายแนวตั้ง',
+  // properties panel
+  'General': 'ทั่วไป',
+  'Name': 'ชื่อ',
+  'ID': 'รหัส',
+  'Documentation': 'คำอธิบาย',
+  'Element documentation': 'คำอธิบายของรูปนี้',
+  'Process documentation': 'คำอธิบายของกระบวนการ',
+  'Timer': 'ตัวจับเวลา',
+  'Type': 'ชนิด',
+  'Value': 'ค่า',
+  'Date': 'วันที่',
+  'Duration': 'ระยะเวลา',
+  'Cycle': 'รอบ',
+  '<none>': '<ไม่มี>',
+  'Process ID': 'รหัสกระบวนการ',
+  'Process name': 'ชื่อกระบวนการ',
+  'Participant': 'ผู้เกี่ยวข้อง',
+  'Executable': 'ให้ระบบทำงานตาม',
+  'Message': 'ข้อความ',
+  'Escalation': 'การยกระดับ',
+  'Condition': 'เงื่อนไข',
+  'Select an element to edit its properties.': 'เลือกรูปเพื่อแก้ไขคุณสมบัติ',
+  'Multiple elements are selected. Select a single one to edit its properties.': 'เลือกไว้หลายรูป เลือกรูปเดียวเพื่อแก้ไขคุณสมบัติ',
+  'ID must be unique.': 'รหัสต้องไม่ซ้ำกัน',
+  'ID must not be empty.': 'ต้องมีรหัส',
+  'ID must not contain spaces.': 'รหัสต้องไม่มีช่องว่าง',
+  'ID must be a valid QName.': 'รหัสไม่ถูกต้องตามรูปแบบ QName',
+  'Must be unique.': 'ต้องไม่ซ้ำ',
+};
+
+export function translateThai(template, replacements = {}) {
+  return (THAI[template] || template).replace(/{([^}]+)}/g, (_, key) => replacements[key] ?? `{${key}}`);
+}
+
+export default { translate: ['value', translateThai] };

@@ -1,0 +1,57 @@
+"""The protocol library as listed for policy staff, and rehearsal from TOML text with stored forms."""
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import InvalidInput, NotFound
+from engine.protocols import service as protocols
+from engine.protocols.forms import FormCatalogue, load_forms
+from engine.protocols.library import protocol_summaries, protocol_summary
+from engine.protocols.rehearsal import ScenarioFailed
+from engine.protocols.rehearsal_page import library_scenarios, rehearse_text
+from engine.settings import PROJECT_ROOT
+
+P1 = PROJECT_ROOT / "protocols" / "p1_abuse_report.bpmn"
+SCENARIOS = PROJECT_ROOT / "protocols" / "scenarios"
+
+
+def test_summaries_group_versions_and_tell_published_from_drafts(session, network, clock, people):
+    forms = load_forms(PROJECT_ROOT / "forms")
+    first, _ = protocols.store_draft(session=session, key="p1_abuse_report", bpmn=P1.read_bytes(), network=network,
+                                     clock=clock, actor=people["policy"], forms=forms)
+    protocols.publish(session=session, key="p1_abuse_report", version=1, clock=clock, actor=people["policy"])
+    renamed = P1.read_text(encoding="utf-8").replace('name="สอบ ปากคำ เด็ก"', 'name="สอบปากคำเด็ก"')
+    protocols.store_draft(session=session, key="p1_abuse_report", bpmn=renamed, network=network, clock=clock,
+                          actor=people["policy"], forms=forms)
+    [summary] = protocol_summaries(session=session)
+    assert summary.published_version == 1 and summary.latest.version == 2
+    assert [v.version for v in summary.drafts] == [2]
+    assert protocol_summary(session=session, key="p1_abuse_report").name == first.name
+    with pytest.raises(NotFound):
+        protocol_summary(session=session, key="p9_nothing")
+
+
+def test_library_scenarios_are_those_named_after_the_protocol_number():
+    assert [s.name for s in library_scenarios(SCENARIOS, "p1_abuse_report")] == ["p1_police_late"]
+    assert library_scenarios(SCENARIOS, "p2_student_screening") == []
+    assert library_scenarios(SCENARIOS / "missing", "p1_abuse_report") == []
+
+
+def test_a_scenario_text_rehearses_against_the_forms_given(network):
+    text = (SCENARIOS / "p1_police_late.toml").read_text(encoding="utf-8")
+    timeline = rehearse_text(P1.read_bytes(), network=network, scenario_text=text, forms=load_forms(PROJECT_ROOT / "forms"))
+    questioning = next(row for row in timeline.rows if row.task == "question_child")
+    assert questioning.escalations and questioning.escalations[0]["level"] == 2
+    # With a form that forbids what the scenario enters, the completion is refused as it would be for real.
+    import copy
+
+    strict = copy.deepcopy(dict(load_forms(PROJECT_ROOT / "forms").schemas))
+    strict["p1_triage"]["properties"]["risk_level"]["enum"] = ["low"]
+    with pytest.raises(ScenarioFailed) as failed:
+        rehearse_text(P1.read_bytes(), network=network, scenario_text=text, forms=FormCatalogue(strict))
+    assert failed.value.step == 2
+
+
+def test_a_scenario_that_is_not_toml_is_invalid_input(network):
+    with pytest.raises(InvalidInput):
+        rehearse_text(P1.read_bytes(), network=network, scenario_text="[start", forms=FormCatalogue({}))

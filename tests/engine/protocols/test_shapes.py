@@ -1,0 +1,38 @@
+"""Findings point at shapes an editor can select."""
+from __future__ import annotations
+
+from engine.errors import ProtocolInvalid
+from engine.network.definition import load_network
+from engine.protocols.parsing import parse_protocol
+from engine.protocols.shapes import drawn_element, shape_ids
+from engine.settings import PROJECT_ROOT
+
+P1 = (PROJECT_ROOT / "protocols" / "p1_abuse_report.bpmn").read_text(encoding="utf-8")
+
+
+def test_a_bad_timer_is_reported_on_its_definition_and_drawn_as_its_boundary_event():
+    broken = P1.replace("<bpmn:timeDuration>PT12H</bpmn:timeDuration>", "<bpmn:timeDuration>PT12X</bpmn:timeDuration>")
+    try:
+        parse_protocol(broken, network=load_network(PROJECT_ROOT / "protocols" / "network.toml"))
+    except ProtocolInvalid as exc:
+        finding = exc.details["findings"][0]
+    else:
+        raise AssertionError("the bad timer was accepted")
+    # The engine names the timerEventDefinition, which no diagram draws …
+    assert finding.code == "invalid-timer" and finding.element_id == "question_child_deadline_timer"
+    assert finding.element_id not in set(shape_ids(broken).values())
+    # … so the editor is pointed at the boundary event that owns it.
+    assert drawn_element(broken, finding.element_id) == "question_child_deadline"
+
+
+def test_drawn_elements_map_to_themselves_and_a_process_to_its_pool():
+    owners = shape_ids(P1)
+    assert owners["question_child"] == "question_child"
+    assert owners["flow_question_child_late"] == "flow_question_child_late"
+    assert owners["p1_abuse_report"] == "p1_abuse_report_participant"
+
+
+def test_unreadable_or_unsafe_text_maps_nothing():
+    assert shape_ids("<not xml") == {}
+    assert shape_ids('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>') == {}
+    assert drawn_element(P1, None) is None and drawn_element(P1, "no_such_id") is None
