@@ -1,7 +1,7 @@
 """Which drawn shape a finding is about.
 
-A lint finding names the nearest element with an id; for a timer that is its
-``timerEventDefinition``, which a diagram does not draw, so an editor could not select it. This
+Lint findings name the element the canvas draws, but the editor may still be given an id it does
+not draw (a ``timerEventDefinition``, a process drawn as its pool). This
 finds the nearest element, going outwards, that the diagram does draw (a ``BPMNShape`` or
 ``BPMNEdge`` names it): the boundary event that owns the timer, say.
 """

@@ -10,7 +10,7 @@ from engine.settings import PROJECT_ROOT
 P1 = (PROJECT_ROOT / "protocols" / "p1_abuse_report.bpmn").read_text(encoding="utf-8")
 
 
-def test_a_bad_timer_is_reported_on_its_definition_and_drawn_as_its_boundary_event():
+def test_a_bad_timer_is_reported_on_the_boundary_event_the_canvas_draws():
     broken = P1.replace("<bpmn:timeDuration>PT12H</bpmn:timeDuration>", "<bpmn:timeDuration>PT12X</bpmn:timeDuration>")
     try:
         parse_protocol(broken, network=load_network(PROJECT_ROOT / "protocols" / "network.toml"))
@@ -18,11 +18,11 @@ def test_a_bad_timer_is_reported_on_its_definition_and_drawn_as_its_boundary_eve
         finding = exc.details["findings"][0]
     else:
         raise AssertionError("the bad timer was accepted")
-    # The engine names the timerEventDefinition, which no diagram draws …
-    assert finding.code == "invalid-timer" and finding.element_id == "question_child_deadline_timer"
-    assert finding.element_id not in set(shape_ids(broken).values())
-    # … so the editor is pointed at the boundary event that owns it.
-    assert drawn_element(broken, finding.element_id) == "question_child_deadline"
+    # The engine names the boundary event that owns the timer, which the diagram draws …
+    assert finding.code == "invalid-timer" and finding.element_id == "question_child_deadline"
+    assert finding.element_id in set(shape_ids(broken).values())
+    # … and an element the diagram does not draw (the timer's definition) still maps to it.
+    assert drawn_element(broken, "question_child_deadline_timer") == "question_child_deadline"
 
 
 def test_drawn_elements_map_to_themselves_and_a_process_to_its_pool():
