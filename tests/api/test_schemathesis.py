@@ -76,6 +76,7 @@ def _fuzz(operation, mode: GenerationMode, examples: int, headers: dict[str, str
     return run
 
 
+@pytest.mark.slow
 def test_generated_requests_find_no_server_error_and_no_schema_violation(app, seeded):
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import func, select
 
 from engine.demo import load_demo
@@ -20,6 +21,7 @@ def test_passwords_are_argon2_and_verify():
     assert not verify_password(None, "x") and not verify_password("not-a-hash", "x")
 
 
+@pytest.mark.slow
 def test_demo_loads_protocols_forms_and_accounts_once(session_factory, network, clock, tmp_path, monkeypatch):
     protocols_dir, forms_dir = tmp_path / "protocols", tmp_path / "forms"
     protocols_dir.mkdir()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
@@ -100,6 +101,7 @@ def _race(factory, network, clock, monkeypatch):
                 assert session.get(Case, case_id).status == "completed"
 
 
+@pytest.mark.postgres
 def test_concurrent_completion_on_postgresql(postgres_session_factory, network, clock, monkeypatch):
     _race(postgres_session_factory, network, clock, monkeypatch)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
@@ -67,11 +68,13 @@ def _sweep(factory, network, clock):
     return reports
 
 
+@pytest.mark.postgres
 def test_workers_share_the_sweep_on_postgresql(postgres_session_factory, network, clock):
     reports = _sweep(postgres_session_factory, network, clock)
     # SKIP LOCKED lets the workers split the work instead of queueing behind each other.
     assert sum(r.cases_examined for r in reports) >= CASES
 
 
+@pytest.mark.slow
 def test_workers_fire_each_timer_once_on_configured_database(session_factory, network, clock):
     _sweep(session_factory, network, clock)

@@ -6,6 +6,7 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
@@ -38,6 +39,8 @@ DEADLINE = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/2010052
 </bpmn:definitions>"""
 
 
+@pytest.mark.postgres
+@pytest.mark.slow
 def test_two_workers_fire_a_thousand_deadlines_exactly_once(postgres_session_factory, network, clock):
     factory = postgres_session_factory
     with factory() as session:
