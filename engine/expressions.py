@@ -47,7 +47,7 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine.clock import as_utc, current_clock
-from engine.deadlines.calendar import current_calendar
+from engine.calendar import current_calendar
 from engine.errors import InvalidInput
 
 __all__ = [

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.deadlines import calendar as calendar_module
-from engine.deadlines.calendar import (
+from engine import calendar as calendar_module
+from engine.calendar import (
     MAX_BUSINESS_DAYS,
     MAX_BUSINESS_HOURS,
     THAI_TIME,
