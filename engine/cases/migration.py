@@ -34,7 +34,7 @@ from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkIte
 from engine.cases.runtime import lock_case
 from engine.clock import Clock, clock_in_effect
 from engine.errors import InvalidState
-from engine.expressions import SCRIPT_ENGINE
+from engine.workflow.expressions import SCRIPT_ENGINE
 from engine.people.actors import Actor
 from engine.protocols.models import ProtocolVersion
 from engine.protocols.parsing import descriptors_from_json

@@ -50,7 +50,7 @@ from engine.errors import (
     NotFound,
     WorkflowFailure,
 )
-from engine.expressions import ExpressionError
+from engine.workflow.expressions import ExpressionError
 from engine.forms.service import form_schema
 from engine.forms.validation import validate_form_data
 from engine.network.definition import Network, current_network

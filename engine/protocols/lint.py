@@ -20,7 +20,7 @@ from typing import Any
 
 from lxml import etree
 
-from engine import expressions
+from engine.workflow import expressions
 from engine.clock import SimulatedClock, clock_in_effect
 from engine.protocols.findings import Finding, Severity
 from engine.protocols.forms import FormCatalogue

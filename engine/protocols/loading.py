@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine.expressions import ExpressionError, check_expression
+from engine.workflow.expressions import ExpressionError, check_expression
 
 __all__ = [
     "BPMN_NS",

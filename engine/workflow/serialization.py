@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from engine.expressions import SCRIPT_ENGINE
+from engine.workflow.expressions import SCRIPT_ENGINE
 
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 _SPEC_KEYS = ("spec", "subprocess_specs")

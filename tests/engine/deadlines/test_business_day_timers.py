@@ -17,7 +17,7 @@ from engine.cases import runtime
 from engine.cases.models import Case, WorkItem
 from engine.clock import SimulatedClock, clock_in_effect
 from engine.calendar import BusinessCalendar, Closure, calendar_in_effect
-from engine.expressions import SCRIPT_ENGINE, ExpressionError, check_expression, evaluate, to_engine_value
+from engine.workflow.expressions import SCRIPT_ENGINE, ExpressionError, check_expression, evaluate, to_engine_value
 from engine.protocols import service as protocols
 from engine.settings import get_settings
 
