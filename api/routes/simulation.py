@@ -19,7 +19,7 @@ from engine.cases import runtime
 from engine.clock import SimulatedClock
 from engine.errors import InvalidInput, InvalidState
 from engine.people.actors import Actor
-from engine.workflow.time import parse_duration
+from engine.workflow.timers import parse_duration
 
 router = APIRouter(tags=["simulation"])
 # Whoever runs a training session or rehearses a protocol.

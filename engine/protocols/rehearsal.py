@@ -46,7 +46,7 @@ from engine.people.models import User
 from engine.people.rights import CASE_WORKER_ROLE, WORKING_ROLES
 from engine.protocols import service as protocols
 from engine.protocols.forms import load_forms
-from engine.workflow.time import parse_duration
+from engine.workflow.timers import parse_duration
 
 # Monday 30 November 2026, 09:00 in Tak: a working morning, so nothing starts on a holiday.
 DEFAULT_START = datetime(2026, 11, 30, 9, 0, tzinfo=timezone(timedelta(hours=7)))

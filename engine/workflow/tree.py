@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine.workflow.time import is_timer_definition, timer_due_at
+from engine.workflow.timers import is_timer_definition, timer_due_at
 
 LIVE_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
