@@ -24,10 +24,10 @@ from engine.workflow import expressions
 from engine.clock import SimulatedClock, clock_in_effect
 from engine.protocols.findings import Finding, Severity
 from engine.protocols.forms import FormCatalogue
+from engine.protocols.loading import BPMN_NS, CAMUNDA_NS, SPIFF_NS
 
-# The loader's private timer validation, imported deliberately: an evaluated timer is held to
-# exactly the rules a literal one is.
-from engine.protocols.loading import BPMN_NS, CAMUNDA_NS, SPIFF_NS, InvalidTimerText, validate_timer_text
+# An evaluated timer is held to exactly the rules a literal one is.
+from engine.workflow.timers import InvalidTimerText, validate_timer_text
 
 _NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS, "camunda": CAMUNDA_NS}
 _SCOPES = ("process", "subProcess", "transaction", "adHocSubProcess")
