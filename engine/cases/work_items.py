@@ -4,18 +4,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem, WorkItemState
-from engine.errors import WorkflowFailure
+from engine.errors import InvalidInput, WorkflowFailure
 from engine.notify import outbox
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.people.rights import CASE_WORKER_ROLE
 from engine.protocols.parsing import UserTaskDescriptor
+from engine.workflow.timers import parse_duration
 from engine.workflow.tree import boundary_timer_due_times, live_manual_tasks
 
 
@@ -49,10 +49,9 @@ def _declared_due_date(value: str | None, created_at: datetime) -> datetime | No
     text = value.strip().strip("'\"")
     try:
         if text.upper().startswith("P"):
-            parsed = TimerEventDefinition.parse_iso_duration(text)
-            return created_at + TimerEventDefinition.get_timedelta_from_start(parsed, created_at)
+            return created_at + parse_duration(text, start=created_at, field="dueDate")
         moment = datetime.fromisoformat(text)
-    except Exception:  # noqa: BLE001 - the library raises bare Exception for bad durations
+    except (InvalidInput, ValueError):
         return None
     return moment if moment.tzinfo is not None else None
 

@@ -10,9 +10,9 @@ from datetime import date, datetime
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.errors import InvalidInput
+from engine.workflow.timers import InvalidTimerText, validate_timer_text
 
 _NATIONAL_ID = re.compile(r"^\d{13}$")
 # MOE student code for learners without a Thai ID: 'G' and twelve digits [U: checked against
@@ -69,8 +69,8 @@ def _duration(value: object) -> bool:
         if not value.startswith("P"):
             raise ValueError("expected an ISO 8601 duration such as P3D")
         try:
-            TimerEventDefinition.parse_iso_duration(value)
-        except Exception as exc:  # noqa: BLE001 - the library raises bare Exception
+            validate_timer_text("duration", value)
+        except InvalidTimerText as exc:
             raise ValueError(str(exc)) from exc
     return True
 

@@ -18,9 +18,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
 from engine.errors import KhumkrongError
+from engine.workflow.timers import InvalidTimerText, parse_duration, validate_timer_text
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 
@@ -139,7 +138,7 @@ class Network:
         """How long an escalation of this agency's work may wait unacknowledged, from ``at``."""
         agency = self.agencies.get(agency_code or "")
         text = (agency.climb_after if agency else None) or self.default_climb_after
-        return TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(text), at)
+        return parse_duration(text, start=at, field="climb_after")
 
     def resolve_target(self, target_code: str, owner_agency: str | None) -> ResolvedTarget:
         target = self.escalation_targets[target_code]
@@ -346,10 +345,10 @@ def _chain(value: Any, targets: dict[str, EscalationTarget], field_name: str) ->
 
 def _duration(value: Any, field_name: str) -> str:
     try:
-        if not isinstance(value, str) or not value.startswith("P"):
-            raise ValueError(value)
-        TimerEventDefinition.parse_iso_duration(value)
-    except Exception as exc:  # noqa: BLE001 - the library raises bare Exception for bad durations
+        if not isinstance(value, str):
+            raise InvalidTimerText(f"{value!r} is not text")
+        validate_timer_text("duration", value)
+    except InvalidTimerText as exc:
         raise NetworkInvalid(
             f"{field_name} must be an ISO 8601 duration such as 'P1D' or 'PT12H', not {value!r}", field=field_name
         ) from exc

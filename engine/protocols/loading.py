@@ -11,7 +11,7 @@ import re
 
 from lxml import etree
 from engine.workflow.expressions import ExpressionError, check_expression
-from engine.workflow.timers import _TIMER_EXAMPLES, InvalidTimerText, validate_timer_text
+from engine.workflow.timers import TIMER_EXAMPLES, InvalidTimerText, validate_timer_text
 
 __all__ = [
     "BPMN_NS",
@@ -316,7 +316,7 @@ def _quote_timer_literals(root: etree._Element) -> None:
             raise _reject_at(
                 "invalid-timer",
                 element,
-                f"{_describe(element)} is empty; give {_TIMER_EXAMPLES[kind]}, or an expression.",
+                f"{_describe(element)} is empty; give {TIMER_EXAMPLES[kind]}, or an expression.",
             )
         if not _LOOKS_ISO.match(text):
             continue

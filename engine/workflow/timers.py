@@ -1,8 +1,13 @@
-"""Make SpiffWorkflow's timers read Khumkrong's clock, and read due times back out.
+"""Timers: SpiffWorkflow's timers on Khumkrong's clock, their due times, and timer text.
 
 SpiffWorkflow 3.2.0 reads ``datetime.now(timezone.utc)`` directly in its timer module (and only
 there). We give that module a ``datetime`` whose ``now()`` is the clock in effect, so timers fire
 on simulated time in tests and rehearsals exactly as they fire on real time in production.
+
+Timer text is ISO 8601 as SpiffWorkflow reads it, checked here against what it would misread
+(:func:`validate_timer_text`). :func:`parse_duration` is the one duration parser of the engine:
+protocols, the network's climb periods, forms, due dates, rehearsal steps and the simulated clock
+all count durations with it, exactly as the running timers do.
 """
 from __future__ import annotations
 
@@ -92,7 +97,7 @@ def parse_duration(text: str, *, start: datetime, field: str = "duration") -> ti
 # as P999999999M would hang the scheduler rather than fail; nothing in a protocol waits a century.
 MAX_TIMER_YEARS = 100
 
-_TIMER_EXAMPLES = {
+TIMER_EXAMPLES = {
     "duration": "an ISO 8601 duration such as PT24H, P3D, P1DT12H or P2W",
     "date-time": "an ISO 8601 date-time with an offset such as 2026-12-01T09:00:00+07:00",
     "cycle": (
@@ -131,7 +136,7 @@ def validate_timer_text(kind: str, text: str) -> None:
     found = "cycle" if text.startswith("R") else "duration" if text.startswith("P") else "date-time"
     if found != kind:
         raise InvalidTimerText(
-            f"this element needs {_TIMER_EXAMPLES[kind]}, but the value looks like a {found}."
+            f"this element needs {TIMER_EXAMPLES[kind]}, but the value looks like a {found}."
         )
     if kind == "duration":
         _validate_duration(text)
@@ -143,7 +148,7 @@ def validate_timer_text(kind: str, text: str) -> None:
             raise InvalidTimerText(f"SpiffWorkflow cannot read it as a date-time ({exc}).") from None
         if not isinstance(value, datetime):
             raise InvalidTimerText(
-                f"SpiffWorkflow does not read it as a date-time; use {_TIMER_EXAMPLES[kind]}."
+                f"SpiffWorkflow does not read it as a date-time; use {TIMER_EXAMPLES[kind]}."
             )
     else:
         _validate_cycle(text)
@@ -151,12 +156,12 @@ def validate_timer_text(kind: str, text: str) -> None:
 
 def _validate_duration(text: str) -> None:
     if not _DURATION.fullmatch(text) or _INNER_FRACTION.search(text):
-        raise InvalidTimerText(f"it is not a valid ISO 8601 duration; use {_TIMER_EXAMPLES['duration']}.")
+        raise InvalidTimerText(f"it is not a valid ISO 8601 duration; use {TIMER_EXAMPLES['duration']}.")
     try:
         parsed = TimerEventDefinition.parse_iso_duration(text)
     except Exception:
         raise InvalidTimerText(
-            f"SpiffWorkflow cannot read it as a duration; use {_TIMER_EXAMPLES['duration']}."
+            f"SpiffWorkflow cannot read it as a duration; use {TIMER_EXAMPLES['duration']}."
         ) from None
     approx = sum(_APPROX_SECONDS[unit] * value for unit, value in parsed.items())
     if approx > MAX_TIMER_YEARS * 366 * 86400:
@@ -177,7 +182,7 @@ def _validate_datetime(text: str) -> None:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidTimerText(
-            f"it is not a valid ISO 8601 date-time; use {_TIMER_EXAMPLES['date-time']}."
+            f"it is not a valid ISO 8601 date-time; use {TIMER_EXAMPLES['date-time']}."
         ) from None
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidTimerText(
@@ -195,7 +200,7 @@ def _validate_cycle(text: str) -> None:
     match = _CYCLE.fullmatch(text)
     parts = match.group(2).split("/") if match else []
     if not 1 <= len(parts) <= 2 or sum(part.startswith("P") for part in parts) != 1:
-        raise InvalidTimerText(f"it is not valid; use {_TIMER_EXAMPLES['cycle']}.")
+        raise InvalidTimerText(f"it is not valid; use {TIMER_EXAMPLES['cycle']}.")
     for part in parts:
         if part.startswith("P"):
             _validate_duration(part)
