@@ -11,6 +11,7 @@ import re
 
 from lxml import etree
 from engine.workflow.expressions import ExpressionError, check_expression
+from engine.workflow.parsing import BPMN_NS, CAMUNDA_NS, SPIFF_NS
 from engine.workflow.timers import TIMER_EXAMPLES, InvalidTimerText, validate_timer_text
 
 __all__ = [
@@ -23,9 +24,6 @@ __all__ = [
     "load_bpmn",
 ]
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
 
 MAX_BPMN_BYTES = 2 * 1024 * 1024

@@ -12,12 +12,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
-from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser as SpiffUserTaskParser
-from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from engine.errors import ProtocolInvalid
 from engine.network.definition import Network
@@ -25,55 +21,8 @@ from engine.protocols.findings import Finding, Severity, has_errors
 from engine.protocols.forms import FormCatalogue
 from engine.protocols.lint import lint_tree
 from engine.protocols.loading import BPMN_NS, CAMUNDA_NS, ProtocolRejected, load_bpmn
+from engine.workflow.parsing import _NS, ProtocolParser
 from engine.workflow.serialization import spec_json_of
-
-CAMUNDA_TASK_ATTRIBUTES = ("formKey", "assignee", "candidateGroups", "candidateUsers", "dueDate", "priority")
-_NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
-
-
-class _CamundaAssignmentMixin:
-    """Keep Camunda's assignment attributes and properties beside the spiff extensions."""
-
-    node: Any
-
-    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
-        node = self.node if node is None else node
-        extensions = super().parse_extensions(node)  # type: ignore[misc]
-        camunda = {
-            name: value
-            for name in CAMUNDA_TASK_ATTRIBUTES
-            if (value := node.get(f"{{{CAMUNDA_NS}}}{name}")) is not None
-        }
-        if camunda:
-            extensions["camunda"] = camunda
-        camunda_properties = {
-            prop.get("name"): prop.get("value")
-            for prop in node.xpath(
-                "./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=_NS
-            )
-            if prop.get("name")
-        }
-        if camunda_properties:
-            # spiff-style properties win where both conventions name the same property.
-            extensions["properties"] = {**camunda_properties, **extensions.get("properties", {})}
-        return extensions
-
-
-class ProtocolUserTaskParser(_CamundaAssignmentMixin, SpiffUserTaskParser):
-    pass
-
-
-class ProtocolManualTaskParser(_CamundaAssignmentMixin, SpiffTaskParser):
-    pass
-
-
-class ProtocolParser(SpiffBpmnParser):
-    OVERRIDE_PARSER_CLASSES = {
-        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
-        full_tag("userTask"): (ProtocolUserTaskParser, UserTask),
-        full_tag("manualTask"): (ProtocolManualTaskParser, ManualTask),
-    }
-
 
 @dataclass(frozen=True)
 class UserTaskDescriptor:
