@@ -130,7 +130,7 @@ def protocols_rehearse(
     forms: Annotated[Optional[Path], typer.Option("--forms", help="Forms folder; every completion is checked against it.")] = None,
 ) -> None:
     """Run the protocol on a simulated clock, in a throw-away database, and print its timeline."""
-    from engine.protocols.rehearsal import ScenarioFailed, load_scenario, run_scenario
+    from engine.rehearsal import ScenarioFailed, load_scenario, run_scenario
 
     bpmn = _read(file, "protocol")
     try:
