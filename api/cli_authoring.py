@@ -73,7 +73,7 @@ def protocols_lint(
     catalogue: Annotated[Optional[Path], typer.Option("--catalogue", help="Folder of the other protocols (*.bpmn); a message none of them catches is then an error.")] = None,
 ) -> None:
     """Parse and lint protocol files; exit 1 if any has an error."""
-    from engine.protocols.forms import load_forms
+    from engine.forms.catalogue import load_forms
     from engine.protocols.lint import messages_caught
     from engine.protocols.loading import ProtocolRejected, load_bpmn
     from engine.protocols.parsing import parse_protocol

@@ -20,7 +20,7 @@ from engine.people.actors import SYSTEM
 from engine.people.models import User
 from engine.people.passwords import hash_password
 from engine.protocols import service as protocols
-from engine.protocols.forms import load_forms
+from engine.forms.catalogue import load_forms
 from engine.protocols.models import ProtocolVersion
 
 

@@ -45,7 +45,7 @@ from engine.people.actors import Actor
 from engine.people.models import User
 from engine.people.rights import CASE_WORKER_ROLE, WORKING_ROLES
 from engine.protocols import service as protocols
-from engine.protocols.forms import load_forms
+from engine.forms.catalogue import load_forms
 from engine.workflow.timers import parse_duration
 
 # Monday 30 November 2026, 09:00 in Tak: a working morning, so nothing starts on a holiday.

@@ -17,7 +17,7 @@ from engine.forms.authoring import store_form
 from engine.forms.models import Form
 from engine.people.access import AUTHORING_ROLES
 from engine.people.actors import Actor
-from engine.protocols.forms import form_name
+from engine.forms.catalogue import form_name
 
 router = APIRouter(tags=["forms"])
 Author = Annotated[Actor, Depends(require_role(AUTHORING_ROLES, "author forms"))]

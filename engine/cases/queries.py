@@ -19,7 +19,7 @@ from engine.forms.service import form_schema
 from engine.people.access import case_visibility, reads_case_data, sees_every_case
 from engine.people.actors import Actor
 from engine.people.models import User
-from engine.protocols.forms import schema_fields
+from engine.forms.catalogue import schema_fields
 from engine.protocols.models import ProtocolVersion
 from engine.workflow.serialization import restore_workflow
 

@@ -23,7 +23,7 @@ from lxml import etree
 from engine.workflow import expressions
 from engine.clock import SimulatedClock, clock_in_effect
 from engine.protocols.findings import Finding, Severity
-from engine.protocols.forms import FormCatalogue
+from engine.forms.catalogue import FormCatalogue
 from engine.protocols.loading import BPMN_NS, CAMUNDA_NS, SPIFF_NS
 
 # An evaluated timer is held to exactly the rules a literal one is.

@@ -14,7 +14,7 @@ from engine.errors import InvalidInput, InvalidState, NotFound
 from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.protocols.findings import Finding
-from engine.protocols.forms import FormCatalogue
+from engine.forms.catalogue import FormCatalogue
 from engine.protocols.loading import BPMN_NS, load_bpmn
 from engine.protocols.models import ProtocolVersion
 from engine.protocols.parsing import parse_protocol

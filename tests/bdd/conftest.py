@@ -28,7 +28,7 @@ from engine.people.actors import Actor
 from engine.people.models import User
 from engine.protocols import service as protocol_service
 from engine.protocols.findings import Severity
-from engine.protocols.forms import FormCatalogue, form_name, load_forms
+from engine.forms.catalogue import FormCatalogue, form_name, load_forms
 from engine.settings import PROJECT_ROOT
 from tests.bdd import steps
 from tests.bdd.steps import VOCABULARY, World
