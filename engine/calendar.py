@@ -19,13 +19,14 @@ The default calendar is read once per calendar file; a changed file is picked up
 from __future__ import annotations
 
 import math
+import re
 import threading
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -34,15 +35,14 @@ from typing import Any
 import holidays
 from holidays.constants import GOVERNMENT, PUBLIC
 
+from engine.clock import THAI_TIME
 from engine.errors import InvalidInput
-from engine.network.definition import CODE_PATTERN
 
 __all__ = [
     "MAX_BUSINESS_DAYS",
     "MAX_BUSINESS_HOURS",
     "OFFICE_CLOSES",
     "OFFICE_OPENS",
-    "THAI_TIME",
     "BusinessCalendar",
     "Closure",
     "calendar_in_effect",
@@ -50,9 +50,6 @@ __all__ = [
     "default_calendar",
     "load_calendar",
 ]
-
-# Thailand has kept UTC+7 all year since 1920, so a fixed offset is exact for every case date.
-THAI_TIME = timezone(timedelta(hours=7), "ICT")
 
 # Government office hours. Lunch is deliberately not carved out, so that 8 business hours are
 # one full working day, which is how protocols and people reckon them.
@@ -189,6 +186,9 @@ def _local_date(day: date) -> date:
 # The calendar file
 
 _TOP_LEVEL_KEYS = frozenset({"closures"})
+# The shape of an agency code in the network definition (network/definition.py's CODE_PATTERN;
+# the calendar sits below the network, and a test keeps the two the same).
+AGENCY_CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 _CLOSURE_KEYS = frozenset({"date", "agency", "reason_th", "reason_en"})
 
 
@@ -216,7 +216,7 @@ def _closure(entry: Any, where: str, path: Path) -> Closure:
     agency = None
     if "agency" in entry:
         agency = entry["agency"]
-        if not isinstance(agency, str) or not CODE_PATTERN.match(agency):
+        if not isinstance(agency, str) or not AGENCY_CODE.match(agency):
             raise _invalid(path, f"{where}.agency", f"must be an agency code such as \"pmj_tak\", not {agency!r}")
     return Closure(
         day=day,

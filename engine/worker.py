@@ -12,9 +12,8 @@ from datetime import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.cases.references import THAI_TIME
 from engine.cases.runtime import TickReport, tick
-from engine.clock import Clock
+from engine.clock import THAI_TIME, Clock
 from engine.network.definition import Network
 from engine.notify.outbox import queue_daily_digests
 from engine.notify.sender import DeliveryReport, deliver_pending

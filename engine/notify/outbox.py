@@ -24,8 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem
-from engine.cases.references import THAI_TIME
-from engine.clock import as_utc
+from engine.clock import THAI_TIME, as_utc
 from engine.db import is_postgres
 from engine.notify.models import OutboxMessage, OutboxStatus
 from engine.notify.rendering import render

@@ -17,7 +17,6 @@ from engine import calendar as calendar_module
 from engine.calendar import (
     MAX_BUSINESS_DAYS,
     MAX_BUSINESS_HOURS,
-    THAI_TIME,
     BusinessCalendar,
     Closure,
     calendar_in_effect,
@@ -25,6 +24,7 @@ from engine.calendar import (
     default_calendar,
     load_calendar,
 )
+from engine.clock import THAI_TIME
 from engine.errors import InvalidInput
 from engine.settings import PROJECT_ROOT, get_settings
 
@@ -403,3 +403,10 @@ def test_a_calendar_put_in_effect_wins_and_is_withdrawn_after(calendar_file):
 
 def test_thai_time_is_a_fixed_utc_plus_seven():
     assert THAI_TIME.utcoffset(None) == timedelta(hours=7)
+
+
+def test_closures_name_agencies_the_way_the_network_does():
+    from engine.calendar import AGENCY_CODE
+    from engine.network.definition import CODE_PATTERN
+
+    assert AGENCY_CODE.pattern == CODE_PATTERN.pattern
