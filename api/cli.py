@@ -15,7 +15,8 @@ from rich.console import Console
 from api.cli_authoring import cases_app, protocols_app
 from api.cli_users import users_app
 from engine.clock import SystemClock
-from engine.db import make_engine, make_session_factory, upgrade_database
+from engine.db import make_engine, make_session_factory
+from engine.migrations import upgrade_database
 from engine.errors import KhumkrongError
 from engine.network.definition import load_network
 from engine.network.service import sync_network

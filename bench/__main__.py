@@ -19,7 +19,8 @@ import engine.models  # noqa: F401
 from engine.cases import runtime
 from engine.cases.models import Case, WorkItem
 from engine.clock import SimulatedClock
-from engine.db import make_engine, make_session_factory, upgrade_database
+from engine.db import make_engine, make_session_factory
+from engine.migrations import upgrade_database
 from engine.network.definition import load_network
 from engine.network.service import sync_network
 from engine.people.actors import Actor

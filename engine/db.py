@@ -99,12 +99,3 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
-
-
-def upgrade_database(url: str) -> None:
-    """Create or migrate the schema to the newest Alembic revision."""
-    from alembic import command
-
-    from engine.migrations import alembic_config
-
-    command.upgrade(alembic_config(url), "head")

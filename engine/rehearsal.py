@@ -35,7 +35,8 @@ from engine.audit import AuditEvent
 from engine.cases import runtime
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem
 from engine.clock import SimulatedClock, as_utc
-from engine.db import make_engine, make_session_factory, upgrade_database
+from engine.db import make_engine, make_session_factory
+from engine.migrations import upgrade_database
 from engine.deadlines.models import Escalation, EscalationStatus
 from engine.errors import InvalidInput, InvalidState, KhumkrongError, ProtocolInvalid
 from engine.forms.service import load_forms_folder

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import engine.models  # noqa: F401
 from engine.clock import SimulatedClock
-from engine.db import Base, make_engine, make_session_factory, upgrade_database
+from engine.db import Base, make_engine, make_session_factory
+from engine.migrations import upgrade_database
 from engine.network.definition import Network, load_network
 from engine.network.service import sync_network
 from engine.people.actors import Actor

@@ -1,4 +1,4 @@
-"""Alembic migrations for Khumkrong's schema. ``upgrade_database`` in engine.db applies them."""
+"""Alembic migrations for Khumkrong's schema; :func:`upgrade_database` applies them."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,3 +21,10 @@ def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+def upgrade_database(url: str) -> None:
+    """Create or migrate the schema to the newest Alembic revision."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")
