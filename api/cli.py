@@ -16,8 +16,8 @@ from api.cli_authoring import cases_app, protocols_app
 from api.cli_users import users_app
 from engine.clock import SystemClock
 from engine.db import make_engine, make_session_factory
-from engine.migrations import upgrade_database
 from engine.errors import KhumkrongError
+from engine.migrations import upgrade_database
 from engine.network.definition import load_network
 from engine.network.service import sync_network
 from engine.settings import PROJECT_ROOT, Settings, get_settings

@@ -36,17 +36,17 @@ from engine.cases import runtime
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem
 from engine.clock import SimulatedClock, as_utc
 from engine.db import make_engine, make_session_factory
-from engine.migrations import upgrade_database
 from engine.deadlines.models import Escalation, EscalationStatus
 from engine.errors import InvalidInput, InvalidState, KhumkrongError, ProtocolInvalid
+from engine.forms.catalogue import load_forms
 from engine.forms.service import load_forms_folder
+from engine.migrations import upgrade_database
 from engine.network.definition import Network
 from engine.network.service import sync_network
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.people.rights import CASE_WORKER_ROLE, WORKING_ROLES
 from engine.protocols import service as protocols
-from engine.forms.catalogue import load_forms
 from engine.workflow.timers import parse_duration
 
 # Monday 30 November 2026, 09:00 in Tak: a working morning, so nothing starts on a holiday.

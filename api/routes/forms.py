@@ -14,10 +14,10 @@ from api.problems import errors
 from api.schemas import JsonObject
 from engine.errors import NotFound
 from engine.forms.authoring import store_form
+from engine.forms.catalogue import form_name
 from engine.forms.models import Form
 from engine.people.access import AUTHORING_ROLES
 from engine.people.actors import Actor
-from engine.forms.catalogue import form_name
 
 router = APIRouter(tags=["forms"])
 Author = Annotated[Actor, Depends(require_role(AUTHORING_ROLES, "author forms"))]

@@ -31,6 +31,7 @@ from engine.workflow.migration import MigrationRefused, rebuild_on_version
 from engine.workflow.serialization import restore_workflow, state_json_of
 from engine.workflow.tree import next_timer_at
 
+
 @dataclass
 class MigrationReport:
     protocol_key: str

@@ -50,7 +50,6 @@ from engine.errors import (
     NotFound,
     WorkflowFailure,
 )
-from engine.workflow.expressions import ExpressionError
 from engine.forms.service import form_schema
 from engine.forms.validation import validate_form_data
 from engine.network.definition import Network, current_network
@@ -60,6 +59,7 @@ from engine.people.rights import ensure_may_assign, ensure_may_work, may_work
 from engine.protocols.models import ProtocolVersion
 from engine.protocols.parsing import UserTaskDescriptor, descriptors_from_json
 from engine.protocols.service import latest_published, published_versions
+from engine.workflow.expressions import ExpressionError
 from engine.workflow.serialization import SpecCache, new_workflow, restore_workflow, state_json_of
 from engine.workflow.tree import (
     attached_task,

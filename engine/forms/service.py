@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.errors import InvalidInput
-from engine.forms.models import Form
 from engine.forms.catalogue import FormCatalogue, form_name, load_forms
+from engine.forms.models import Form
 
 
 def check_schema(key: str, schema: Any) -> None:

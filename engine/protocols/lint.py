@@ -20,11 +20,11 @@ from typing import Any
 
 from lxml import etree
 
-from engine.workflow import expressions
 from engine.clock import SimulatedClock, clock_in_effect
-from engine.protocols.findings import Finding, Severity
 from engine.forms.catalogue import FormCatalogue
+from engine.protocols.findings import Finding, Severity
 from engine.protocols.loading import BPMN_NS, CAMUNDA_NS, SPIFF_NS
+from engine.workflow import expressions
 
 # An evaluated timer is held to exactly the rules a literal one is.
 from engine.workflow.timers import InvalidTimerText, validate_timer_text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from lxml import etree
+
 from engine.workflow.expressions import ExpressionError, check_expression
 from engine.workflow.parsing import BPMN_NS, CAMUNDA_NS, SPIFF_NS
 from engine.workflow.timers import TIMER_EXAMPLES, InvalidTimerText, validate_timer_text

@@ -13,12 +13,13 @@ from typing import Any
 from lxml import etree
 
 from engine.errors import ProtocolInvalid
+from engine.forms.catalogue import FormCatalogue
 from engine.network.definition import Network
 from engine.protocols.findings import Finding, Severity, has_errors
-from engine.forms.catalogue import FormCatalogue
 from engine.protocols.lint import lint_tree
 from engine.protocols.loading import BPMN_NS, ProtocolRejected, load_bpmn
 from engine.workflow.parsing import NAMESPACES, BpmnInvalid, ManualTaskSpec, ProcessReader
+
 
 @dataclass(frozen=True)
 class UserTaskDescriptor:

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.clock import Clock
 from engine.errors import InvalidInput, InvalidState, NotFound
+from engine.forms.catalogue import FormCatalogue
 from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.protocols.findings import Finding
-from engine.forms.catalogue import FormCatalogue
 from engine.protocols.loading import BPMN_NS, load_bpmn
 from engine.protocols.models import ProtocolVersion
 from engine.protocols.parsing import parse_protocol

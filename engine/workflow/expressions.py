@@ -46,8 +46,8 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from engine.clock import as_utc, current_clock
 from engine.calendar import current_calendar
+from engine.clock import as_utc, current_clock
 from engine.errors import InvalidInput
 
 __all__ = [

@@ -13,13 +13,13 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
+from engine.calendar import BusinessCalendar, Closure, calendar_in_effect
 from engine.cases import runtime
 from engine.cases.models import Case, WorkItem
 from engine.clock import SimulatedClock, clock_in_effect
-from engine.calendar import BusinessCalendar, Closure, calendar_in_effect
-from engine.workflow.expressions import SCRIPT_ENGINE, ExpressionError, check_expression, evaluate, to_engine_value
 from engine.protocols import service as protocols
 from engine.settings import get_settings
+from engine.workflow.expressions import SCRIPT_ENGINE, ExpressionError, check_expression, evaluate, to_engine_value
 
 TAK = timezone(timedelta(hours=7))
 FRIDAY_10 = datetime(2026, 12, 4, 10, 0, tzinfo=TAK)

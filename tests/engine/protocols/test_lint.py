@@ -10,8 +10,8 @@ import re
 import pytest
 
 from engine.errors import ProtocolInvalid
-from engine.protocols.findings import Finding, Severity
 from engine.forms.catalogue import FormCatalogue, load_forms
+from engine.protocols.findings import Finding, Severity
 from engine.protocols.lint import RULES, escalation_findings, form_key_of
 from engine.protocols.loading import load_bpmn
 from engine.protocols.parsing import parse_protocol

@@ -102,9 +102,9 @@ def test_restored_cases_evaluate_with_the_expression_only_engine(session, networ
     from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
     from engine.errors import WorkflowFailure
-    from engine.workflow.expressions import SCRIPT_ENGINE
     from engine.protocols.models import ProtocolVersion
     from engine.protocols.parsing import UserTaskDescriptor
+    from engine.workflow.expressions import SCRIPT_ENGINE
     from engine.workflow.serialization import restore_workflow, spec_json_of
 
     marker = tmp_path / "pwned"
