@@ -24,6 +24,7 @@ from engine.people import accounts
 from engine.people.actors import Actor
 from engine.people.auth import locked_until, unlock
 from engine.people.models import User
+from engine.people.roles import SYSTEM_ROLE
 from engine.settings import get_settings
 
 users_app = typer.Typer(help="User accounts: add, set passwords, disable, unlock, list.", no_args_is_help=True)
@@ -40,7 +41,7 @@ def _cli_actor() -> Actor:
         who = getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name in some containers
         who = "unknown"
-    return Actor(user_id=None, username=f"cli:{who}"[:64], role="system", agency_code=None)
+    return Actor(user_id=None, username=f"cli:{who}"[:64], role=SYSTEM_ROLE, agency_code=None)
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from engine.network.definition import load_network
 from engine.network.service import sync_network
 from engine.people.actors import Actor
 from engine.people.models import User
+from engine.people.roles import CASE_WORKER_ROLE
 from engine.protocols import service as protocols
 from engine.settings import PROJECT_ROOT
 from engine.workflow.serialization import restore_workflow, state_json_of
@@ -63,7 +64,7 @@ def main() -> int:
         network = load_network(PROJECT_ROOT / "protocols" / "network.toml")
         with make_session_factory(db)() as session:
             sync_network(session=session, network=network)
-            user = User(username="bench", display_name="bench", role_code="case_worker", agency_code="spm_tak", active=True, created_at=clock.now())
+            user = User(username="bench", display_name="bench", role_code=CASE_WORKER_ROLE, agency_code="spm_tak", active=True, created_at=clock.now())
             session.add(user)
             session.commit()
             actor = Actor.of(user)

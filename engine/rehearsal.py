@@ -45,7 +45,7 @@ from engine.network.definition import Network
 from engine.network.service import sync_network
 from engine.people.actors import Actor
 from engine.people.models import User
-from engine.people.rights import CASE_WORKER_ROLE, WORKING_ROLES
+from engine.people.roles import CASE_WORKER_ROLE, SYSTEM_ROLE, WORKING_ROLES
 from engine.protocols import service as protocols
 from engine.workflow.timers import parse_duration
 
@@ -200,7 +200,7 @@ class Rehearsal:
                 load_forms_folder(self.session, folder=forms_dir, clock=self.clock)
             self.session.commit()
             self._actors = self._create_people()
-            author = Actor(None, "rehearsal", "system", None)
+            author = Actor(None, "rehearsal", SYSTEM_ROLE, None)
             version, self.findings = protocols.store_draft(
                 session=self.session, key=REHEARSAL_KEY, bpmn=protocol_bpmn, network=network,
                 clock=self.clock, actor=author, forms=catalogue,
@@ -289,7 +289,7 @@ class Rehearsal:
     def start(self, data: dict[str, Any] | None = None, *, as_agency: str | None = None) -> Rehearsal:
         if self.case_id is not None:
             raise InvalidState("a rehearsal runs one case; it has already started")
-        actor = self._actor(as_agency, None) if as_agency else Actor(None, "rehearsal", "system", None)
+        actor = self._actor(as_agency, None) if as_agency else Actor(None, "rehearsal", SYSTEM_ROLE, None)
         case = runtime.start_case(
             session=self.session, protocol_key=REHEARSAL_KEY, data=data or {}, actor=actor,
             clock=self.clock, network=self.network,

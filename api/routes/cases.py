@@ -25,8 +25,9 @@ from engine.children.models import Child, Guardian
 from engine.children.service import other_cases
 from engine.deadlines.models import Escalation
 from engine.errors import InvalidInput, NotFound
-from engine.people.access import CASE_READING_ROLES, CASE_STARTING_ROLES, may_see_case, record_denied, record_read
+from engine.people.access import may_see_case, record_denied, record_read
 from engine.people.actors import Actor
+from engine.people.roles import CASE_READING_ROLES, CASE_STARTING_ROLES
 from engine.protocols.models import ProtocolVersion
 
 router = APIRouter(tags=["cases"])

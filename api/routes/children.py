@@ -9,8 +9,9 @@ from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, SessionDep, require_role
 from engine.children.service import ChildIdentity, offer_matches
-from engine.people.access import CASE_STARTING_ROLES, record_read
+from engine.people.access import record_read
 from engine.people.actors import Actor
+from engine.people.roles import CASE_STARTING_ROLES
 
 router = APIRouter(tags=["children"])
 Reporter = Annotated[Actor, Depends(require_role(CASE_STARTING_ROLES, "look up child records"))]

@@ -16,9 +16,10 @@ from engine.cases.models import Case, WorkItem
 from engine.deadlines import service as escalations
 from engine.deadlines.models import Escalation
 from engine.errors import NotFound
-from engine.people.access import ESCALATION_ROLES, escalation_visibility, may_see_case, record_denied
+from engine.people.access import escalation_visibility, may_see_case, record_denied
 from engine.people.actors import Actor
 from engine.people.rights import may_handle_escalation
+from engine.people.roles import ESCALATION_ROLES
 
 router = APIRouter(tags=["escalations"])
 Handler = Annotated[Actor, Depends(require_role(ESCALATION_ROLES, "handle escalations"))]

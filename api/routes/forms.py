@@ -16,8 +16,8 @@ from engine.errors import NotFound
 from engine.forms.authoring import store_form
 from engine.forms.catalogue import form_name
 from engine.forms.models import Form
-from engine.people.access import AUTHORING_ROLES
 from engine.people.actors import Actor
+from engine.people.roles import AUTHORING_ROLES
 
 router = APIRouter(tags=["forms"])
 Author = Annotated[Actor, Depends(require_role(AUTHORING_ROLES, "author forms"))]

@@ -13,8 +13,8 @@ from api.problems import errors
 from api.schemas import MAX_ID
 from engine.errors import InvalidInput, KhumkrongError
 from engine.forms.service import form_catalogue
-from engine.people.access import AUTHORING_ROLES
 from engine.people.actors import Actor
+from engine.people.roles import AUTHORING_ROLES
 from engine.protocols import service as protocols
 from engine.protocols.loading import MAX_BPMN_BYTES as MAX_BYTES
 from engine.protocols.models import ProtocolVersion

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from api.deps import ClockDep, SessionDep, require_role
 from engine.deadlines.queries import overdue_counts
-from engine.people.access import REPORT_ROLES
 from engine.people.actors import Actor
+from engine.people.roles import REPORT_ROLES
 
 router = APIRouter(tags=["reports"])
 ReportReader = Annotated[Actor, Depends(require_role(REPORT_ROLES, "read reports"))]

@@ -19,11 +19,12 @@ from engine.cases import runtime
 from engine.clock import SimulatedClock
 from engine.errors import InvalidInput, InvalidState
 from engine.people.actors import Actor
+from engine.people.roles import TRAINING_ROLES
 from engine.workflow.timers import parse_duration
 
 router = APIRouter(tags=["simulation"])
 # Whoever runs a training session or rehearses a protocol.
-Trainer = Annotated[Actor, Depends(require_role({"admin", "policy"}, "move the simulated clock"))]
+Trainer = Annotated[Actor, Depends(require_role(TRAINING_ROLES, "move the simulated clock"))]
 MAX_STEP = timedelta(days=3 * 366)
 # Dates must stay storable and computable (timers add years to them); no rehearsal needs more.
 LATEST_YEAR = 9000

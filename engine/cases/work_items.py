@@ -13,7 +13,7 @@ from engine.errors import InvalidInput, WorkflowFailure
 from engine.notify import outbox
 from engine.people.actors import Actor
 from engine.people.models import User
-from engine.people.rights import CASE_WORKER_ROLE
+from engine.people.roles import CASE_WORKER_ROLE
 from engine.protocols.parsing import UserTaskDescriptor
 from engine.workflow.timers import parse_duration
 from engine.workflow.tree import boundary_timer_due_times, live_manual_tasks

@@ -20,22 +20,7 @@ from engine import audit
 from engine.cases.models import Case, WorkItem
 from engine.deadlines.models import Escalation
 from engine.people.actors import Actor
-from engine.people.rights import PROVINCE_ROLES, SUPERVISOR_ROLE, WORKING_ROLES
-
-ADMIN_ROLE = "admin"
-COMMITTEE_ROLE = "committee"
-POLICY_ROLE = "policy"
-
-# Roles that read case data at all (within the agency rule below for the working roles).
-CASE_READING_ROLES = WORKING_ROLES | PROVINCE_ROLES
-# Roles that may open a case: the people who receive reports, and the province-wide roles.
-CASE_STARTING_ROLES = WORKING_ROLES | PROVINCE_ROLES
-# Roles that author protocols and forms.
-AUTHORING_ROLES = frozenset({POLICY_ROLE, ADMIN_ROLE})
-# Aggregate counts name no child, so planners may see them; case workers have their task lists.
-REPORT_ROLES = frozenset({SUPERVISOR_ROLE, POLICY_ROLE, COMMITTEE_ROLE, ADMIN_ROLE})
-# Roles that handle escalations (which ones is decided per escalation in rights.py).
-ESCALATION_ROLES = WORKING_ROLES | PROVINCE_ROLES
+from engine.people.roles import CASE_READING_ROLES, ESCALATION_ROLES, PROVINCE_ROLES, SUPERVISOR_ROLE
 
 
 def reads_case_data(actor: Actor) -> bool:

@@ -27,6 +27,7 @@ from engine.errors import InvalidInput, KhumkrongError, NotFound
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.people.passwords import hash_password, verify_password
+from engine.people.roles import ADMIN_ROLE
 
 # Lockout: this many failures for one account name within the window lock it for LOCK_PERIOD.
 ACCOUNT_FAILURE_LIMIT = 5
@@ -328,7 +329,7 @@ def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
 def revoke_token(session: Session, *, token_id: int, actor: Actor, clock: Clock) -> ApiToken:
     """Revoke one of the actor's own tokens (an administrator may revoke anyone's)."""
     row = session.get(ApiToken, token_id)
-    if row is None or (row.user_id != actor.user_id and actor.role != "admin"):
+    if row is None or (row.user_id != actor.user_id and actor.role != ADMIN_ROLE):
         # Someone else's token is reported exactly like a missing one.
         raise NotFound(f"token {token_id} not found", field="token_id")
     if row.active:

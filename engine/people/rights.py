@@ -4,11 +4,7 @@ from __future__ import annotations
 from engine.cases.models import WorkItem
 from engine.errors import Forbidden
 from engine.people.actors import Actor
-
-# Roles that work tasks inside their own agency; a supervisor may also work any of its tasks.
-CASE_WORKER_ROLE = "case_worker"
-SUPERVISOR_ROLE = "supervisor"
-WORKING_ROLES = frozenset({CASE_WORKER_ROLE, SUPERVISOR_ROLE})
+from engine.people.roles import PROVINCE_ROLES, SUPERVISOR_ROLE, WORKING_ROLES
 
 
 def may_work(actor: Actor, item: WorkItem) -> bool:
@@ -29,9 +25,6 @@ def ensure_may_work(actor: Actor, item: WorkItem) -> None:
             work_item_id=item.id,
         )
 
-
-# Province-wide roles that may handle any escalation.
-PROVINCE_ROLES = frozenset({"committee", "admin"})
 
 
 def may_handle_escalation(actor: Actor, escalation) -> bool:
