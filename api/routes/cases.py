@@ -18,6 +18,7 @@ from api.problems import errors
 from api.schemas import JsonObject, Text, WorkItemOut, path_id
 from engine.audit import AuditEvent
 from engine.cases import runtime
+from engine.cases.access import may_see_case, record_denied, record_read
 from engine.cases.links import case_links
 from engine.cases.models import Case, WorkItem
 from engine.cases.queries import case_search_query
@@ -25,7 +26,6 @@ from engine.children.models import Child, Guardian
 from engine.children.service import other_cases
 from engine.deadlines.models import Escalation
 from engine.errors import InvalidInput, NotFound
-from engine.people.access import may_see_case, record_denied, record_read
 from engine.people.actors import Actor
 from engine.people.roles import CASE_READING_ROLES, CASE_STARTING_ROLES
 from engine.protocols.models import ProtocolVersion

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, SessionDep, require_role
+from engine.cases.access import record_read
 from engine.children.service import ChildIdentity, offer_matches
-from engine.people.access import record_read
 from engine.people.actors import Actor
 from engine.people.roles import CASE_STARTING_ROLES
 

@@ -12,13 +12,13 @@ from api.deps import ClockDep, SessionDep, require_role
 from api.pagination import Page, PageDep, paginate
 from api.problems import errors
 from api.schemas import EntityId, Text, path_id
+from engine.cases.access import escalation_visibility, may_see_case, record_denied
 from engine.cases.models import Case, WorkItem
+from engine.cases.rights import may_handle_escalation
 from engine.deadlines import service as escalations
 from engine.deadlines.models import Escalation
 from engine.errors import NotFound
-from engine.people.access import escalation_visibility, may_see_case, record_denied
 from engine.people.actors import Actor
-from engine.people.rights import may_handle_escalation
 from engine.people.roles import ESCALATION_ROLES
 
 router = APIRouter(tags=["escalations"])

@@ -13,15 +13,15 @@ from api.pagination import Page, PageDep, paginate
 from api.problems import errors
 from api.schemas import EntityId, JsonObject, Moment, Text, WorkItemOut, path_id
 from engine.cases import runtime
+from engine.cases.access import may_see_case, record_denied, record_read
 from engine.cases.comments import TaskComment, add_comment, comments_on
 from engine.cases.models import Case, WorkItem
 from engine.cases.queries import TaskScope, task_form_data, task_list_query
+from engine.cases.rights import may_assign, may_work
 from engine.errors import NotFound
 from engine.forms.service import form_schema
-from engine.people.access import may_see_case, record_denied, record_read
 from engine.people.actors import Actor
 from engine.people.models import User
-from engine.people.rights import may_assign, may_work
 from engine.people.roles import CASE_READING_ROLES
 from engine.protocols.models import ProtocolVersion
 

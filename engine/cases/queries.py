@@ -12,12 +12,12 @@ from uuid import UUID
 from sqlalchemy import Select, and_, case, false, not_, or_, select
 from sqlalchemy.orm import Session
 
+from engine.cases.access import case_visibility, reads_case_data, sees_every_case
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem
 from engine.children.models import Child
 from engine.errors import Forbidden, InvalidInput
 from engine.forms.catalogue import schema_fields
 from engine.forms.service import form_schema
-from engine.people.access import case_visibility, reads_case_data, sees_every_case
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.protocols.models import ProtocolVersion

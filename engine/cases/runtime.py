@@ -31,6 +31,7 @@ from engine import audit
 from engine.cases.links import linked_cases
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseLink, CaseStatus, WorkItem, WorkItemState
 from engine.cases.references import next_reference
+from engine.cases.rights import ensure_may_assign, ensure_may_work, may_work
 from engine.cases.work_items import notify_assignment, sync_work_items
 from engine.children.service import (
     CHILD_RECORD_FLAG,
@@ -55,7 +56,6 @@ from engine.forms.validation import validate_form_data
 from engine.network.definition import Network, current_network
 from engine.people.actors import SYSTEM, Actor
 from engine.people.models import User
-from engine.people.rights import ensure_may_assign, ensure_may_work, may_work
 from engine.protocols.models import ProtocolVersion
 from engine.protocols.parsing import UserTaskDescriptor, descriptors_from_json
 from engine.protocols.service import latest_published, published_versions

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
 from engine.cases.models import Case, WorkItem
+from engine.cases.rights import ensure_may_handle_escalation
 from engine.clock import Clock
 from engine.db import is_postgres
 from engine.deadlines.models import Escalation, EscalationReason, EscalationStatus
@@ -21,7 +22,6 @@ from engine.network.definition import Network
 from engine.notify import outbox
 from engine.people.actors import SYSTEM, Actor
 from engine.people.models import User
-from engine.people.rights import ensure_may_handle_escalation
 
 
 def chain_of(escalation: Escalation, network: Network) -> tuple[str, ...]:
