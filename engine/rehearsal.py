@@ -33,10 +33,9 @@ from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
 from engine.cases import runtime
-from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem
+from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, Escalation, EscalationStatus, WorkItem
 from engine.clock import SimulatedClock, as_utc
 from engine.db import make_engine, make_session_factory
-from engine.deadlines.models import Escalation, EscalationStatus
 from engine.errors import InvalidInput, InvalidState, KhumkrongError, ProtocolInvalid
 from engine.forms.catalogue import load_forms
 from engine.forms.service import load_forms_folder

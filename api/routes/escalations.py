@@ -13,10 +13,9 @@ from api.pagination import Page, PageDep, paginate
 from api.problems import errors
 from api.schemas import EntityId, Text, path_id
 from engine.cases.access import escalation_visibility, may_see_case, record_denied
-from engine.cases.models import Case, WorkItem
+from engine.cases.models import Case, Escalation, WorkItem
 from engine.cases.rights import may_handle_escalation
 from engine.deadlines import service as escalations
-from engine.deadlines.models import Escalation
 from engine.errors import NotFound
 from engine.people.actors import Actor
 from engine.people.roles import ESCALATION_ROLES

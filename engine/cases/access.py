@@ -17,8 +17,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from engine import audit
-from engine.cases.models import Case, WorkItem
-from engine.deadlines.models import Escalation
+from engine.cases.models import Case, Escalation, WorkItem
 from engine.people.actors import Actor
 from engine.people.roles import CASE_READING_ROLES, ESCALATION_ROLES, PROVINCE_ROLES, SUPERVISOR_ROLE
 

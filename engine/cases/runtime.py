@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
+from engine.cases.escalations import raise_for_code, raise_for_deadline
 from engine.cases.links import linked_cases
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseLink, CaseStatus, WorkItem, WorkItemState
 from engine.cases.references import next_reference
@@ -41,7 +42,7 @@ from engine.children.service import (
 )
 from engine.clock import Clock, clock_in_effect
 from engine.db import is_postgres
-from engine.deadlines.service import climb_due, raise_for_code, raise_for_deadline
+from engine.deadlines.service import climb_due
 from engine.errors import (
     Conflict,
     DepthLimitExceeded,

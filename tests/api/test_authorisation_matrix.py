@@ -17,8 +17,7 @@ from sqlalchemy import select
 
 from engine.audit import AuditEvent
 from engine.cases import runtime
-from engine.cases.models import WorkItem
-from engine.deadlines.models import Escalation
+from engine.cases.models import Escalation, WorkItem
 from engine.people import auth
 from engine.protocols import service as protocols
 from tests.api.conftest import API

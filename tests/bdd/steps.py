@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session
 
 from engine.cases import runtime
 from engine.cases.links import linked_cases
-from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem
+from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, Escalation, EscalationStatus, WorkItem
 from engine.clock import SimulatedClock
-from engine.deadlines.models import Escalation, EscalationStatus
 from engine.deadlines.service import acknowledge
 from engine.errors import KhumkrongError
 from engine.network.definition import Network

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from engine.deadlines.models import Escalation
+from engine.cases.models import Escalation
 from engine.rehearsal import Rehearsal, load_scenario, run_scenario
 from engine.settings import PROJECT_ROOT
 

@@ -8,9 +8,8 @@ from sqlalchemy import select
 
 from engine.audit import AuditEvent
 from engine.cases import runtime
-from engine.cases.models import WorkItem
+from engine.cases.models import Escalation, WorkItem
 from engine.deadlines import service as escalations
-from engine.deadlines.models import Escalation
 from engine.errors import Conflict, Forbidden, InvalidInput, InvalidState
 from engine.notify.models import OutboxMessage
 from engine.people.models import User

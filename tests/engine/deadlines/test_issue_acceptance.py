@@ -14,10 +14,9 @@ from sqlalchemy import select
 
 from engine.audit import AuditEvent
 from engine.cases import runtime
-from engine.cases.models import Case, WorkItem
+from engine.cases.models import Case, Escalation, WorkItem
 from engine.clock import SimulatedClock
 from engine.deadlines import service as escalations
-from engine.deadlines.models import Escalation
 from engine.protocols import service as protocols
 from engine.settings import get_settings
 from tests.conftest import add_user

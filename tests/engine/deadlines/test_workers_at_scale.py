@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
 from engine.cases import runtime
-from engine.cases.models import Case, WorkItem
-from engine.deadlines.models import Escalation
+from engine.cases.models import Case, Escalation, WorkItem
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.protocols import service as protocols

@@ -7,8 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from engine.cases import runtime
-from engine.cases.models import WorkItem
-from engine.deadlines.models import Escalation
+from engine.cases.models import Escalation, WorkItem
 from engine.notify.models import OutboxMessage
 from engine.people.models import User
 from engine.worker import work_once
