@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.cases.runtime import TickReport, tick
 from engine.clock import THAI_TIME, Clock
+from engine.deadlines.digests import queue_daily_digests
 from engine.network.definition import Network
-from engine.notify.outbox import queue_daily_digests
 from engine.notify.sender import DeliveryReport, deliver_pending
 from engine.settings import Settings
 

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from engine.deadlines.digests import queue_daily_digests
 from engine.notify.models import OutboxMessage
-from engine.notify.outbox import queue_daily_digests
 from tests.conftest import START
 from tests.engine.notify.conftest import add_case, add_person, add_protocol_version, add_work_item
 
@@ -88,9 +88,9 @@ def test_one_digest_per_thai_day(session, clock):
 
 
 def test_a_long_list_is_cut_and_counted(session, clock, monkeypatch):
-    from engine.notify import outbox
+    from engine.deadlines import digests
 
-    monkeypatch.setattr(outbox, "DIGEST_ITEM_LIMIT", 2)
+    monkeypatch.setattr(digests, "DIGEST_ITEM_LIMIT", 2)
     version = add_protocol_version(session)
     late = add_person(session, "late", email_address="late@tak.example")
     for n in range(1, 5):
