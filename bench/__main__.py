@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 import engine.models  # noqa: F401
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import Case, WorkItem
 from engine.clock import SimulatedClock
 from engine.db import make_engine, make_session_factory
@@ -70,7 +70,7 @@ def main() -> int:
             actor = Actor.of(user)
             version, _ = protocols.store_draft(session=session, key="bench_chain", bpmn=chain_protocol(CHAIN), network=network, clock=clock, actor=actor)
             protocols.publish(session=session, key="bench_chain", version=version.version, clock=clock, actor=actor)
-            case = runtime.start_case(session=session, protocol_key="bench_chain", data={}, actor=actor, clock=clock, network=network)
+            case = commands.start_case(session=session, protocol_key="bench_chain", data={}, actor=actor, clock=clock, network=network)
             rows = []
             done = 0
             for checkpoint in CHECKPOINTS:
@@ -90,7 +90,7 @@ def main() -> int:
                         state_json_of(workflow)
                         library_times.append(time.perf_counter() - started)
                     started = time.perf_counter()
-                    runtime.complete(session=session, work_item_id=item.id, data={"note": "x" * 60}, actor=actor, clock=clock)
+                    commands.complete(session=session, work_item_id=item.id, data={"note": "x" * 60}, actor=actor, clock=clock)
                     elapsed = time.perf_counter() - started
                     if done >= checkpoint:
                         command_times.append(elapsed)

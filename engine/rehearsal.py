@@ -32,10 +32,11 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, Escalation, EscalationStatus, WorkItem
 from engine.clock import SimulatedClock, as_utc
 from engine.db import make_engine, make_session_factory
+from engine.deadlines.tick import tick
 from engine.errors import InvalidInput, InvalidState, KhumkrongError, ProtocolInvalid
 from engine.forms.catalogue import load_forms
 from engine.forms.service import load_forms_folder
@@ -289,7 +290,7 @@ class Rehearsal:
         if self.case_id is not None:
             raise InvalidState("a rehearsal runs one case; it has already started")
         actor = self._actor(as_agency, None) if as_agency else Actor(None, "rehearsal", SYSTEM_ROLE, None)
-        case = runtime.start_case(
+        case = commands.start_case(
             session=self.session, protocol_key=REHEARSAL_KEY, data=data or {}, actor=actor,
             clock=self.clock, network=self.network,
         )
@@ -319,7 +320,7 @@ class Rehearsal:
             raise InvalidInput(
                 f"task {task_name!r} belongs to {item.agency_code}, not {as_agency}", field="as",
             )
-        runtime.complete(
+        commands.complete(
             session=self.session, work_item_id=item.id, data=data or {},
             actor=self._actor(item.agency_code, item.candidate_role), clock=self.clock, network=self.network,
         )
@@ -343,7 +344,7 @@ class Rehearsal:
         return min(candidates, default=None)
 
     def _tick(self) -> None:
-        runtime.tick(session=self.session, clock=self.clock, network=self.network)
+        tick(session=self.session, clock=self.clock, network=self.network)
         self._note_referrals(None)
 
     def advance_to(self, moment: datetime) -> Rehearsal:

@@ -12,9 +12,9 @@ from datetime import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.cases.runtime import TickReport, tick
 from engine.clock import THAI_TIME, Clock
 from engine.deadlines.digests import queue_daily_digests
+from engine.deadlines.tick import TickReport, tick
 from engine.network.definition import Network
 from engine.notify.sender import DeliveryReport, deliver_pending
 from engine.settings import Settings

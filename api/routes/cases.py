@@ -17,7 +17,7 @@ from api.pagination import Page, PageDep, paginate
 from api.problems import errors
 from api.schemas import JsonObject, Text, WorkItemOut, path_id
 from engine.audit import AuditEvent
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.access import may_see_case, record_denied, record_read
 from engine.cases.links import case_links
 from engine.cases.models import Case, Escalation, WorkItem
@@ -145,7 +145,7 @@ def visible_case(session: SessionDep, actor: Actor, case_id: int, *, clock: Cloc
              responses=errors(422))
 def start_case(body: CaseStart, session: SessionDep, clock: ClockDep, network: NetworkDep, actor: Starter) -> CaseSummary:
     try:
-        case = runtime.start_case(
+        case = commands.start_case(
             session=session, protocol_key=body.protocol, data=body.data, actor=actor, clock=clock, network=network,
             reporting_unit=body.reporting_unit,
         )

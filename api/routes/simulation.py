@@ -15,8 +15,8 @@ from api.deps import ClockDep, NetworkDep, SessionDep, require_role
 from api.problems import errors
 from api.schemas import Moment
 from engine import audit
-from engine.cases import runtime
 from engine.clock import SimulatedClock
+from engine.deadlines.tick import tick
 from engine.errors import InvalidInput, InvalidState
 from engine.people.actors import Actor
 from engine.people.roles import TRAINING_ROLES
@@ -75,6 +75,6 @@ def move_clock(body: ClockMove, session: SessionDep, clock: ClockDep, network: N
         clock.advance(delta)
     audit.record(session, action="simulation.clock_moved", actor=actor, at=clock.now(), from_time=before.isoformat())
     session.commit()
-    report = runtime.tick(session=session, clock=clock, network=network)
+    report = tick(session=session, clock=clock, network=network)
     return ClockState(now=clock.now(), cases_examined=report.cases_examined, timers_fired=report.timers_fired,
                       escalations_climbed=report.escalations_climbed, failed_case_ids=report.failed_case_ids)

@@ -12,7 +12,7 @@ from api.deps import ClockDep, NetworkDep, SessionDep, require_role
 from api.pagination import Page, PageDep, paginate
 from api.problems import errors
 from api.schemas import EntityId, JsonObject, Moment, Text, WorkItemOut, path_id
-from engine.cases import runtime
+from engine.cases import assignment, commands
 from engine.cases.access import may_see_case, record_denied, record_read
 from engine.cases.comments import TaskComment, add_comment, comments_on
 from engine.cases.models import Case, WorkItem
@@ -123,14 +123,14 @@ def get_task(session: SessionDep, clock: ClockDep, actor: Reader, task_id: TaskI
 @router.post("/tasks/{task_id}/claim", summary="Take an open task", responses=errors(404, 409))
 def claim(session: SessionDep, clock: ClockDep, actor: Reader, task_id: TaskId) -> TaskSummary:
     visible_item(session, actor, task_id, clock=clock, attempted="claim task")
-    item = runtime.claim(session=session, work_item_id=task_id, actor=actor, clock=clock)
+    item = assignment.claim(session=session, work_item_id=task_id, actor=actor, clock=clock)
     return _summary(session, item, clock.now())
 
 
 @router.post("/tasks/{task_id}/unclaim", summary="Give a claimed task back to the agency's queue", responses=errors(404, 409))
 def unclaim(session: SessionDep, clock: ClockDep, actor: Reader, task_id: TaskId) -> TaskSummary:
     visible_item(session, actor, task_id, clock=clock, attempted="unclaim task")
-    item = runtime.unclaim(session=session, work_item_id=task_id, actor=actor, clock=clock)
+    item = assignment.unclaim(session=session, work_item_id=task_id, actor=actor, clock=clock)
     return _summary(session, item, clock.now())
 
 
@@ -138,7 +138,7 @@ def unclaim(session: SessionDep, clock: ClockDep, actor: Reader, task_id: TaskId
             responses=errors(404, 409, 422))
 def assign(body: AssigneeIn, session: SessionDep, clock: ClockDep, actor: Reader, task_id: TaskId) -> TaskSummary:
     visible_item(session, actor, task_id, clock=clock, attempted="assign task")
-    item = runtime.reassign(session=session, work_item_id=task_id, assignee_id=body.assignee_id, actor=actor, clock=clock)
+    item = assignment.reassign(session=session, work_item_id=task_id, assignee_id=body.assignee_id, actor=actor, clock=clock)
     return _summary(session, item, clock.now())
 
 
@@ -148,7 +148,7 @@ def complete(
     body: CompleteIn, session: SessionDep, clock: ClockDep, network: NetworkDep, actor: Reader, task_id: TaskId,
 ) -> TaskSummary:
     visible_item(session, actor, task_id, clock=clock, attempted="complete task")
-    item = runtime.complete(session=session, work_item_id=task_id, data=body.data, actor=actor, clock=clock,
+    item = commands.complete(session=session, work_item_id=task_id, data=body.data, actor=actor, clock=clock,
                             network=network, child_id=body.child_id)
     return _summary(session, item, clock.now())
 

@@ -20,7 +20,7 @@ from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkIte
 
 # Private to the runtime, imported deliberately: a migration must take the case exactly as
 # every runtime command does (row lock on PostgreSQL, version check everywhere).
-from engine.cases.runtime import lock_case
+from engine.cases.stepping import lock_case
 from engine.clock import Clock, clock_in_effect
 from engine.errors import InvalidState
 from engine.people.actors import Actor

@@ -6,7 +6,7 @@ import threading
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import WorkItem
 from tests.api.conftest import API, person
 from tests.engine.cases.test_runtime import publish_reference
@@ -36,7 +36,7 @@ def test_concurrent_completion_gives_one_200_and_one_409(client, session, clock,
     publish_reference(session, network, clock, staff["policy"].actor)
     callers = [staff["worker.spm_tak"], person(session, clock, "worker2.spm_tak", "case_worker", "spm_tak")]
     for _round in range(5):
-        case = runtime.start_case(session=session, protocol_key="reference", data={}, actor=callers[0].actor,
+        case = commands.start_case(session=session, protocol_key="reference", data={}, actor=callers[0].actor,
                                   clock=clock, network=network)
         item_id = session.scalar(select(WorkItem.id).where(WorkItem.case_id == case.id))
         assert sorted(_race(client, item_id, callers)) == [200, 409]

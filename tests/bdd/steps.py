@@ -20,11 +20,12 @@ from pytest_bdd import parsers, step
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.links import linked_cases
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, Escalation, EscalationStatus, WorkItem
 from engine.clock import SimulatedClock
 from engine.deadlines.service import acknowledge
+from engine.deadlines.tick import TickReport, tick
 from engine.errors import KhumkrongError
 from engine.network.definition import Network
 from engine.people.actors import Actor
@@ -201,7 +202,7 @@ class World:
         key = self.protocol_key(protocol)
         agency = self.agency_of_reporter(reporter)
         case = self._engine(
-            f"starting {key} for {reporter}", runtime.start_case,
+            f"starting {key} for {reporter}", commands.start_case,
             session=self.session, protocol_key=key, data={"reporting_unit": reporter},
             actor=self.person(agency, "case_worker"), clock=self.clock, network=self.network,
         )
@@ -221,7 +222,7 @@ class World:
             )
         actor = self.person(agency, "supervisor" if item.candidate_role == "supervisor" else "case_worker")
         return self._engine(
-            f"{actor.username} completing {label!r} with {data}", runtime.complete,
+            f"{actor.username} completing {label!r} with {data}", commands.complete,
             session=self.session, work_item_id=item.id, data=data, actor=actor, clock=self.clock,
             network=self.network,
         )
@@ -282,8 +283,8 @@ class World:
         due = [moment for moment in (timer, climb) if moment is not None]
         return min(due) if due else None
 
-    def _tick(self) -> runtime.TickReport:
-        report = runtime.tick(session=self.session, clock=self.clock, network=self.network)
+    def _tick(self) -> TickReport:
+        report = tick(session=self.session, clock=self.clock, network=self.network)
         if report.failed_case_ids:
             failed = [self._fresh_case(case_id) for case_id in report.failed_case_ids]
             raise ScenarioFailure(

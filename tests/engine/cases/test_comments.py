@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.comments import CommentChangeRefused, TaskComment, add_comment, comments_on
 from engine.cases.models import WorkItem
 from engine.errors import InvalidInput
@@ -15,7 +15,7 @@ from tests.engine.cases.test_runtime import publish_reference
 @pytest.fixture
 def comment(session, network, clock, people):
     publish_reference(session, network, clock, people["policy"])
-    case = runtime.start_case(session=session, protocol_key="reference", data={}, actor=people["school_worker"],
+    case = commands.start_case(session=session, protocol_key="reference", data={}, actor=people["school_worker"],
                               clock=clock, network=network)
     item = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
     return add_comment(session, item=item, body="  โทร หา ครู ประจำ ชั้น แล้ว  ", actor=people["school_worker"], clock=clock)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import Case, WorkItem
 from engine.errors import Conflict
 from engine.people.actors import Actor
@@ -38,7 +38,7 @@ def _race(factory, network, clock, monkeypatch):
     with factory() as session:
         publish_reference(session, network, clock, policy)
         cases = [
-            runtime.start_case(session=session, protocol_key="reference", data={}, actor=one, clock=clock, network=network).id
+            commands.start_case(session=session, protocol_key="reference", data={}, actor=one, clock=clock, network=network).id
             for _ in range(RACES)
         ]
         items = [session.scalar(select(WorkItem.id).where(WorkItem.case_id == c)) for c in cases]
@@ -50,7 +50,7 @@ def _race(factory, network, clock, monkeypatch):
         time.sleep(0.05)
         return real_restore(*args, **kwargs)
 
-    monkeypatch.setattr(runtime, "restore_workflow", slow_restore)
+    monkeypatch.setattr(commands, "restore_workflow", slow_restore)
 
     outcomes: list[tuple[int, str]] = []
     lock = threading.Lock()
@@ -59,7 +59,7 @@ def _race(factory, network, clock, monkeypatch):
         barrier.wait()
         with factory() as session:
             try:
-                runtime.complete(session=session, work_item_id=item_id, data={"severity": severity}, actor=actor, clock=clock)
+                commands.complete(session=session, work_item_id=item_id, data={"severity": severity}, actor=actor, clock=clock)
                 result = f"won:{severity}"
             except Conflict:
                 result = "conflict"
@@ -97,7 +97,7 @@ def _race(factory, network, clock, monkeypatch):
             next_item = session.scalar(select(WorkItem.id).where(WorkItem.case_id == case_id, WorkItem.state == "open"))
             actor = two if winner == "low" else None
             if actor is not None:
-                runtime.complete(session=session, work_item_id=next_item, data={}, actor=actor, clock=clock)
+                commands.complete(session=session, work_item_id=next_item, data={}, actor=actor, clock=clock)
                 assert session.get(Case, case_id).status == "completed"
 
 

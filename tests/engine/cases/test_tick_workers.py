@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import Case, WorkItem
+from engine.deadlines.tick import tick
 from engine.network.service import sync_network
 from engine.people.actors import Actor
 from engine.people.models import User
@@ -31,9 +32,9 @@ def _sweep(factory, network, clock):
         publish_reference(session, network, clock, policy)
         case_ids = []
         for _ in range(CASES):
-            case = runtime.start_case(session=session, protocol_key="reference", data={}, actor=worker, clock=clock, network=network)
+            case = commands.start_case(session=session, protocol_key="reference", data={}, actor=worker, clock=clock, network=network)
             report = session.scalar(select(WorkItem.id).where(WorkItem.case_id == case.id))
-            runtime.complete(session=session, work_item_id=report, data={"severity": "high"}, actor=worker, clock=clock)
+            commands.complete(session=session, work_item_id=report, data={"severity": "high"}, actor=worker, clock=clock)
             case_ids.append(case.id)
 
     clock.advance(timedelta(hours=25))
@@ -43,7 +44,7 @@ def _sweep(factory, network, clock):
     def work():
         barrier.wait()
         with factory() as session:
-            reports.append(runtime.tick(session=session, clock=clock))
+            reports.append(tick(session=session, clock=clock))
 
     threads = [threading.Thread(target=work) for _ in range(WORKERS)]
     for thread in threads:

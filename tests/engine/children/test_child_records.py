@@ -7,7 +7,7 @@ from uuid import UUID
 import pytest
 from sqlalchemy import func, select
 
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import Case, CaseLink, WorkItem
 from engine.children.models import Child, Guardian
 from engine.children.service import ChildIdentity, other_cases, possible_matches
@@ -83,10 +83,10 @@ def library(session, network, clock, people):
 
 
 def _report(session, network, clock, people, **data):
-    case = runtime.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock,
+    case = commands.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock,
                               network=network, reporting_unit="school_takpit")
     intake = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
-    runtime.complete(session=session, work_item_id=intake.id, data={"refer": False, **data}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=intake.id, data={"refer": False, **data}, actor=people["school_worker"], clock=clock)
     return session.get(Case, case.id)
 
 
@@ -115,19 +115,19 @@ def test_a_close_name_and_birth_date_is_offered_not_merged(session, network, clo
     # Without confirmation a new record is made; with it, the offered record is used.
     unconfirmed = _report(session, network, clock, people, child_first_name="สมศรี", child_last_name="มีสุก", child_birth_date="2010-02-03")
     assert unconfirmed.child_id != first.child_id
-    case = runtime.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock, network=network)
+    case = commands.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock, network=network)
     intake = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
-    runtime.complete(session=session, work_item_id=intake.id, child_id=first.child_id,
+    commands.complete(session=session, work_item_id=intake.id, child_id=first.child_id,
                      data={"refer": False, "child_first_name": "สมศรี", "child_last_name": "มีสุก", "child_birth_date": "2010-02-03"},
                      actor=people["school_worker"], clock=clock)
     assert session.get(Case, case.id).child_id == first.child_id
 
 
 def test_invalid_intake_data_is_refused_per_field_and_nothing_changes(session, network, clock, people, library):
-    case = runtime.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock, network=network)
+    case = commands.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock, network=network)
     intake = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
     with pytest.raises(InvalidInput) as refused:
-        runtime.complete(session=session, work_item_id=intake.id, data={"refer": "yes", "child_national_id": "1234567890123"},
+        commands.complete(session=session, work_item_id=intake.id, data={"refer": "yes", "child_national_id": "1234567890123"},
                          actor=people["school_worker"], clock=clock)
     fields = [e["field"] for e in refused.value.details["errors"]]
     assert fields == ["child_first_name", "child_national_id", "refer"]
@@ -138,7 +138,7 @@ def test_invalid_intake_data_is_refused_per_field_and_nothing_changes(session, n
 
 def test_unknown_reporting_unit_is_refused(session, network, clock, people, library):
     with pytest.raises(InvalidInput) as refused:
-        runtime.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock,
+        commands.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock,
                            network=network, reporting_unit="school_nowhere")
     assert refused.value.details["field"] == "reporting_unit"
 

@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from engine.calendar import BusinessCalendar, Closure, calendar_in_effect
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import Case, WorkItem
 from engine.clock import SimulatedClock, clock_in_effect
+from engine.deadlines.tick import tick
 from engine.protocols import service as protocols
 from engine.settings import get_settings
 from engine.workflow.expressions import SCRIPT_ENGINE, ExpressionError, check_expression, evaluate, to_engine_value
@@ -166,7 +167,7 @@ def start_case(session, network, clock, people, key: str, bpmn: str) -> Case:
         session=session, key=key, bpmn=bpmn, network=network, clock=clock, actor=people["policy"]
     )
     protocols.publish(session=session, key=key, version=version.version, clock=clock, actor=people["policy"])
-    return runtime.start_case(
+    return commands.start_case(
         session=session, protocol_key=key, data={}, actor=people["school_worker"], clock=clock, network=network
     )
 
@@ -192,13 +193,13 @@ def test_three_business_days_from_friday_skip_the_holidays(session, network, peo
     assert next_timer(session, case.id) == DUE
 
     friday.set(DUE - timedelta(minutes=1))
-    early = runtime.tick(session=session, clock=friday)
+    early = tick(session=session, clock=friday)
     assert early.timers_fired == 0
     assert set(live(session, case.id)) == {"assess"}
     assert next_timer(session, case.id) == DUE
 
     friday.set(DUE + timedelta(minutes=1))
-    due = runtime.tick(session=session, clock=friday)
+    due = tick(session=session, clock=friday)
     assert (due.cases_examined, due.timers_fired, due.failed_case_ids) == (1, 1, [])
     now_live = live(session, case.id)
     # Non-interrupting: the late work stays open beside the follow-up.
@@ -228,9 +229,9 @@ def test_an_agency_closure_moves_only_that_agency_deadlines(session, network, pe
 
     # The deadline was fixed when the work began; the calendar in effect later does not matter.
     friday.set(due - timedelta(minutes=1))
-    assert runtime.tick(session=session, clock=friday).timers_fired == 0
+    assert tick(session=session, clock=friday).timers_fired == 0
     friday.set(due + timedelta(minutes=1))
-    assert runtime.tick(session=session, clock=friday).timers_fired == 1
+    assert tick(session=session, clock=friday).timers_fired == 1
     assert set(live(session, case.id)) == {"assess", "follow_up"}
 
 

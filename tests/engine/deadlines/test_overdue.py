@@ -6,18 +6,19 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.cases import runtime
+from engine.cases import assignment, commands
 from engine.cases.models import WorkItem
 from engine.deadlines.queries import overdue_counts, overdue_work_items
+from engine.deadlines.tick import tick
 from engine.protocols import service as protocols
 from engine.workflow import serialization
 from tests.engine.cases.test_runtime import REFERENCE, publish_reference
 
 
 def _case_at_assessment(session, network, clock, people, key="reference"):
-    case = runtime.start_case(session=session, protocol_key=key, data={}, actor=people["school_worker"], clock=clock, network=network)
+    case = commands.start_case(session=session, protocol_key=key, data={}, actor=people["school_worker"], clock=clock, network=network)
     report = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
-    runtime.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock)
     return case
 
 
@@ -34,7 +35,7 @@ def overdue_world(session, network, clock, people):
         cases.append(_case_at_assessment(session, network, clock, people, key))
         clock.advance(timedelta(hours=1))
     # A case still at its first task (no deadline): never overdue.
-    runtime.start_case(session=session, protocol_key="reference", data={}, actor=people["school_worker"], clock=clock, network=network)
+    commands.start_case(session=session, protocol_key="reference", data={}, actor=people["school_worker"], clock=clock, network=network)
     return cases
 
 
@@ -62,9 +63,9 @@ def test_overdue_items_are_listed_most_overdue_first(session, clock, overdue_wor
 def test_overdue_filters_by_assignee_and_escalation_level(session, network, clock, people, overdue_world):
     first, second, _ = overdue_world
     first_item = session.scalar(select(WorkItem).where(WorkItem.case_id == first.id, WorkItem.task_name == "assess"))
-    runtime.claim(session=session, work_item_id=first_item.id, actor=people["social_worker"], clock=clock)
+    assignment.claim(session=session, work_item_id=first_item.id, actor=people["social_worker"], clock=clock)
     clock.advance(timedelta(hours=22, minutes=30))
-    runtime.tick(session=session, clock=clock, network=network)  # first two escalate to level 1
+    tick(session=session, clock=clock, network=network)  # first two escalate to level 1
 
     assert [r.work_item_id for r in overdue_work_items(session, now=clock.now(), assignee_id=people["social_worker"].user_id)] == [first_item.id]
     assert {r.case_reference for r in overdue_work_items(session, now=clock.now(), min_level=1)} == {first.reference, second.reference}

@@ -1,0 +1,233 @@
+"""The runtime commands that move a case: start, complete, cancel.
+
+Each is one database transaction; see :mod:`engine.cases.stepping` for what every command
+does around its own act.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import audit
+from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem, WorkItemState
+from engine.cases.referrals import _open_case, _route_messages
+from engine.cases.rights import ensure_may_work
+from engine.cases.stepping import (
+    _advance,
+    _flag_error,
+    _live_item,
+    _raise_escalations,
+    _settle,
+    _spec_json,
+    check_form_data,
+    lock_case,
+)
+from engine.children.service import (
+    CHILD_RECORD_FLAG,
+    CHILD_UPDATE_FLAG,
+    record_child_for_case,
+    update_child_from_form,
+)
+from engine.clock import Clock, clock_in_effect
+from engine.errors import (
+    Conflict,
+    DepthLimitExceeded,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+    WorkflowFailure,
+)
+from engine.forms.service import form_schema
+from engine.forms.validation import validate_form_data
+from engine.network.definition import Network, current_network
+from engine.people.actors import Actor
+from engine.protocols.service import latest_published
+from engine.workflow.serialization import restore_workflow, state_json_of
+
+
+def _run_command(
+    session: Session,
+    *,
+    case_id: int,
+    clock: Clock,
+    actor: Actor,
+    act: Callable[[Case, Any, datetime], None],
+    network: Network,
+    flag_failures: bool = False,
+    skip_locked: bool = False,
+) -> tuple[Case | None, list[str]]:
+    try:
+        with clock_in_effect(clock):
+            case = lock_case(session, case_id, skip_locked=skip_locked)
+            if case is None:
+                if skip_locked:
+                    session.rollback()
+                    return None, []
+                raise NotFound(f"case {case_id} does not exist", field="case_id")
+            if case.status != CaseStatus.ACTIVE.value:
+                raise InvalidState(f"case {case.reference} is {case.status}", status=case.status)
+            now = clock.now()
+            workflow = restore_workflow(case.state_json, _spec_json(session, case.protocol_version_id))
+            act(case, workflow, now)
+            advance = _advance(workflow)
+            if advance.fired_timers:
+                audit.record(
+                    session, action="case.timers_fired", actor=actor, at=now, case_id=case.id,
+                    timers=advance.timer_names,
+                )
+            _settle(session, case=case, workflow=workflow, now=now, actor=actor)
+            _raise_escalations(session, case=case, advance=advance, now=now, network=network)
+            _route_messages(session, case=case, workflow=workflow, now=now, actor=actor, network=network, depth=0)
+            case.state_json = state_json_of(workflow)
+            session.commit()
+            return case, advance.timer_names
+    except (StaleDataError, OperationalError) as exc:
+        session.rollback()
+        if isinstance(exc, OperationalError) and not any(w in str(exc).lower() for w in ("locked", "deadlock")):
+            raise
+        raise Conflict(f"case {case_id} was changed by someone else at the same time; reload and retry") from exc
+    except DepthLimitExceeded as exc:
+        _flag_error(session, case_id=case_id, exc=exc, clock=clock, actor=actor)
+        raise
+    except WorkflowFailure as exc:
+        if flag_failures:
+            _flag_error(session, case_id=case_id, exc=exc, clock=clock, actor=actor)
+        else:
+            # The case stays as it was; the failed attempt is still on the record.
+            session.rollback()
+            audit.record(
+                session, action="case.command_failed", actor=actor, at=clock.now(), case_id=case_id,
+                error=exc.code, message=exc.message,
+            )
+            session.commit()
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def start_case(
+    *,
+    session: Session,
+    protocol_key: str,
+    data: dict[str, Any],
+    actor: Actor,
+    clock: Clock,
+    network: Network,
+    reporting_unit: str | None = None,
+) -> Case:
+    """Start a case on the newest published version of a protocol."""
+    data = check_form_data(data)
+    reporting_unit = reporting_unit or data.get("reporting_unit")
+    if reporting_unit is not None and reporting_unit not in network.units and reporting_unit not in network.agencies:
+        raise InvalidInput(f"{reporting_unit!r} is neither a reporting unit nor an agency", field="reporting_unit")
+    try:
+        with clock_in_effect(clock):
+            version = latest_published(session=session, key=protocol_key)
+            case = _open_case(
+                session, version=version, data=data, actor=actor, now=clock.now(), network=network,
+                reporting_unit=reporting_unit,
+            )
+            session.commit()
+            return case
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def complete(
+    *,
+    session: Session,
+    work_item_id: int,
+    data: dict[str, Any],
+    actor: Actor,
+    clock: Clock,
+    network: Network | None = None,
+    child_id: int | None = None,
+) -> WorkItem:
+    """Complete a work item with its form data and move the case on.
+
+    The data is checked against the task's form. An intake form (one marked as the child's
+    record) links the case to the child's record: by identifier, or to ``child_id`` when the
+    person completing it confirmed a suggested match.
+    """
+    data = check_form_data(data)
+    item = _live_item(session, work_item_id)
+    ensure_may_work(actor, item)
+
+    def act(case: Case, workflow: Any, now: datetime) -> None:
+        current = _live_item(session, work_item_id)  # re-read under the case lock
+        if current.state not in LIVE_WORK_ITEM_STATES:
+            raise Conflict(f"work item {work_item_id} is already {current.state}", work_item_id=work_item_id)
+        if current.state == WorkItemState.CLAIMED.value and current.assignee_id != actor.user_id:
+            raise Conflict(f"work item {work_item_id} is claimed by someone else", work_item_id=work_item_id)
+        task = workflow.get_task_from_id(UUID(current.task_id))
+        if task is None or task.state != TaskState.READY:
+            raise Conflict(f"task of work item {work_item_id} is not ready", work_item_id=work_item_id)
+        schema = form_schema(session, current.form_key)
+        if schema is not None:
+            validate_form_data(schema, data, form_key=current.form_key)
+            if schema.get(CHILD_RECORD_FLAG):
+                record_child_for_case(session, case=case, data=data, now=now, actor=actor, confirmed_child_id=child_id)
+            elif schema.get(CHILD_UPDATE_FLAG):
+                update_child_from_form(session, case=case, data=data, now=now, actor=actor)
+        task.set_data(**data)
+        task.run()
+        current.state = WorkItemState.COMPLETED.value
+        current.assignee_id = current.assignee_id or actor.user_id
+        current.completed_at = now
+        current.completed_by_id = actor.user_id
+        audit.record(
+            session, action="work_item.completed", actor=actor, at=now, case_id=case.id,
+            work_item_id=current.id, task=current.task_name, fields=sorted(data),
+        )
+
+    _run_command(session, case_id=item.case_id, clock=clock, actor=actor, act=act, network=network or current_network())
+    return _live_item(session, work_item_id)
+
+
+def cancel_case(*, session: Session, case_id: int, reason: str, actor: Actor, clock: Clock) -> Case:
+    """Withdraw a case: every live task is cancelled and no timer will fire for it again."""
+    if not reason or not reason.strip():
+        raise InvalidInput("a reason is required to cancel a case", field="reason")
+    try:
+        with clock_in_effect(clock):
+            case = lock_case(session, case_id)
+            if case is None:
+                raise NotFound(f"case {case_id} does not exist", field="case_id")
+            if case.status not in (CaseStatus.ACTIVE.value, CaseStatus.ERROR.value):
+                raise InvalidState(f"case {case.reference} is {case.status}", status=case.status)
+            now = clock.now()
+            workflow = restore_workflow(case.state_json, _spec_json(session, case.protocol_version_id))
+            workflow.cancel()
+            for item in session.scalars(
+                select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state.in_(LIVE_WORK_ITEM_STATES))
+            ):
+                item.state = WorkItemState.CANCELLED.value
+                item.completed_at = now
+                audit.record(
+                    session, action="work_item.cancelled", actor=actor, at=now, case_id=case.id,
+                    work_item_id=item.id, task=item.task_name,
+                )
+            case.status = CaseStatus.CANCELLED.value
+            case.closed_at = now
+            case.next_timer_at = None
+            case.state_json = state_json_of(workflow)
+            case.updated_at = now
+            audit.record(session, action="case.cancelled", actor=actor, at=now, case_id=case.id, reason=reason.strip())
+            session.commit()
+            return case
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict(f"case {case_id} was changed by someone else at the same time; reload and retry") from exc
+    except BaseException:
+        session.rollback()
+        raise

@@ -1,0 +1,246 @@
+"""The runtime commands. Each is one database transaction:
+
+lock the case → restore its workflow → act → fire due timers and run engine steps → guard the
+tree depth → sync work items, status and ``next_timer_at`` → serialise → audit → commit.
+
+The case row is locked with ``SELECT … FOR UPDATE`` on PostgreSQL; on every database the
+case's ``version`` column is checked and bumped by the UPDATE (optimistic concurrency), so a
+lost race becomes :class:`Conflict`, never a silent overwrite.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.exceptions import WorkflowException
+from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.cases.escalations import raise_for_code, raise_for_deadline
+from engine.cases.models import Case, CaseStatus, WorkItem
+from engine.cases.work_items import sync_work_items
+from engine.clock import Clock
+from engine.db import is_postgres
+from engine.errors import (
+    DepthLimitExceeded,
+    InvalidInput,
+    KhumkrongError,
+    NotFound,
+    WorkflowFailure,
+)
+from engine.network.definition import Network
+from engine.people.actors import Actor
+from engine.protocols.models import ProtocolVersion
+from engine.protocols.parsing import UserTaskDescriptor, descriptors_from_json
+from engine.workflow.expressions import ExpressionError
+from engine.workflow.serialization import SpecCache, state_json_of
+from engine.workflow.tree import (
+    attached_task,
+    element_id,
+    escalation_code,
+    has_live_tasks,
+    has_ready_engine_tasks,
+    max_depth,
+    nearest_manual_ancestor,
+    next_timer_at,
+    timers_fired_since,
+    waiting_timers,
+)
+
+# SpiffWorkflow's task iterators stop silently at depth 1000. Refuse well before that, and
+# warn (audit) once a case passes the warning depth.
+DEPTH_LIMIT = 900
+DEPTH_WARNING = 500
+
+MAX_ENGINE_ROUNDS = 20
+
+FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+MAX_FORM_BYTES = 256 * 1024
+
+# Protocol versions never change once stored, so their spec and task catalogue are cached —
+# per database, because version ids are only unique within one.
+_CACHES: weakref.WeakKeyDictionary[Engine, tuple[SpecCache, SpecCache]] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def _caches(session: Session) -> tuple[SpecCache, SpecCache]:
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    with _CACHES_LOCK:
+        if engine not in _CACHES:
+            _CACHES[engine] = (SpecCache(), SpecCache())
+        return _CACHES[engine]
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _spec_json(session: Session, version_id: int) -> str:
+    return _caches(session)[0].get(
+        version_id,
+        lambda: session.scalar(select(ProtocolVersion.spec_json).where(ProtocolVersion.id == version_id)),
+    )
+
+
+def _descriptors(session: Session, version_id: int) -> dict[str, UserTaskDescriptor]:
+    return _caches(session)[1].get(
+        version_id,
+        lambda: descriptors_from_json(
+            session.scalar(select(ProtocolVersion.tasks_json).where(ProtocolVersion.id == version_id))
+        ),
+    )
+
+
+def lock_case(session: Session, case_id: int, *, skip_locked: bool = False) -> Case | None:
+    statement = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+    if is_postgres(session):
+        statement = statement.with_for_update(skip_locked=skip_locked)
+    return session.scalars(statement).one_or_none()
+
+
+def check_form_data(data: Any) -> dict[str, Any]:
+    """Form data becomes workflow variables: flat names, JSON values, bounded size."""
+    if not isinstance(data, dict):
+        raise InvalidInput("form data must be an object of field names and values", field="data")
+    for name in data:
+        if not isinstance(name, str) or not FIELD_NAME.match(name):
+            raise InvalidInput(
+                f"field name {name!r} must start with a letter and use only letters, digits and '_'",
+                field=str(name),
+            )
+    try:
+        encoded = json.dumps(data, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"form data is not plain JSON: {exc}", field="data") from exc
+    if len(encoded.encode("utf-8")) > MAX_FORM_BYTES:
+        raise InvalidInput(f"form data exceeds {MAX_FORM_BYTES} bytes", field="data")
+    return json.loads(encoded)
+
+
+@dataclass
+class Advance:
+    """What happened while the engine ran: timer tasks that fired, escalation events thrown."""
+
+    fired_timers: list[Any] = field(default_factory=list)
+    thrown_escalations: list[Any] = field(default_factory=list)
+
+    @property
+    def timer_names(self) -> list[str]:
+        return [element_id(task) for task in self.fired_timers]
+
+
+def _advance(workflow: Any) -> Advance:
+    """Fire due timers and run every automatic step.
+
+    ``do_engine_steps`` re-checks timers only at its very end, so a timer that falls due while
+    it runs (a date already past, say) is left READY; go round again until nothing automatic
+    is ready, or the rounds run out (a zero-length cycle timer must not spin forever).
+    """
+    result = Advance()
+
+    def note_completion(task: Any) -> None:
+        if escalation_code(task) is not False:
+            result.thrown_escalations.append(task)
+
+    try:
+        for _ in range(MAX_ENGINE_ROUNDS):
+            before = waiting_timers(workflow)
+            workflow.refresh_timers()
+            workflow.do_engine_steps(did_complete_task=note_completion)
+            result.fired_timers.extend(timers_fired_since(before))
+            if not has_ready_engine_tasks(workflow):
+                break
+    except (WorkflowException, ExpressionError) as exc:
+        raise WorkflowFailure(f"the protocol failed while running: {exc}") from exc
+    return result
+
+
+def _raise_escalations(session: Session, *, case: Case, advance: Advance, now: datetime, network: Network) -> None:
+    """Turn fired deadline timers and thrown escalation events into escalation records."""
+    if not advance.fired_timers and not advance.thrown_escalations:
+        return
+    items = {item.task_id: item for item in session.scalars(select(WorkItem).where(WorkItem.case_id == case.id))}
+    for timer in advance.fired_timers:
+        owner = attached_task(timer)
+        item = items.get(str(owner.id)) if owner is not None and owner.task_spec.manual else None
+        if item is not None:
+            raise_for_deadline(session, case=case, work_item=item, timer_element=element_id(timer), now=now, network=network)
+    for thrower in advance.thrown_escalations:
+        came_from = nearest_manual_ancestor(thrower)
+        item = items.get(str(came_from.id)) if came_from is not None else None
+        lane = network.assign_lane(thrower.task_spec.lane)
+        raise_for_code(
+            session, case=case, code=escalation_code(thrower), source_element=element_id(thrower),
+            agency_code=lane.agency_code if lane else (item.agency_code if item else None),
+            work_item=item, now=now, network=network,
+        )
+
+
+def _settle(
+    session: Session,
+    *,
+    case: Case,
+    workflow: Any,
+    now: datetime,
+    actor: Actor,
+) -> None:
+    """After acting: guard depth, sync work items and timers, decide status, serialise."""
+    depth = max_depth(workflow)
+    if depth >= DEPTH_LIMIT:
+        raise DepthLimitExceeded(
+            f"case {case.reference} reached task-tree depth {depth} (limit {DEPTH_LIMIT}); "
+            "SpiffWorkflow stops silently at 1000, so the engine refuses to go on. "
+            "The protocol loops through a back-edge: model the loop as a looping subprocess.",
+            depth=depth,
+        )
+    if depth >= DEPTH_WARNING > case.max_task_depth:
+        audit.record(session, action="case.depth_warning", actor=actor, at=now, case_id=case.id, depth=depth)
+    case.max_task_depth = max(case.max_task_depth, depth)
+
+    sync_work_items(
+        session, case=case, workflow=workflow,
+        descriptors=_descriptors(session, case.protocol_version_id), now=now, actor=actor,
+    )
+    live = has_live_tasks(workflow)
+    if workflow.is_completed():
+        if live:
+            raise WorkflowFailure(
+                f"SpiffWorkflow reports case {case.reference} complete while tasks are still live"
+            )
+        case.status = CaseStatus.COMPLETED.value
+        case.closed_at = now
+        case.next_timer_at = None
+        audit.record(session, action="case.completed", actor=actor, at=now, case_id=case.id)
+    else:
+        case.next_timer_at = next_timer_at(workflow)
+    case.state_json = state_json_of(workflow)
+    case.updated_at = now
+
+
+def _flag_error(session: Session, *, case_id: int, exc: KhumkrongError, clock: Clock, actor: Actor) -> None:
+    """Mark a case as needing an administrator, in a transaction of its own."""
+    session.rollback()
+    now = clock.now()
+    session.execute(
+        update(Case)
+        .where(Case.id == case_id)
+        .values(status=CaseStatus.ERROR.value, error_message=exc.message, updated_at=now, version=Case.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(session, action="case.error", actor=actor, at=now, case_id=case_id, error=exc.code, message=exc.message)
+    session.commit()
+
+
+def _live_item(session: Session, work_item_id: int) -> WorkItem:
+    item = session.scalars(
+        select(WorkItem).where(WorkItem.id == work_item_id).execution_options(populate_existing=True)
+    ).one_or_none()
+    if item is None:
+        raise NotFound(f"work item {work_item_id} does not exist", field="work_item_id")
+    return item
