@@ -21,9 +21,8 @@ from engine.cases import commands
 from engine.cases.access import may_see_case, record_denied, record_read
 from engine.cases.links import case_links
 from engine.cases.models import Case, Escalation, WorkItem
-from engine.cases.queries import case_search_query
+from engine.cases.queries import case_search_query, other_cases
 from engine.children.models import Child, Guardian
-from engine.children.service import other_cases
 from engine.errors import InvalidInput, NotFound
 from engine.people.actors import Actor
 from engine.people.roles import CASE_READING_ROLES, CASE_STARTING_ROLES

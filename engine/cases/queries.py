@@ -136,3 +136,10 @@ def task_form_data(session: Session, item: WorkItem) -> dict[str, Any]:
     if task is None:
         return {}
     return {name: value for name, value in task.data.items() if name in fields}
+
+
+def other_cases(session: Session, *, child_id: int, except_case_id: int | None = None) -> list[Case]:
+    query = select(Case).where(Case.child_id == child_id).order_by(Case.created_at, Case.id)
+    if except_case_id is not None:
+        query = query.where(Case.id != except_case_id)
+    return list(session.scalars(query))

@@ -9,13 +9,12 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine import audit
-from engine.cases.models import Case
 from engine.children.models import Child, Guardian
 from engine.errors import InvalidInput, NotFound
 from engine.people.actors import Actor
@@ -28,6 +27,13 @@ _UPDATABLE = {
     "child_nationality": "nationality", "child_language": "language",
 }
 NAME_SIMILARITY = 0.8
+
+
+class ChildsCase(Protocol):
+    """The case a form about the child belongs to (a ``engine.cases.models.Case``)."""
+
+    id: int
+    child_id: int | None
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ def _fill(child: Child, identity: ChildIdentity, now: datetime) -> None:
 
 
 def record_child_for_case(
-    session: Session, *, case: Case, data: dict[str, Any], now: datetime, actor: Actor, confirmed_child_id: int | None = None
+    session: Session, *, case: ChildsCase, data: dict[str, Any], now: datetime, actor: Actor, confirmed_child_id: int | None = None
 ) -> Child:
     """Link the case to its child's record, creating the record if the child is new."""
     identity = ChildIdentity.from_form(data)
@@ -152,7 +158,7 @@ def record_child_for_case(
     return child
 
 
-def update_child_from_form(session: Session, *, case: Case, data: dict[str, Any], now: datetime, actor: Actor) -> Child | None:
+def update_child_from_form(session: Session, *, case: ChildsCase, data: dict[str, Any], now: datetime, actor: Actor) -> Child | None:
     """Add what a later form learnt about the case's child; an identifier never changes hands."""
     if case.child_id is None:
         return None
@@ -175,9 +181,3 @@ def update_child_from_form(session: Session, *, case: Case, data: dict[str, Any]
         audit.record(session, action="child.updated", actor=actor, at=now, case_id=case.id, child_id=child.id, fields=changed)
     return child
 
-
-def other_cases(session: Session, *, child_id: int, except_case_id: int | None = None) -> list[Case]:
-    query = select(Case).where(Case.child_id == child_id).order_by(Case.created_at, Case.id)
-    if except_case_id is not None:
-        query = query.where(Case.id != except_case_id)
-    return list(session.scalars(query))

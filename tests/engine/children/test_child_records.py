@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from engine.cases import commands
 from engine.cases.models import Case, CaseLink, WorkItem
+from engine.cases.queries import other_cases
 from engine.children.models import Child, Guardian
-from engine.children.service import ChildIdentity, other_cases, possible_matches
+from engine.children.service import ChildIdentity, possible_matches
 from engine.errors import InvalidInput
 from engine.forms.service import put_form
 from engine.protocols import service as protocols
