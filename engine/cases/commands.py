@@ -21,7 +21,6 @@ from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkIte
 from engine.cases.referrals import _open_case, _route_messages
 from engine.cases.rights import ensure_may_work
 from engine.cases.stepping import (
-    _advance,
     _flag_error,
     _live_item,
     _raise_escalations,
@@ -50,6 +49,7 @@ from engine.forms.validation import validate_form_data
 from engine.network.definition import Network, current_network
 from engine.people.actors import Actor
 from engine.protocols.service import latest_published
+from engine.workflow.running import _advance
 from engine.workflow.serialization import restore_workflow, state_json_of
 
 

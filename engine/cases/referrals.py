@@ -18,7 +18,7 @@ from engine import audit
 from engine.cases.links import linked_cases
 from engine.cases.models import Case, CaseLink, CaseStatus
 from engine.cases.references import next_reference
-from engine.cases.stepping import _advance, _raise_escalations, _settle, _spec_json, check_form_data, lock_case
+from engine.cases.stepping import _raise_escalations, _settle, _spec_json, check_form_data, lock_case
 from engine.errors import (
     WorkflowFailure,
 )
@@ -26,6 +26,7 @@ from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.protocols.models import ProtocolVersion
 from engine.protocols.service import published_versions
+from engine.workflow.running import _advance
 from engine.workflow.serialization import new_workflow, restore_workflow, state_json_of
 
 # Referrals may start cases that refer on; a longer chain within one command is a modelling loop.

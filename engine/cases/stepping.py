@@ -13,11 +13,9 @@ import json
 import re
 import threading
 import weakref
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from SpiffWorkflow.exceptions import WorkflowException
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.orm import Session
 
@@ -38,27 +36,22 @@ from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.protocols.models import ProtocolVersion
 from engine.protocols.parsing import UserTaskDescriptor, descriptors_from_json
-from engine.workflow.expressions import ExpressionError
+from engine.workflow.running import Advance
 from engine.workflow.serialization import SpecCache, state_json_of
 from engine.workflow.tree import (
     attached_task,
     element_id,
     escalation_code,
     has_live_tasks,
-    has_ready_engine_tasks,
     max_depth,
     nearest_manual_ancestor,
     next_timer_at,
-    timers_fired_since,
-    waiting_timers,
 )
 
 # SpiffWorkflow's task iterators stop silently at depth 1000. Refuse well before that, and
 # warn (audit) once a case passes the warning depth.
 DEPTH_LIMIT = 900
 DEPTH_WARNING = 500
-
-MAX_ENGINE_ROUNDS = 20
 
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MAX_FORM_BYTES = 256 * 1024
@@ -121,44 +114,6 @@ def check_form_data(data: Any) -> dict[str, Any]:
     if len(encoded.encode("utf-8")) > MAX_FORM_BYTES:
         raise InvalidInput(f"form data exceeds {MAX_FORM_BYTES} bytes", field="data")
     return json.loads(encoded)
-
-
-@dataclass
-class Advance:
-    """What happened while the engine ran: timer tasks that fired, escalation events thrown."""
-
-    fired_timers: list[Any] = field(default_factory=list)
-    thrown_escalations: list[Any] = field(default_factory=list)
-
-    @property
-    def timer_names(self) -> list[str]:
-        return [element_id(task) for task in self.fired_timers]
-
-
-def _advance(workflow: Any) -> Advance:
-    """Fire due timers and run every automatic step.
-
-    ``do_engine_steps`` re-checks timers only at its very end, so a timer that falls due while
-    it runs (a date already past, say) is left READY; go round again until nothing automatic
-    is ready, or the rounds run out (a zero-length cycle timer must not spin forever).
-    """
-    result = Advance()
-
-    def note_completion(task: Any) -> None:
-        if escalation_code(task) is not False:
-            result.thrown_escalations.append(task)
-
-    try:
-        for _ in range(MAX_ENGINE_ROUNDS):
-            before = waiting_timers(workflow)
-            workflow.refresh_timers()
-            workflow.do_engine_steps(did_complete_task=note_completion)
-            result.fired_timers.extend(timers_fired_since(before))
-            if not has_ready_engine_tasks(workflow):
-                break
-    except (WorkflowException, ExpressionError) as exc:
-        raise WorkflowFailure(f"the protocol failed while running: {exc}") from exc
-    return result
 
 
 def _raise_escalations(session: Session, *, case: Case, advance: Advance, now: datetime, network: Network) -> None:
