@@ -20,20 +20,23 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.session_factory() as session:
+    with request.app.state.wiring.session_factory() as session:
         yield session
 
 
 def get_clock(request: Request) -> Clock:
-    return request.app.state.clock
+    clock: Clock = request.app.state.wiring.clock
+    return clock
 
 
 def get_auth_clock(request: Request) -> Clock:
-    return request.app.state.auth_clock
+    clock: Clock = request.app.state.auth_clock
+    return clock
 
 
 def get_network(request: Request) -> Network:
-    return request.app.state.network
+    network: Network = request.app.state.wiring.network
+    return network
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

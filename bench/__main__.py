@@ -19,15 +19,14 @@ import engine.models  # noqa: F401
 from engine.cases import commands
 from engine.cases.models import Case, WorkItem
 from engine.clock import SimulatedClock
-from engine.db import make_engine, make_session_factory
 from engine.migrations import upgrade_database
-from engine.network.definition import load_network
 from engine.network.service import sync_network
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.people.roles import CASE_WORKER_ROLE
 from engine.protocols import service as protocols
-from engine.settings import PROJECT_ROOT
+from engine.settings import Settings
+from engine.wiring import Wiring
 from engine.workflow.serialization import restore_workflow, state_json_of
 from engine.workflow.tree import live_manual_tasks
 
@@ -58,11 +57,10 @@ def chain_protocol(length: int) -> str:
 def main() -> int:
     clock = SimulatedClock(datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc))
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        upgrade_database(url)
-        db = make_engine(url)
-        network = load_network(PROJECT_ROOT / "protocols" / "network.toml")
-        with make_session_factory(db)() as session:
+        wiring = Wiring.from_settings(Settings(database_url=f"sqlite:///{Path(folder) / 'bench.db'}"), clock=clock)
+        upgrade_database(wiring.db)
+        network = wiring.network
+        with wiring.session_factory() as session:
             sync_network(session=session, network=network)
             user = User(username="bench", display_name="bench", role_code=CASE_WORKER_ROLE, agency_code="spm_tak", active=True, created_at=clock.now())
             session.add(user)
@@ -90,7 +88,10 @@ def main() -> int:
                         state_json_of(workflow)
                         library_times.append(time.perf_counter() - started)
                     started = time.perf_counter()
-                    commands.complete(session=session, work_item_id=item.id, data={"note": "x" * 60}, actor=actor, clock=clock)
+                    commands.complete(
+                        session=session, work_item_id=item.id, data={"note": "x" * 60}, actor=actor, clock=clock,
+                        network=network,
+                    )
                     elapsed = time.perf_counter() - started
                     if done >= checkpoint:
                         command_times.append(elapsed)
@@ -98,7 +99,7 @@ def main() -> int:
                 command = statistics.median(command_times)
                 library = statistics.median(library_times)
                 rows.append((checkpoint, command * 1000, library * 1000, command / library, len(session.get(Case, case.id).state_json)))
-        db.dispose()
+        wiring.dispose()
 
     print("complete_task (SQLite, one run, medians of", SAMPLES, "commands)")
     print(f"{'completed':>10} {'command ms':>11} {'library ms':>11} {'ratio':>6} {'state bytes':>12}")

@@ -14,13 +14,15 @@ Counting rules:
   business days. Time before opening or after closing, and on closed days, does not count; a
   deadline that uses up a day exactly ends at 16:30 that day, not at 08:30 the next.
 
-The default calendar is read once per calendar file; a changed file is picked up on restart.
+The installation's calendar is read once, from the settings' calendar file, with the network
+(``engine.wiring``), and travels with it: commands put the network's calendar in effect for the
+expression functions (``business_days``) that SpiffWorkflow's timers call. A changed file is
+picked up on restart.
 """
 from __future__ import annotations
 
 import math
 import re
-import threading
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -45,9 +47,9 @@ __all__ = [
     "OFFICE_OPENS",
     "BusinessCalendar",
     "Closure",
+    "PUBLIC_HOLIDAYS_ONLY",
     "calendar_in_effect",
     "current_calendar",
-    "default_calendar",
     "load_calendar",
 ]
 
@@ -254,34 +256,17 @@ def load_calendar(path: Path) -> BusinessCalendar:
 # ----------------------------------------------------------------------------------------------
 # The calendar in effect
 
+# What the expression functions count in when no command put a calendar in effect (checking a
+# timer while linting, say): the public holidays alone, as if the network declared no closures.
+PUBLIC_HOLIDAYS_ONLY = BusinessCalendar()
+
 _calendar_in_effect: ContextVar[BusinessCalendar | None] = ContextVar("khumkrong_calendar", default=None)
-_default_lock = threading.Lock()
-_default: tuple[Path, BusinessCalendar] | None = None
-
-
-def default_calendar() -> BusinessCalendar:
-    """The installation's calendar, read once from the settings' calendar file.
-
-    Keyed on the path, so a process whose settings point elsewhere reads that file instead of
-    keeping a stale calendar. An invalid file is not cached: every use reports it until fixed.
-    """
-    global _default
-    from engine.settings import get_settings
-
-    path = Path(get_settings().calendar_file)
-    loaded = _default
-    if loaded is not None and loaded[0] == path:
-        return loaded[1]
-    with _default_lock:
-        if _default is None or _default[0] != path:
-            _default = (path, load_calendar(path))
-        return _default[1]
 
 
 def current_calendar() -> BusinessCalendar:
-    """The calendar the running command put in effect, or the installation's default."""
+    """The calendar the running command put in effect (the network's), else the public holidays."""
     calendar = _calendar_in_effect.get()
-    return default_calendar() if calendar is None else calendar
+    return PUBLIC_HOLIDAYS_ONLY if calendar is None else calendar
 
 
 @contextmanager

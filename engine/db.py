@@ -93,8 +93,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
+    """Sessions of one database; ``info`` is shared by them (``Session.info``)."""
+    return sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 def is_postgres(session: Session) -> bool:

@@ -35,7 +35,7 @@ from engine.audit import AuditEvent
 from engine.cases import commands
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, Escalation, EscalationStatus, WorkItem
 from engine.clock import SimulatedClock, as_utc
-from engine.db import make_engine, make_session_factory
+from engine.db import make_engine
 from engine.deadlines.tick import tick
 from engine.errors import InvalidInput, InvalidState, KhumkrongError, ProtocolInvalid
 from engine.forms.catalogue import load_forms
@@ -47,6 +47,7 @@ from engine.people.actors import Actor
 from engine.people.models import User
 from engine.people.roles import CASE_WORKER_ROLE, SYSTEM_ROLE, WORKING_ROLES
 from engine.protocols import service as protocols
+from engine.protocols.cache import cached_session_factory
 from engine.workflow.timers import parse_duration
 
 # Monday 30 November 2026, 09:00 in Tak: a working morning, so nothing starts on a holiday.
@@ -189,9 +190,9 @@ class Rehearsal:
         self.clock = SimulatedClock(start_at)
         self._tmp = tempfile.TemporaryDirectory(prefix="khumkrong-rehearsal-") if database_url is None else None
         url = database_url or f"sqlite:///{Path(self._tmp.name) / 'rehearsal.db'}"
-        upgrade_database(url)
         self._engine = make_engine(url)
-        self.session = make_session_factory(self._engine)()
+        upgrade_database(self._engine)
+        self.session = cached_session_factory(self._engine)()
         try:
             sync_network(session=self.session, network=network)
             # With the forms, every completion is checked as it would be for real.

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import engine.models  # noqa: F401
 from engine.clock import SimulatedClock
-from engine.db import Base, make_engine, make_session_factory
+from engine.db import Base, make_engine
 from engine.migrations import upgrade_database
 from engine.network.definition import Network, load_network
 from engine.network.service import sync_network
 from engine.people.actors import Actor
 from engine.people.models import User
+from engine.protocols.cache import cached_session_factory
 from engine.settings import PROJECT_ROOT
 from tests.requirements import unavailable
 
@@ -123,7 +124,7 @@ def db_engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def session_factory(db_engine: Engine) -> sessionmaker[Session]:
-    return make_session_factory(db_engine)
+    return cached_session_factory(db_engine)
 
 
 @pytest.fixture
@@ -181,7 +182,7 @@ def postgres_session_factory(postgres_databases: PostgresDatabases, network: Net
             "KHUMKRONG_TEST_POSTGRES_SERVER (or KHUMKRONG_DATABASE_URL) at a server that answers",
         )
     engine = make_engine(url)
-    factory = make_session_factory(engine)
+    factory = cached_session_factory(engine)
     with factory() as session:
         sync_network(session=session, network=network)
         session.commit()

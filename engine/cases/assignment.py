@@ -9,13 +9,10 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.cases.models import LIVE_WORK_ITEM_STATES, WorkItem, WorkItemState
 from engine.cases.rights import ensure_may_assign, ensure_may_work, may_work
-from engine.cases.stepping import _live_item
+from engine.cases.stepping import find_item
 from engine.cases.work_items import notify_assignment
 from engine.clock import Clock
-from engine.errors import (
-    Conflict,
-    InvalidInput,
-)
+from engine.errors import Conflict, InvalidInput
 from engine.people.actors import Actor
 from engine.people.models import User
 
@@ -35,7 +32,7 @@ def _set_assignment(session: Session, item: WorkItem, *, only_if: Any, state: Wo
 
 
 def claim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) -> WorkItem:
-    item = _live_item(session, work_item_id)
+    item = find_item(session, work_item_id)
     ensure_may_work(actor, item)
     _set_assignment(
         session, item, only_if=WorkItem.state == WorkItemState.OPEN.value,
@@ -43,11 +40,12 @@ def claim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) ->
     )
     audit.record(session, action="work_item.claimed", actor=actor, at=clock.now(), case_id=item.case_id, work_item_id=item.id)
     session.commit()
-    return _live_item(session, work_item_id)
+    session.refresh(item)  # the conditional UPDATE changed the row behind the session's back
+    return item
 
 
 def unclaim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) -> WorkItem:
-    item = _live_item(session, work_item_id)
+    item = find_item(session, work_item_id)
     ensure_may_work(actor, item)
     _set_assignment(
         session, item,
@@ -56,12 +54,13 @@ def unclaim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) 
     )
     audit.record(session, action="work_item.unclaimed", actor=actor, at=clock.now(), case_id=item.case_id, work_item_id=item.id)
     session.commit()
-    return _live_item(session, work_item_id)
+    session.refresh(item)  # the conditional UPDATE changed the row behind the session's back
+    return item
 
 
 def reassign(*, session: Session, work_item_id: int, assignee_id: int, actor: Actor, clock: Clock) -> WorkItem:
     """A supervisor gives a task to a named person of the owning agency."""
-    item = _live_item(session, work_item_id)
+    item = find_item(session, work_item_id)
     ensure_may_assign(actor, item)
     assignee = session.get(User, assignee_id)
     if assignee is None or not assignee.active:
@@ -81,7 +80,7 @@ def reassign(*, session: Session, work_item_id: int, assignee_id: int, actor: Ac
         session, action="work_item.reassigned", actor=actor, at=now, case_id=item.case_id,
         work_item_id=item.id, from_user=previous, to_user=assignee.id,
     )
-    item = _live_item(session, work_item_id)
+    session.refresh(item)  # the conditional UPDATE changed the row behind the session's back
     notify_assignment(session, item=item, assignee=assignee, now=now)
     session.commit()
     return item

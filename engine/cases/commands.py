@@ -1,34 +1,26 @@
 """The runtime commands that move a case: start, complete, cancel.
 
 Each is one database transaction; see :mod:`engine.cases.stepping` for what every command
-does around its own act.
+does around its own act. The network passed in brings the business calendar its deadlines are
+counted in, and it is put in effect for the command with the clock.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
-from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
+from engine.calendar import calendar_in_effect
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem, WorkItemState
-from engine.cases.referrals import _open_case, _route_messages
+from engine.cases.referrals import conclude, open_case
 from engine.cases.rights import ensure_may_work
-from engine.cases.stepping import (
-    _flag_error,
-    _live_item,
-    _raise_escalations,
-    _settle,
-    _spec_json,
-    check_form_data,
-    lock_case,
-)
+from engine.cases.stepping import case_items, check_form_data, find_item, flag_error, lock_case, restore
 from engine.children.service import (
     CHILD_RECORD_FLAG,
     CHILD_UPDATE_FLAG,
@@ -36,36 +28,42 @@ from engine.children.service import (
     update_child_from_form,
 )
 from engine.clock import Clock, clock_in_effect
-from engine.errors import (
-    Conflict,
-    DepthLimitExceeded,
-    InvalidInput,
-    InvalidState,
-    NotFound,
-    WorkflowFailure,
-)
+from engine.errors import Conflict, DepthLimitExceeded, InvalidInput, InvalidState, NotFound, WorkflowFailure
 from engine.forms.service import form_schema
 from engine.forms.validation import validate_form_data
-from engine.network.definition import Network, current_network
+from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.protocols.service import latest_published
-from engine.workflow.running import _advance
-from engine.workflow.serialization import restore_workflow, state_json_of
+from engine.workflow.running import advance, ready_task, run_task
+from engine.workflow.serialization import state_json_of
+from engine.workflow.types import Workflow
+
+# What a command does to the locked case before its workflow moves on: the case, its restored
+# workflow, its work items (read under the lock) and the command's "now".
+Act = Callable[[Case, Workflow, list[WorkItem], datetime], None]
 
 
-def _run_command(
+@contextmanager
+def in_effect(clock: Clock, network: Network) -> Iterator[None]:
+    """The clock and the business calendar that SpiffWorkflow's timers and expressions read."""
+    with clock_in_effect(clock), calendar_in_effect(network.calendar):
+        yield
+
+
+def run_command(
     session: Session,
     *,
     case_id: int,
     clock: Clock,
     actor: Actor,
-    act: Callable[[Case, Any, datetime], None],
+    act: Act,
     network: Network,
     flag_failures: bool = False,
     skip_locked: bool = False,
 ) -> tuple[Case | None, list[str]]:
+    """Lock the case, act on it, move its workflow on and commit; the timers that fired."""
     try:
-        with clock_in_effect(clock):
+        with in_effect(clock, network):
             case = lock_case(session, case_id, skip_locked=skip_locked)
             if case is None:
                 if skip_locked:
@@ -75,31 +73,32 @@ def _run_command(
             if case.status != CaseStatus.ACTIVE.value:
                 raise InvalidState(f"case {case.reference} is {case.status}", status=case.status)
             now = clock.now()
-            workflow = restore_workflow(case.state_json, _spec_json(session, case.protocol_version_id))
-            act(case, workflow, now)
-            advance = _advance(workflow)
-            if advance.fired_timers:
+            workflow = restore(session, case)
+            items = case_items(session, case.id)
+            act(case, workflow, items, now)
+            moved = advance(workflow)
+            if moved.fired_timers:
                 audit.record(
                     session, action="case.timers_fired", actor=actor, at=now, case_id=case.id,
-                    timers=advance.timer_names,
+                    timers=moved.timer_names,
                 )
-            _settle(session, case=case, workflow=workflow, now=now, actor=actor)
-            _raise_escalations(session, case=case, advance=advance, now=now, network=network)
-            _route_messages(session, case=case, workflow=workflow, now=now, actor=actor, network=network, depth=0)
-            case.state_json = state_json_of(workflow)
+            conclude(
+                session, case=case, workflow=workflow, items=items, moved=moved, now=now, actor=actor,
+                network=network, depth=0,
+            )
             session.commit()
-            return case, advance.timer_names
+            return case, moved.timer_names
     except (StaleDataError, OperationalError) as exc:
         session.rollback()
         if isinstance(exc, OperationalError) and not any(w in str(exc).lower() for w in ("locked", "deadlock")):
             raise
         raise Conflict(f"case {case_id} was changed by someone else at the same time; reload and retry") from exc
     except DepthLimitExceeded as exc:
-        _flag_error(session, case_id=case_id, exc=exc, clock=clock, actor=actor)
+        flag_error(session, case_id=case_id, exc=exc, clock=clock, actor=actor)
         raise
     except WorkflowFailure as exc:
         if flag_failures:
-            _flag_error(session, case_id=case_id, exc=exc, clock=clock, actor=actor)
+            flag_error(session, case_id=case_id, exc=exc, clock=clock, actor=actor)
         else:
             # The case stays as it was; the failed attempt is still on the record.
             session.rollback()
@@ -130,9 +129,9 @@ def start_case(
     if reporting_unit is not None and reporting_unit not in network.units and reporting_unit not in network.agencies:
         raise InvalidInput(f"{reporting_unit!r} is neither a reporting unit nor an agency", field="reporting_unit")
     try:
-        with clock_in_effect(clock):
+        with in_effect(clock, network):
             version = latest_published(session=session, key=protocol_key)
-            case = _open_case(
+            case = open_case(
                 session, version=version, data=data, actor=actor, now=clock.now(), network=network,
                 reporting_unit=reporting_unit,
             )
@@ -150,7 +149,7 @@ def complete(
     data: dict[str, Any],
     actor: Actor,
     clock: Clock,
-    network: Network | None = None,
+    network: Network,
     child_id: int | None = None,
 ) -> WorkItem:
     """Complete a work item with its form data and move the case on.
@@ -160,27 +159,28 @@ def complete(
     person completing it confirmed a suggested match.
     """
     data = check_form_data(data)
-    item = _live_item(session, work_item_id)
+    item = find_item(session, work_item_id)
     ensure_may_work(actor, item)
 
-    def act(case: Case, workflow: Any, now: datetime) -> None:
-        current = _live_item(session, work_item_id)  # re-read under the case lock
-        if current.state not in LIVE_WORK_ITEM_STATES:
-            raise Conflict(f"work item {work_item_id} is already {current.state}", work_item_id=work_item_id)
+    def act(case: Case, workflow: Workflow, items: list[WorkItem], now: datetime) -> None:
+        # The case's items were just read under its lock, this one among them.
+        current = next((i for i in items if i.id == work_item_id), None)
+        if current is None or current.state not in LIVE_WORK_ITEM_STATES:
+            state = current.state if current is not None else "gone"
+            raise Conflict(f"work item {work_item_id} is already {state}", work_item_id=work_item_id)
         if current.state == WorkItemState.CLAIMED.value and current.assignee_id != actor.user_id:
             raise Conflict(f"work item {work_item_id} is claimed by someone else", work_item_id=work_item_id)
-        task = workflow.get_task_from_id(UUID(current.task_id))
-        if task is None or task.state != TaskState.READY:
+        task = ready_task(workflow, current.task_id)
+        if task is None:
             raise Conflict(f"task of work item {work_item_id} is not ready", work_item_id=work_item_id)
         schema = form_schema(session, current.form_key)
         if schema is not None:
-            validate_form_data(schema, data, form_key=current.form_key)
+            validate_form_data(schema, data, form_key=current.form_key or "")
             if schema.get(CHILD_RECORD_FLAG):
                 record_child_for_case(session, case=case, data=data, now=now, actor=actor, confirmed_child_id=child_id)
             elif schema.get(CHILD_UPDATE_FLAG):
                 update_child_from_form(session, case=case, data=data, now=now, actor=actor)
-        task.set_data(**data)
-        task.run()
+        run_task(task, data)
         current.state = WorkItemState.COMPLETED.value
         current.assignee_id = current.assignee_id or actor.user_id
         current.completed_at = now
@@ -190,8 +190,8 @@ def complete(
             work_item_id=current.id, task=current.task_name, fields=sorted(data),
         )
 
-    _run_command(session, case_id=item.case_id, clock=clock, actor=actor, act=act, network=network or current_network())
-    return _live_item(session, work_item_id)
+    run_command(session, case_id=item.case_id, clock=clock, actor=actor, act=act, network=network)
+    return item
 
 
 def cancel_case(*, session: Session, case_id: int, reason: str, actor: Actor, clock: Clock) -> Case:
@@ -206,11 +206,11 @@ def cancel_case(*, session: Session, case_id: int, reason: str, actor: Actor, cl
             if case.status not in (CaseStatus.ACTIVE.value, CaseStatus.ERROR.value):
                 raise InvalidState(f"case {case.reference} is {case.status}", status=case.status)
             now = clock.now()
-            workflow = restore_workflow(case.state_json, _spec_json(session, case.protocol_version_id))
+            workflow = restore(session, case)
             workflow.cancel()
-            for item in session.scalars(
-                select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state.in_(LIVE_WORK_ITEM_STATES))
-            ):
+            for item in case_items(session, case.id):
+                if item.state not in LIVE_WORK_ITEM_STATES:
+                    continue
                 item.state = WorkItemState.CANCELLED.value
                 item.completed_at = now
                 audit.record(

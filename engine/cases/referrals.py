@@ -1,7 +1,9 @@
 """Referrals and replies between cases: a message one case throws that nothing in it catches.
 
 A message that some published protocol starts on opens that protocol as a new case, linked to
-this one and to the same child; any other message goes to a linked case waiting for it.
+this one and to the same child; any other message goes to a linked case waiting for it. Opening
+a case and handing it a message move its workflow too, so everything that follows a move of a
+workflow (:func:`conclude`) is here, where it can route on.
 """
 from __future__ import annotations
 
@@ -9,31 +11,58 @@ import json
 from datetime import datetime
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.exceptions import WorkflowException
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.cases.links import linked_cases
-from engine.cases.models import Case, CaseLink, CaseStatus
+from engine.cases.models import Case, CaseLink, CaseStatus, WorkItem
 from engine.cases.references import next_reference
-from engine.cases.stepping import _raise_escalations, _settle, _spec_json, check_form_data, lock_case
-from engine.errors import (
-    WorkflowFailure,
-)
+from engine.cases.stepping import case_items, check_form_data, lock_case, raise_escalations, restore, settle
+from engine.errors import WorkflowFailure
 from engine.network.definition import Network
 from engine.people.actors import Actor
+from engine.protocols.cache import version_cache
 from engine.protocols.models import ProtocolVersion
 from engine.protocols.service import published_versions
-from engine.workflow.running import _advance
-from engine.workflow.serialization import new_workflow, restore_workflow, state_json_of
+from engine.workflow.running import (
+    Advance,
+    Message,
+    advance,
+    deliver,
+    send_message,
+    start_with,
+    thrown_messages,
+    waits_for,
+)
+from engine.workflow.serialization import new_workflow, state_json_of
+from engine.workflow.types import Workflow
 
 # Referrals may start cases that refer on; a longer chain within one command is a modelling loop.
 MAX_REFERRAL_DEPTH = 5
 
 
-def _open_case(
+def conclude(
+    session: Session,
+    *,
+    case: Case,
+    workflow: Workflow,
+    items: list[WorkItem],
+    moved: Advance,
+    now: datetime,
+    actor: Actor,
+    network: Network,
+    depth: int,
+) -> None:
+    """Everything that follows a move of a case's workflow, in order: settle it, raise its
+    escalations, route the messages it threw (which takes them off the workflow), and only then
+    serialise it — once."""
+    settle(session, case=case, workflow=workflow, items=items, now=now, actor=actor)
+    raise_escalations(session, case=case, items=items, advance=moved, now=now, network=network)
+    route_messages(session, case=case, workflow=workflow, now=now, actor=actor, network=network, depth=depth)
+    case.state_json = state_json_of(workflow)
+
+
+def open_case(
     session: Session,
     *,
     version: ProtocolVersion,
@@ -44,15 +73,15 @@ def _open_case(
     reporting_unit: str | None,
     child_id: int | None = None,
     referral_depth: int = 0,
-    trigger: Any = None,
+    trigger: Message | None = None,
 ) -> Case:
     """Create a case and run it to its first waits (inside the caller's transaction).
 
     ``trigger`` is the referral message that starts it: a protocol whose only start is a message
     start event receives it; one that also has a plain start event has already begun there.
     """
-    workflow = new_workflow(_spec_json(session, version.id))
-    workflow.get_next_task(state=TaskState.READY).set_data(**data)
+    workflow = new_workflow(version_cache(session).get(session, version.id).spec_json)
+    start_with(workflow, data)
     case = Case(
         reference=next_reference(session, prefix=network.reference_prefix, at=now),
         protocol_version_id=version.id,
@@ -71,81 +100,73 @@ def _open_case(
         protocol_version_id=version.id, protocol=version.key, version=version.version,
         reporting_unit=reporting_unit,
     )
-    advance = _advance(workflow)
-    if trigger is not None and trigger.event_definition.name in {p.name for p in workflow.waiting_events()}:
-        workflow.send_event(trigger)
-        more = _advance(workflow)
-        advance.fired_timers.extend(more.fired_timers)
-        advance.thrown_escalations.extend(more.thrown_escalations)
-    _settle(session, case=case, workflow=workflow, now=now, actor=actor)
-    _raise_escalations(session, case=case, advance=advance, now=now, network=network)
-    _route_messages(session, case=case, workflow=workflow, now=now, actor=actor, network=network, depth=referral_depth)
-    case.state_json = state_json_of(workflow)
+    moved = advance(workflow)
+    if trigger is not None and waits_for(workflow, trigger.name):
+        send_message(workflow, trigger)
+        moved.extend(advance(workflow))
+    conclude(
+        session, case=case, workflow=workflow, items=[], moved=moved, now=now, actor=actor, network=network,
+        depth=referral_depth,
+    )
     return case
 
 
-def _route_messages(
-    session: Session, *, case: Case, workflow: Any, now: datetime, actor: Actor, network: Network, depth: int
+def route_messages(
+    session: Session, *, case: Case, workflow: Workflow, now: datetime, actor: Actor, network: Network, depth: int
 ) -> None:
     """Messages the case threw that nothing inside it caught: referrals that start other cases.
 
     Each starts the protocol whose message start event names it, as a new case linked to this
     one and to the same child, carrying the message's declared payload and nothing more.
     """
-    for event in workflow.get_events():
-        definition = event.event_definition
-        if not isinstance(definition, MessageEventDefinition):
-            continue
-        targets = [v for v in published_versions(session=session) if definition.name in json.loads(v.message_starts or "[]")]
+    for message in thrown_messages(workflow):
+        targets = [v for v in published_versions(session=session) if message.name in json.loads(v.message_starts or "[]")]
         if not targets:
-            if not _deliver_to_linked(session, case=case, event=event, now=now, actor=actor, network=network, depth=depth):
-                audit.record(session, action="case.message_unrouted", actor=actor, at=now, case_id=case.id, message=definition.name)
+            if not deliver_to_linked(session, case=case, message=message, now=now, actor=actor, network=network, depth=depth):
+                audit.record(session, action="case.message_unrouted", actor=actor, at=now, case_id=case.id, message=message.name)
             continue
         if depth >= MAX_REFERRAL_DEPTH:
             raise WorkflowFailure(
-                f"case {case.reference}: referral {definition.name!r} would chain more than {MAX_REFERRAL_DEPTH} cases"
+                f"case {case.reference}: referral {message.name!r} would chain more than {MAX_REFERRAL_DEPTH} cases"
             )
-        payload = check_form_data(event.payload if isinstance(event.payload, dict) else {})
+        payload = check_form_data(message.payload)
         for version in targets:
-            referred = _open_case(
+            referred = open_case(
                 session, version=version, data={**payload, "referred_from": case.reference}, actor=actor, now=now,
                 network=network, reporting_unit=case.reporting_unit, child_id=case.child_id, referral_depth=depth + 1,
-                trigger=event,
+                trigger=message,
             )
-            session.add(CaseLink(from_case_id=case.id, to_case_id=referred.id, message=definition.name, created_at=now))
+            session.add(CaseLink(from_case_id=case.id, to_case_id=referred.id, message=message.name, created_at=now))
             audit.record(
                 session, action="case.referred", actor=actor, at=now, case_id=case.id,
-                message=definition.name, to_case=referred.reference, protocol=version.key,
+                message=message.name, to_case=referred.reference, protocol=version.key,
             )
 
 
-def _deliver_to_linked(
-    session: Session, *, case: Case, event: Any, now: datetime, actor: Actor, network: Network, depth: int
+def deliver_to_linked(
+    session: Session, *, case: Case, message: Message, now: datetime, actor: Actor, network: Network, depth: int
 ) -> bool:
     """Hand a message to the linked case that waits for it (a reply to a referral, say).
 
     Cases correlate through their referral link: a message goes only to a case this one referred
     or was referred by, and only if that case is waiting for a message of that name.
     """
-    name = event.event_definition.name
+    name = message.name
     if depth >= MAX_REFERRAL_DEPTH:
         raise WorkflowFailure(f"case {case.reference}: message {name!r} would chain more than {MAX_REFERRAL_DEPTH} cases")
     for other in linked_cases(session, case.id):
         if other.status != CaseStatus.ACTIVE.value:
             continue
         target = lock_case(session, other.id)
-        workflow = restore_workflow(target.state_json, _spec_json(session, target.protocol_version_id))
-        if name not in {pending.name for pending in workflow.waiting_events()}:
+        if target is None:
             continue
-        try:
-            workflow.send_event(event)
-        except WorkflowException:
-            continue  # its correlation values do not match this message
-        advance = _advance(workflow)
-        _settle(session, case=target, workflow=workflow, now=now, actor=actor)
-        _raise_escalations(session, case=target, advance=advance, now=now, network=network)
-        _route_messages(session, case=target, workflow=workflow, now=now, actor=actor, network=network, depth=depth + 1)
-        target.state_json = state_json_of(workflow)
+        workflow = restore(session, target)
+        if not deliver(workflow, message):
+            continue
+        conclude(
+            session, case=target, workflow=workflow, items=case_items(session, target.id), moved=advance(workflow),
+            now=now, actor=actor, network=network, depth=depth + 1,
+        )
         audit.record(session, action="case.message_sent", actor=actor, at=now, case_id=case.id, message=name, to_case=target.reference)
         audit.record(session, action="case.message_received", actor=actor, at=now, case_id=target.id, message=name, from_case=case.reference)
         return True

@@ -1,7 +1,8 @@
-"""The runtime commands. Each is one database transaction:
+"""Moving a case's workflow on: what every command does around its own act.
 
-lock the case → restore its workflow → act → fire due timers and run engine steps → guard the
-tree depth → sync work items, status and ``next_timer_at`` → serialise → audit → commit.
+lock the case (and read its work items) → restore its workflow → act → fire due timers and run
+engine steps → guard the tree depth → sync work items, status and ``next_timer_at`` → raise
+escalations → route messages (:mod:`engine.cases.referrals`) → serialise once → audit → commit.
 
 The case row is locked with ``SELECT … FOR UPDATE`` on PostgreSQL; on every database the
 case's ``version`` column is checked and bumped by the UPDATE (optimistic concurrency), so a
@@ -11,12 +12,10 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import weakref
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import audit
@@ -25,19 +24,12 @@ from engine.cases.models import Case, CaseStatus, WorkItem
 from engine.cases.work_items import sync_work_items
 from engine.clock import Clock
 from engine.db import is_postgres
-from engine.errors import (
-    DepthLimitExceeded,
-    InvalidInput,
-    KhumkrongError,
-    NotFound,
-    WorkflowFailure,
-)
+from engine.errors import DepthLimitExceeded, InvalidInput, KhumkrongError, NotFound, WorkflowFailure
 from engine.network.definition import Network
 from engine.people.actors import Actor
-from engine.protocols.models import ProtocolVersion
-from engine.protocols.parsing import UserTaskDescriptor, descriptors_from_json
+from engine.protocols.cache import version_cache
 from engine.workflow.running import Advance
-from engine.workflow.serialization import SpecCache, state_json_of
+from engine.workflow.serialization import restore_workflow
 from engine.workflow.tree import (
     attached_task,
     element_id,
@@ -47,6 +39,7 @@ from engine.workflow.tree import (
     nearest_manual_ancestor,
     next_timer_at,
 )
+from engine.workflow.types import Workflow
 
 # SpiffWorkflow's task iterators stop silently at depth 1000. Refuse well before that, and
 # warn (audit) once a case passes the warning depth.
@@ -56,45 +49,32 @@ DEPTH_WARNING = 500
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MAX_FORM_BYTES = 256 * 1024
 
-# Protocol versions never change once stored, so their spec and task catalogue are cached —
-# per database, because version ids are only unique within one.
-_CACHES: weakref.WeakKeyDictionary[Engine, tuple[SpecCache, SpecCache]] = weakref.WeakKeyDictionary()
-_CACHES_LOCK = threading.Lock()
-
-
-def _caches(session: Session) -> tuple[SpecCache, SpecCache]:
-    bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, Connection) else bind
-    with _CACHES_LOCK:
-        if engine not in _CACHES:
-            _CACHES[engine] = (SpecCache(), SpecCache())
-        return _CACHES[engine]
-
-
-# -- helpers ------------------------------------------------------------------------------------
-
-
-def _spec_json(session: Session, version_id: int) -> str:
-    return _caches(session)[0].get(
-        version_id,
-        lambda: session.scalar(select(ProtocolVersion.spec_json).where(ProtocolVersion.id == version_id)),
-    )
-
-
-def _descriptors(session: Session, version_id: int) -> dict[str, UserTaskDescriptor]:
-    return _caches(session)[1].get(
-        version_id,
-        lambda: descriptors_from_json(
-            session.scalar(select(ProtocolVersion.tasks_json).where(ProtocolVersion.id == version_id))
-        ),
-    )
-
 
 def lock_case(session: Session, case_id: int, *, skip_locked: bool = False) -> Case | None:
     statement = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
     if is_postgres(session):
         statement = statement.with_for_update(skip_locked=skip_locked)
     return session.scalars(statement).one_or_none()
+
+
+def case_items(session: Session, case_id: int) -> list[WorkItem]:
+    """Every work item of a case, read afresh: under the case lock, what the command acts on."""
+    return list(session.scalars(
+        select(WorkItem).where(WorkItem.case_id == case_id).order_by(WorkItem.id)
+        .execution_options(populate_existing=True)
+    ))
+
+
+def find_item(session: Session, work_item_id: int) -> WorkItem:
+    """A work item, to learn its case and check rights before the case is locked."""
+    item = session.get(WorkItem, work_item_id)
+    if item is None:
+        raise NotFound(f"work item {work_item_id} does not exist", field="work_item_id")
+    return item
+
+
+def restore(session: Session, case: Case) -> Workflow:
+    return restore_workflow(case.state_json, version_cache(session).get(session, case.protocol_version_id).spec_json)
 
 
 def check_form_data(data: Any) -> dict[str, Any]:
@@ -113,22 +93,25 @@ def check_form_data(data: Any) -> dict[str, Any]:
         raise InvalidInput(f"form data is not plain JSON: {exc}", field="data") from exc
     if len(encoded.encode("utf-8")) > MAX_FORM_BYTES:
         raise InvalidInput(f"form data exceeds {MAX_FORM_BYTES} bytes", field="data")
-    return json.loads(encoded)
+    result: dict[str, Any] = json.loads(encoded)
+    return result
 
 
-def _raise_escalations(session: Session, *, case: Case, advance: Advance, now: datetime, network: Network) -> None:
+def raise_escalations(
+    session: Session, *, case: Case, items: list[WorkItem], advance: Advance, now: datetime, network: Network
+) -> None:
     """Turn fired deadline timers and thrown escalation events into escalation records."""
     if not advance.fired_timers and not advance.thrown_escalations:
         return
-    items = {item.task_id: item for item in session.scalars(select(WorkItem).where(WorkItem.case_id == case.id))}
+    by_task = {item.task_id: item for item in items}
     for timer in advance.fired_timers:
         owner = attached_task(timer)
-        item = items.get(str(owner.id)) if owner is not None and owner.task_spec.manual else None
+        item = by_task.get(str(owner.id)) if owner is not None and owner.task_spec.manual else None
         if item is not None:
             raise_for_deadline(session, case=case, work_item=item, timer_element=element_id(timer), now=now, network=network)
     for thrower in advance.thrown_escalations:
         came_from = nearest_manual_ancestor(thrower)
-        item = items.get(str(came_from.id)) if came_from is not None else None
+        item = by_task.get(str(came_from.id)) if came_from is not None else None
         lane = network.assign_lane(thrower.task_spec.lane)
         raise_for_code(
             session, case=case, code=escalation_code(thrower), source_element=element_id(thrower),
@@ -137,15 +120,17 @@ def _raise_escalations(session: Session, *, case: Case, advance: Advance, now: d
         )
 
 
-def _settle(
+def settle(
     session: Session,
     *,
     case: Case,
-    workflow: Any,
+    workflow: Workflow,
+    items: list[WorkItem],
     now: datetime,
     actor: Actor,
 ) -> None:
-    """After acting: guard depth, sync work items and timers, decide status, serialise."""
+    """After acting: guard depth, sync work items (adding new ones to ``items``), decide status
+    and the next timer. Serialising is left to the end of the command, once."""
     depth = max_depth(workflow)
     if depth >= DEPTH_LIMIT:
         raise DepthLimitExceeded(
@@ -159,8 +144,8 @@ def _settle(
     case.max_task_depth = max(case.max_task_depth, depth)
 
     sync_work_items(
-        session, case=case, workflow=workflow,
-        descriptors=_descriptors(session, case.protocol_version_id), now=now, actor=actor,
+        session, case=case, workflow=workflow, items=items,
+        descriptors=version_cache(session).get(session, case.protocol_version_id).descriptors, now=now, actor=actor,
     )
     live = has_live_tasks(workflow)
     if workflow.is_completed():
@@ -174,11 +159,10 @@ def _settle(
         audit.record(session, action="case.completed", actor=actor, at=now, case_id=case.id)
     else:
         case.next_timer_at = next_timer_at(workflow)
-    case.state_json = state_json_of(workflow)
     case.updated_at = now
 
 
-def _flag_error(session: Session, *, case_id: int, exc: KhumkrongError, clock: Clock, actor: Actor) -> None:
+def flag_error(session: Session, *, case_id: int, exc: KhumkrongError, clock: Clock, actor: Actor) -> None:
     """Mark a case as needing an administrator, in a transaction of its own."""
     session.rollback()
     now = clock.now()
@@ -190,12 +174,3 @@ def _flag_error(session: Session, *, case_id: int, exc: KhumkrongError, clock: C
     )
     audit.record(session, action="case.error", actor=actor, at=now, case_id=case_id, error=exc.code, message=exc.message)
     session.commit()
-
-
-def _live_item(session: Session, work_item_id: int) -> WorkItem:
-    item = session.scalars(
-        select(WorkItem).where(WorkItem.id == work_item_id).execution_options(populate_existing=True)
-    ).one_or_none()
-    if item is None:
-        raise NotFound(f"work item {work_item_id} does not exist", field="work_item_id")
-    return item

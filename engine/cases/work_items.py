@@ -17,6 +17,7 @@ from engine.people.roles import CASE_WORKER_ROLE
 from engine.protocols.parsing import UserTaskDescriptor
 from engine.workflow.timers import parse_duration
 from engine.workflow.tree import boundary_timer_due_times, live_manual_tasks
+from engine.workflow.types import Task, Workflow
 
 
 def notification_context(session: Session, item: WorkItem) -> dict[str, Any]:
@@ -56,7 +57,7 @@ def _declared_due_date(value: str | None, created_at: datetime) -> datetime | No
     return moment if moment.tzinfo is not None else None
 
 
-def due_at_for(task: Any, descriptor: UserTaskDescriptor, created_at: datetime) -> datetime | None:
+def due_at_for(task: Task, descriptor: UserTaskDescriptor, created_at: datetime) -> datetime | None:
     """The earliest deadline declared for a task: its timer boundary events and its dueDate."""
     candidates = boundary_timer_due_times(task)
     declared = _declared_due_date(descriptor.due_date, created_at)
@@ -69,13 +70,17 @@ def sync_work_items(
     session: Session,
     *,
     case: Case,
-    workflow: Any,
+    workflow: Workflow,
+    items: list[WorkItem],
     descriptors: dict[str, UserTaskDescriptor],
     now: datetime,
     actor: Actor,
 ) -> None:
+    """Cancel the items whose task left the live set, and add one for each new live user task.
+
+    ``items`` are the case's work items as the command read them; new ones are appended to it.
+    """
     live = {str(task.id): task for task in live_manual_tasks(workflow)}
-    items = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id)).all()
     known = {item.task_id for item in items}
 
     for item in items:
@@ -120,6 +125,7 @@ def sync_work_items(
         )
         session.add(item)
         session.flush()
+        items.append(item)
         if assignee_id is not None:
             notify_assignment(session, item=item, assignee=session.get(User, assignee_id), now=now)
         else:

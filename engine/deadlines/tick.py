@@ -1,26 +1,25 @@
-"""The tick: every timer that fell due fires, one case per transaction; then late escalations climb."""
+"""The tick: every timer that fell due fires, one case per transaction; then late escalations climb.
+
+The worker ticks on real time; the simulated clock's endpoint and rehearsals tick on theirs.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases.commands import _run_command
-from engine.cases.models import Case, CaseStatus
-from engine.cases.stepping import _flag_error
+from engine.cases.commands import run_command
+from engine.cases.models import Case, CaseStatus, WorkItem
+from engine.cases.stepping import flag_error
 from engine.clock import Clock
 from engine.db import is_postgres
 from engine.deadlines.service import climb_due
-from engine.errors import (
-    Conflict,
-    KhumkrongError,
-    WorkflowFailure,
-)
-from engine.network.definition import Network, current_network
+from engine.errors import Conflict, KhumkrongError, WorkflowFailure
+from engine.network.definition import Network
 from engine.people.actors import SYSTEM
+from engine.workflow.types import Workflow
 
 
 @dataclass
@@ -31,14 +30,12 @@ class TickReport:
     failed_case_ids: list[int] = field(default_factory=list)
 
 
-
-def tick(*, session: Session, clock: Clock, network: Network | None = None, limit: int | None = None) -> TickReport:
+def tick(*, session: Session, clock: Clock, network: Network, limit: int | None = None) -> TickReport:
     """Fire every timer that is due, one case per transaction; then climb late escalations.
 
     On PostgreSQL each case is taken with ``FOR UPDATE SKIP LOCKED``, so several workers can
     tick at once without waiting on, or firing twice, the same case.
     """
-    network = network or current_network()
     report = TickReport()
     examined: set[int] = set()
     while limit is None or report.cases_examined < limit:
@@ -60,7 +57,7 @@ def tick(*, session: Session, clock: Clock, network: Network | None = None, limi
         examined.add(case_id)
         report.cases_examined += 1
         try:
-            _, fired = _run_command(
+            _, fired = run_command(
                 session, case_id=case_id, clock=clock, actor=SYSTEM, act=_fire_due_timers,
                 network=network, flag_failures=True, skip_locked=True,
             )
@@ -70,11 +67,11 @@ def tick(*, session: Session, clock: Clock, network: Network | None = None, limi
         except KhumkrongError:
             report.failed_case_ids.append(case_id)
         except Exception as exc:  # noqa: BLE001 - one broken case must not stop the sweep
-            _flag_error(session, case_id=case_id, exc=WorkflowFailure(f"tick failed: {exc!r}"), clock=clock, actor=SYSTEM)
+            flag_error(session, case_id=case_id, exc=WorkflowFailure(f"tick failed: {exc!r}"), clock=clock, actor=SYSTEM)
             report.failed_case_ids.append(case_id)
     report.escalations_climbed = climb_due(session=session, clock=clock, network=network)
     return report
 
 
-def _fire_due_timers(case: Case, workflow: Any, now: datetime) -> None:
+def _fire_due_timers(case: Case, workflow: Workflow, items: list[WorkItem], now: datetime) -> None:
     """Nothing to do beyond what every command does: the timers fire in its advance step."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic.config import Config
+from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 
@@ -23,8 +24,18 @@ def head_revision() -> str:
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
-def upgrade_database(url: str) -> None:
-    """Create or migrate the schema to the newest Alembic revision."""
+def upgrade_database(target: str | Engine) -> None:
+    """Create or migrate the schema to the newest Alembic revision.
+
+    Given an engine, the migrations run on one of its connections, so a process that already has
+    its engine (``engine.wiring``) opens no second one.
+    """
     from alembic import command
 
-    command.upgrade(alembic_config(url), "head")
+    if isinstance(target, str):
+        command.upgrade(alembic_config(target), "head")
+        return
+    config = alembic_config(target.url.render_as_string(hide_password=False))
+    with target.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

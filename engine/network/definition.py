@@ -11,13 +11,13 @@ escalation climbs to the next target. BPMN escalation codes map to a target.
 from __future__ import annotations
 
 import re
-import threading
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from engine.calendar import BusinessCalendar
 from engine.errors import KhumkrongError
 from engine.workflow.timers import InvalidTimerText, parse_duration, validate_timer_text
 
@@ -125,6 +125,8 @@ class Network:
     demo_accounts: tuple[DemoAccount, ...] = ()
     demo_password_env: str = "KHUMKRONG_DEMO_PASSWORD"
     demo_default_password: str = "demo"
+    # The days its offices work (protocols/calendar.toml): deadlines in business days count in it.
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
 
     @property
     def active_agencies(self) -> dict[str, AgencyDefinition]:
@@ -355,26 +357,14 @@ def _duration(value: Any, field_name: str) -> str:
     return value
 
 
-_default_network: Network | None = None
-_default_lock = threading.Lock()
-
-
-def current_network() -> Network:
-    """The network of this installation, loaded once from the settings' network file."""
-    global _default_network
-    with _default_lock:
-        if _default_network is None:
-            from engine.settings import get_settings
-
-            _default_network = load_network(get_settings().network_file)
-        return _default_network
-
-
-def load_network(path: Path) -> Network:
+def load_network(path: Path, *, calendar: BusinessCalendar | None = None) -> Network:
+    """The network definition file at *path*, with the business calendar its offices keep (the
+    public holidays alone when none is given)."""
     try:
         document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise NetworkInvalid(f"network definition {path} not found", field="network_file") from exc
     except tomllib.TOMLDecodeError as exc:
         raise NetworkInvalid(f"{path}: {exc}", field="network_file") from exc
-    return parse_network(document)
+    network = parse_network(document)
+    return network if calendar is None else replace(network, calendar=calendar)

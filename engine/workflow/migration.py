@@ -19,6 +19,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.workflow.expressions import SCRIPT_ENGINE
 from engine.workflow.serialization import SERIALIZER, state_json_of
 from engine.workflow.tree import all_tasks
+from engine.workflow.types import Workflow
 
 _PREDICTED = TaskState.FUTURE | TaskState.LIKELY | TaskState.MAYBE
 _LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -98,8 +99,8 @@ def _check_tasks(
 
 
 def rebuild_on_version(
-    workflow: Any, *, old_spec_json: str, new_spec_json: str, labels: dict[str, str], version: int
-) -> Any:
+    workflow: Workflow, *, old_spec_json: str, new_spec_json: str, labels: dict[str, str], version: int
+) -> Workflow:
     """The same case state on another spec, or :class:`MigrationRefused` saying why not."""
     state = _decode(state_json_of(workflow))
     old_blob, new_blob = _decode(old_spec_json), _decode(new_spec_json)

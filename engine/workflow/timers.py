@@ -24,6 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 
 from engine.clock import current_clock
 from engine.errors import InvalidInput
+from engine.workflow.types import Task
 
 
 class _ClockedDatetime(datetime):
@@ -56,7 +57,7 @@ def is_timer_definition(event_definition: Any) -> bool:
     return False
 
 
-def timer_due_at(task: Any) -> datetime | None:
+def timer_due_at(task: Task) -> datetime | None:
     """When a WAITING timer task will fire, from the value SpiffWorkflow stored on it.
 
     Reads ``internal_data['event_value']`` rather than ``waiting_events()``, because a timer

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
-from engine.cases import commands
+from engine.cases import commands, stepping
 from engine.cases.models import Case, WorkItem
 from engine.errors import Conflict
 from engine.people.actors import Actor
@@ -50,7 +50,7 @@ def _race(factory, network, clock, monkeypatch):
         time.sleep(0.05)
         return real_restore(*args, **kwargs)
 
-    monkeypatch.setattr(commands, "restore_workflow", slow_restore)
+    monkeypatch.setattr(stepping, "restore_workflow", slow_restore)
 
     outcomes: list[tuple[int, str]] = []
     lock = threading.Lock()
@@ -59,7 +59,7 @@ def _race(factory, network, clock, monkeypatch):
         barrier.wait()
         with factory() as session:
             try:
-                commands.complete(session=session, work_item_id=item_id, data={"severity": severity}, actor=actor, clock=clock)
+                commands.complete(session=session, work_item_id=item_id, data={"severity": severity}, actor=actor, clock=clock, network=network)
                 result = f"won:{severity}"
             except Conflict:
                 result = "conflict"
@@ -97,7 +97,7 @@ def _race(factory, network, clock, monkeypatch):
             next_item = session.scalar(select(WorkItem.id).where(WorkItem.case_id == case_id, WorkItem.state == "open"))
             actor = two if winner == "low" else None
             if actor is not None:
-                commands.complete(session=session, work_item_id=next_item, data={}, actor=actor, clock=clock)
+                commands.complete(session=session, work_item_id=next_item, data={}, actor=actor, clock=clock, network=network)
                 assert session.get(Case, case_id).status == "completed"
 
 

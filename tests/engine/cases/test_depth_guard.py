@@ -40,7 +40,7 @@ def test_runaway_loop_is_refused_loudly_and_audited(session, network, clock, peo
     state_before = session.get(Case, case.id).state_json
 
     with pytest.raises(DepthLimitExceeded, match="depth") as refused:
-        commands.complete(session=session, work_item_id=decide.id, data={"keep_looping": True}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=decide.id, data={"keep_looping": True}, actor=people["school_worker"], clock=clock, network=network)
     assert refused.value.details["depth"] >= stepping.DEPTH_LIMIT
 
     session.expire_all()
@@ -53,7 +53,7 @@ def test_runaway_loop_is_refused_loudly_and_audited(session, network, clock, peo
     errors = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == "case.error")).all()
     assert len(errors) == 1 and errors[0].details["error"] == "depth-limit"
     with pytest.raises(InvalidState):
-        commands.complete(session=session, work_item_id=decide.id, data={"keep_looping": False}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=decide.id, data={"keep_looping": False}, actor=people["school_worker"], clock=clock, network=network)
 
 
 def test_library_claiming_completion_with_live_tasks_is_refused(session, network, clock, people, runaway, monkeypatch):
@@ -61,7 +61,7 @@ def test_library_claiming_completion_with_live_tasks_is_refused(session, network
     monkeypatch.setattr(stepping, "DEPTH_LIMIT", 10**6)
     case, decide = _start_and_decide(session, network, clock, people)
     with pytest.raises(WorkflowFailure, match="complete while tasks are still live"):
-        commands.complete(session=session, work_item_id=decide.id, data={"keep_looping": True}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=decide.id, data={"keep_looping": True}, actor=people["school_worker"], clock=clock, network=network)
     session.expire_all()
     assert session.get(Case, case.id).status == "active"
     assert session.get(WorkItem, decide.id).state == "open"
@@ -69,7 +69,7 @@ def test_library_claiming_completion_with_live_tasks_is_refused(session, network
 
 def test_the_loop_runs_normally_when_it_ends(session, network, clock, people, runaway):
     case, decide = _start_and_decide(session, network, clock, people)
-    commands.complete(session=session, work_item_id=decide.id, data={"keep_looping": False}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=decide.id, data={"keep_looping": False}, actor=people["school_worker"], clock=clock, network=network)
     case = session.get(Case, case.id)
     assert case.status == "completed"
     assert 0 < case.max_task_depth < stepping.DEPTH_WARNING

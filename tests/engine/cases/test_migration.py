@@ -13,8 +13,10 @@ from engine.cases.migration import migrate_cases
 from engine.cases.models import Case, WorkItem
 from engine.deadlines.tick import tick
 from engine.errors import InvalidState
+from engine.network.definition import load_network
 from engine.protocols import service as protocols
 from engine.protocols.models import ProtocolVersion
+from engine.settings import PROJECT_ROOT
 from tests.conftest import FIXTURES
 
 REFERENCE = (FIXTURES / "reference_protocol.bpmn").read_text(encoding="utf-8")
@@ -43,6 +45,10 @@ def start(session, network, clock, people) -> Case:
     )
 
 
+# The helper below completes tasks for tests that do not ask for the network fixture.
+NETWORK = load_network(PROJECT_ROOT / "protocols" / "network.toml")
+
+
 def live(session, case_id) -> dict[str, WorkItem]:
     session.expire_all()
     return {
@@ -52,7 +58,9 @@ def live(session, case_id) -> dict[str, WorkItem]:
 
 
 def complete(session, clock, people, item, who, **data):
-    return commands.complete(session=session, work_item_id=item.id, data=data, actor=people[who], clock=clock)
+    return commands.complete(
+        session=session, work_item_id=item.id, data=data, actor=people[who], clock=clock, network=NETWORK,
+    )
 
 
 def snapshot(session, case_id):
@@ -102,7 +110,7 @@ def test_a_running_case_moves_to_a_version_that_renamed_a_later_task_and_finishe
     assert (assess.label, assess.agency_code) == ("ประเมิน ความ ปลอดภัย", "pmj_tak")
     assert assess.due_at == clock.now() + timedelta(hours=24)
     clock.advance(timedelta(hours=24, minutes=1))
-    assert tick(session=session, clock=clock).timers_fired == 1
+    assert tick(session=session, clock=clock, network=network).timers_fired == 1
     follow_up = live(session, case.id)["follow_up"]
     assert follow_up.label == "ติดตาม ผล"
     complete(session, clock, people, follow_up, "school_worker")
@@ -166,9 +174,9 @@ def test_an_open_work_item_takes_the_new_label_and_keeps_its_waiting_deadline(se
     }]
 
     clock.set(due - timedelta(minutes=1))
-    assert tick(session=session, clock=clock).timers_fired == 0
+    assert tick(session=session, clock=clock, network=network).timers_fired == 0
     clock.set(due + timedelta(minutes=1))
-    assert tick(session=session, clock=clock).timers_fired == 1
+    assert tick(session=session, clock=clock, network=network).timers_fired == 1
     assert live(session, case.id)["follow_up"].label == "ติดตาม ผล"
     assert session.get(Case, case.id).protocol_version_id == v2.id
 

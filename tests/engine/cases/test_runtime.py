@@ -65,7 +65,7 @@ def test_reference_protocol_runs_end_to_end(session, network, clock, people, ref
 
     clock.advance(timedelta(hours=1))
     assessed_from = clock.now()
-    commands.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock, network=network)
 
     items = open_items(session, case.id)
     assert set(items) == {"assess"}
@@ -80,23 +80,23 @@ def test_reference_protocol_runs_end_to_end(session, network, clock, people, ref
 
     # Before the deadline a tick fires nothing.
     clock.advance(timedelta(hours=23))
-    report_before = tick(session=session, clock=clock)
+    report_before = tick(session=session, clock=clock, network=network)
     assert report_before.timers_fired == 0
     assert set(open_items(session, case.id)) == {"assess"}
 
     # After it, the non-interrupting boundary path runs and the task stays with its owner.
     clock.advance(timedelta(hours=1, minutes=1))
-    fired = tick(session=session, clock=clock)
+    fired = tick(session=session, clock=clock, network=network)
     assert fired.timers_fired == 1 and fired.cases_examined == 1
     items = open_items(session, case.id)
     assert set(items) == {"assess", "follow_up"}
     assert items["follow_up"].agency_code == "spm_tak"
     assert session.get(Case, case.id).next_timer_at is None
-    assert tick(session=session, clock=clock).timers_fired == 0
+    assert tick(session=session, clock=clock, network=network).timers_fired == 0
 
-    commands.complete(session=session, work_item_id=items["follow_up"].id, data={}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=items["follow_up"].id, data={}, actor=people["school_worker"], clock=clock, network=network)
     assert session.get(Case, case.id).status == CaseStatus.ACTIVE.value
-    commands.complete(session=session, work_item_id=items["assess"].id, data={"plan": "home visit"}, actor=people["social_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=items["assess"].id, data={"plan": "home visit"}, actor=people["social_worker"], clock=clock, network=network)
 
     case = session.get(Case, case.id)
     assert case.status == CaseStatus.COMPLETED.value
@@ -118,7 +118,7 @@ def test_reference_protocol_runs_end_to_end(session, network, clock, people, ref
 def test_default_branch_when_condition_is_false(session, network, clock, people, reference):
     case = start(session, clock, network, people)
     report = open_items(session, case.id)["report"]
-    commands.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=people["school_worker"], clock=clock, network=network)
     assert set(open_items(session, case.id)) == {"file_report"}
 
 
@@ -127,7 +127,7 @@ def test_interrupted_state_survives_restart_of_the_process(session, session_fact
     case = start(session, clock, network, people)
     report = open_items(session, case.id)["report"]
     with session_factory() as other:
-        commands.complete(session=other, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=other, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock, network=network)
     session.expire_all()
     assert set(open_items(session, case.id)) == {"assess"}
 
@@ -161,17 +161,17 @@ def test_claim_unclaim_and_rights(session, network, clock, people, reference):
     with pytest.raises(Conflict):
         assignment.claim(session=session, work_item_id=report.id, actor=people["school_worker_2"], clock=clock)
     with pytest.raises(Conflict):
-        commands.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=people["school_worker_2"], clock=clock)
+        commands.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=people["school_worker_2"], clock=clock, network=network)
     with pytest.raises(Conflict):
         assignment.unclaim(session=session, work_item_id=report.id, actor=people["school_worker_2"], clock=clock)
 
     released = assignment.unclaim(session=session, work_item_id=report.id, actor=people["school_worker"], clock=clock)
     assert (released.state, released.assignee_id) == ("open", None)
     # A supervisor of the agency may work a case worker's task.
-    done = commands.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=people["school_supervisor"], clock=clock)
+    done = commands.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=people["school_supervisor"], clock=clock, network=network)
     assert (done.state, done.completed_by_id) == ("completed", people["school_supervisor"].user_id)
     with pytest.raises(Conflict):
-        commands.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=people["school_worker"], clock=clock, network=network)
     assert actions(session, case.id).count("work_item.claimed") == 1
     assert actions(session, case.id).count("work_item.unclaimed") == 1
 
@@ -191,7 +191,7 @@ def test_bad_form_data_is_refused_and_nothing_changes(session, network, clock, p
     report = open_items(session, case.id)["report"]
     before = session.get(Case, case.id).version
     with pytest.raises(InvalidInput) as refused:
-        commands.complete(session=session, work_item_id=report.id, data=data, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=report.id, data=data, actor=people["school_worker"], clock=clock, network=network)
     assert refused.value.details["field"] == field
     session.expire_all()
     assert session.get(Case, case.id).version == before
@@ -205,7 +205,7 @@ def test_a_failing_condition_rolls_back_the_command(session, network, clock, peo
     from engine.errors import WorkflowFailure
 
     with pytest.raises(WorkflowFailure, match="severity"):
-        commands.complete(session=session, work_item_id=report.id, data={}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=report.id, data={}, actor=people["school_worker"], clock=clock, network=network)
     session.expire_all()
     case = session.get(Case, case.id)
     assert case.status == "active"
@@ -216,14 +216,14 @@ def test_a_failing_condition_rolls_back_the_command(session, network, clock, peo
 def test_cancel_case_withdraws_work_and_timers(session, network, clock, people, reference):
     case = start(session, clock, network, people)
     report = open_items(session, case.id)["report"]
-    commands.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock, network=network)
     with pytest.raises(InvalidInput):
         commands.cancel_case(session=session, case_id=case.id, reason=" ", actor=people["school_supervisor"], clock=clock)
     cancelled = commands.cancel_case(session=session, case_id=case.id, reason="duplicate report", actor=people["school_supervisor"], clock=clock)
     assert cancelled.status == "cancelled" and cancelled.next_timer_at is None
     assert open_items(session, case.id) == {}
     clock.advance(timedelta(days=3))
-    assert tick(session=session, clock=clock).cases_examined == 0
+    assert tick(session=session, clock=clock, network=network).cases_examined == 0
     with pytest.raises(InvalidState):
         commands.cancel_case(session=session, case_id=case.id, reason="again", actor=people["school_supervisor"], clock=clock)
     assert actions(session, case.id)[-2:] == ["work_item.cancelled", "case.cancelled"]
@@ -231,7 +231,7 @@ def test_cancel_case_withdraws_work_and_timers(session, network, clock, people, 
 
 def test_unknown_things_are_not_found(session, network, clock, people, reference):
     with pytest.raises(NotFound):
-        commands.complete(session=session, work_item_id=999, data={}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=999, data={}, actor=people["school_worker"], clock=clock, network=network)
     with pytest.raises(NotFound):
         commands.cancel_case(session=session, case_id=999, reason="x", actor=people["school_worker"], clock=clock)
     with pytest.raises(NotFound):

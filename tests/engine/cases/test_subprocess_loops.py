@@ -48,7 +48,7 @@ def test_looping_subprocess_repeats_without_deepening_the_case(session, network,
         assert [(i.task_name, i.agency_code) for i in open_visits] == [("visit", "pmj_tak")]
         commands.complete(
             session=session, work_item_id=open_visits[0].id, data={"keep_visiting": visit < 11},
-            actor=people["social_worker"], clock=clock,
+            actor=people["social_worker"], clock=clock, network=network,
         )
         depths.append(session.get(Case, case.id).max_task_depth)
 

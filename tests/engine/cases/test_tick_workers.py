@@ -34,7 +34,7 @@ def _sweep(factory, network, clock):
         for _ in range(CASES):
             case = commands.start_case(session=session, protocol_key="reference", data={}, actor=worker, clock=clock, network=network)
             report = session.scalar(select(WorkItem.id).where(WorkItem.case_id == case.id))
-            commands.complete(session=session, work_item_id=report, data={"severity": "high"}, actor=worker, clock=clock)
+            commands.complete(session=session, work_item_id=report, data={"severity": "high"}, actor=worker, clock=clock, network=network)
             case_ids.append(case.id)
 
     clock.advance(timedelta(hours=25))
@@ -44,7 +44,7 @@ def _sweep(factory, network, clock):
     def work():
         barrier.wait()
         with factory() as session:
-            reports.append(tick(session=session, clock=clock))
+            reports.append(tick(session=session, clock=clock, network=network))
 
     threads = [threading.Thread(target=work) for _ in range(WORKERS)]
     for thread in threads:

@@ -87,7 +87,7 @@ def _report(session, network, clock, people, **data):
     case = commands.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock,
                               network=network, reporting_unit="school_takpit")
     intake = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
-    commands.complete(session=session, work_item_id=intake.id, data={"refer": False, **data}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=intake.id, data={"refer": False, **data}, actor=people["school_worker"], clock=clock, network=network)
     return session.get(Case, case.id)
 
 
@@ -120,7 +120,7 @@ def test_a_close_name_and_birth_date_is_offered_not_merged(session, network, clo
     intake = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
     commands.complete(session=session, work_item_id=intake.id, child_id=first.child_id,
                      data={"refer": False, "child_first_name": "สมศรี", "child_last_name": "มีสุก", "child_birth_date": "2010-02-03"},
-                     actor=people["school_worker"], clock=clock)
+                     actor=people["school_worker"], clock=clock, network=network)
     assert session.get(Case, case.id).child_id == first.child_id
 
 
@@ -129,7 +129,7 @@ def test_invalid_intake_data_is_refused_per_field_and_nothing_changes(session, n
     intake = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
     with pytest.raises(InvalidInput) as refused:
         commands.complete(session=session, work_item_id=intake.id, data={"refer": "yes", "child_national_id": "1234567890123"},
-                         actor=people["school_worker"], clock=clock)
+                         actor=people["school_worker"], clock=clock, network=network)
     fields = [e["field"] for e in refused.value.details["errors"]]
     assert fields == ["child_first_name", "child_national_id", "refer"]
     session.expire_all()

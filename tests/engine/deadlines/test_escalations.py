@@ -44,7 +44,7 @@ def _late_assessment(session, network, clock, staff):
     publish_reference(session, network, clock, staff["policy"])
     case = commands.start_case(session=session, protocol_key="reference", data={}, actor=staff["school_worker"], clock=clock, network=network)
     report = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
-    commands.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=staff["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=staff["school_worker"], clock=clock, network=network)
     assess = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.task_name == "assess"))
     clock.advance(timedelta(hours=25))
     tick(session=session, clock=clock, network=network)
@@ -227,7 +227,7 @@ def test_a_thrown_escalation_code_goes_to_its_mapped_target(session, network, cl
     protocols.publish(session=session, key="throws", version=1, clock=clock, actor=staff["policy"])
     case = commands.start_case(session=session, protocol_key="throws", data={}, actor=staff["police_worker"], clock=clock, network=network)
     find = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
-    commands.complete(session=session, work_item_id=find.id, data={}, actor=staff["police_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=find.id, data={}, actor=staff["police_worker"], clock=clock, network=network)
 
     [escalation] = _escalations(session, case.id)
     assert (escalation.reason, escalation.code, escalation.source_element, escalation.level) == (
@@ -260,7 +260,7 @@ def test_reassigning_is_a_supervisors_right(session, network, clock, staff):
     moved = assignment.reassign(session=session, work_item_id=report.id, assignee_id=staff["school_worker_2"].user_id, actor=staff["school_supervisor"], clock=clock)
     assert (moved.state, moved.assignee_id) == ("claimed", staff["school_worker_2"].user_id)
     with pytest.raises(Conflict):
-        commands.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=staff["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=staff["school_worker"], clock=clock, network=network)
     mail = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "work_item.assigned")).all()
     assert [m.recipient_id for m in mail] == [staff["school_worker_2"].user_id]
     assert case.reference in mail[0].subject + mail[0].body_text

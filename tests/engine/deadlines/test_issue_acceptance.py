@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select
 
 from engine.audit import AuditEvent
@@ -19,7 +18,6 @@ from engine.clock import SimulatedClock
 from engine.deadlines import service as escalations
 from engine.deadlines.tick import tick
 from engine.protocols import service as protocols
-from engine.settings import get_settings
 from tests.conftest import add_user
 
 TAK = timezone(timedelta(hours=7))
@@ -44,14 +42,6 @@ VISIT = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/M
     <bpmn:sequenceFlow id="f3" sourceRef="visit_late" targetRef="late_noted"/>
   </bpmn:process>
 </bpmn:definitions>"""
-
-
-@pytest.fixture(autouse=True)
-def holidays_only_calendar(tmp_path, monkeypatch):
-    monkeypatch.setenv("KHUMKRONG_CALENDAR_FILE", str(tmp_path / "no-closures.toml"))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_business_day_deadline_escalates_climbs_and_stops_when_acknowledged(session, network, people):

@@ -18,7 +18,7 @@ from tests.engine.cases.test_runtime import REFERENCE, publish_reference
 def _case_at_assessment(session, network, clock, people, key="reference"):
     case = commands.start_case(session=session, protocol_key=key, data={}, actor=people["school_worker"], clock=clock, network=network)
     report = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
-    commands.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock, network=network)
     return case
 
 

@@ -24,7 +24,7 @@ def test_worker_pass_fires_escalates_and_delivers(session, session_factory, netw
     publish_reference(session, network, clock, people["policy"])
     case = commands.start_case(session=session, protocol_key="reference", data={}, actor=people["school_worker"], clock=clock, network=network)
     report = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
-    commands.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock, network=network)
     assess = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.task_name == "assess"))
     assignment.claim(session=session, work_item_id=assess.id, actor=people["social_worker"], clock=clock)
 

@@ -57,7 +57,7 @@ def _open_item(session, case_id):
 
 def _case_after_gateway(session, network, clock, people, key, long_path):
     case = commands.start_case(session=session, protocol_key=key, data={}, actor=people["school_worker"], clock=clock, network=network)
-    commands.complete(session=session, work_item_id=_open_item(session, case.id).id, data={"long_path": long_path}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=_open_item(session, case.id).id, data={"long_path": long_path}, actor=people["school_worker"], clock=clock, network=network)
     return session.get(Case, case.id)
 
 
@@ -86,7 +86,7 @@ def test_state_grows_with_the_case_history(session, network, clock, people):
     case = _case_after_gateway(session, network, clock, people, "chain", True)
     sizes = {}
     for done in range(1, 51):
-        commands.complete(session=session, work_item_id=_open_item(session, case.id).id, data={f"note_{done}": "บันทึก" * 200}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=_open_item(session, case.id).id, data={f"note_{done}": "บันทึก" * 200}, actor=people["school_worker"], clock=clock, network=network)
         if done in (10, 50):
             sizes[done] = len(session.get(Case, case.id).state_json)
     # Each completion stores its 1,200-character note once (as a delta, not a copy per task):
@@ -123,5 +123,5 @@ def test_restored_cases_evaluate_with_the_expression_only_engine(session, networ
     case = commands.start_case(session=session, protocol_key="smuggled", data={}, actor=people["school_worker"], clock=clock, network=network)
     assert restore_workflow(case.state_json, version.spec_json).script_engine is SCRIPT_ENGINE
     with pytest.raises(WorkflowFailure, match="__import__"):
-        commands.complete(session=session, work_item_id=_open_item(session, case.id).id, data={}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=_open_item(session, case.id).id, data={}, actor=people["school_worker"], clock=clock, network=network)
     assert not marker.exists()
