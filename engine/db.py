@@ -1,14 +1,17 @@
 """Database plumbing: declarative base, engine and session factories, dialect specifics."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Row, Select, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -100,3 +103,17 @@ def make_session_factory(engine: Engine, *, info: dict[str, Any] | None = None) 
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: its rows, and how many there are in all."""
+
+    rows: list[T]
+    total: int
+
+
+def page_of(session: Session, query: Select[Any], *, limit: int, offset: int) -> Page[Row[Any]]:
+    """A page of a query's rows (the query brings its own ORDER BY), counted in full."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    return Page(list(session.execute(query.limit(limit).offset(offset)).all()), total)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from api.deps import ClockDep, SessionDep, require_role
-from engine.cases.access import record_read
+from engine.cases.access import commit_read
 from engine.children.service import ChildIdentity, offer_matches
 from engine.people.actors import Actor
 from engine.people.roles import CASE_STARTING_ROLES
@@ -49,6 +49,5 @@ def child_matches(body: ChildLookup, session: SessionDep, clock: ClockDep, actor
     )
     offers = offer_matches(session, identity)
     # Looking people up is reading children's data: it is on the record, like any case read.
-    record_read(session, action="child.matches_viewed", actor=actor, at=clock.now(), offered=[o.child_id for o in offers])
-    session.commit()
+    commit_read(session, action="child.matches_viewed", actor=actor, at=clock.now(), offered=[o.child_id for o in offers])
     return ChildMatches(matches=[ChildMatch(**offer.__dict__) for offer in offers])

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.cases.models import Case, Escalation, WorkItem
+from engine.cases.rights import may_handle_escalation
+from engine.errors import NotFound
 from engine.people.actors import Actor
 from engine.people.roles import CASE_READING_ROLES, ESCALATION_ROLES, PROVINCE_ROLES, SUPERVISOR_ROLE
 
@@ -66,11 +68,6 @@ def escalation_visibility(actor: Actor) -> ColumnElement[bool]:
     return reached
 
 
-def may_comment(session: Session, actor: Actor, case_id: int) -> bool:
-    """Anyone who may read a case may discuss its tasks."""
-    return may_see_case(session, actor, case_id)
-
-
 def record_read(
     session: Session,
     *,
@@ -102,3 +99,60 @@ def record_denied(
         resource=resource, resource_id=resource_id, attempted=attempted, exists=case_id is not None,
     )
     session.commit()
+
+
+def commit_read(
+    session: Session,
+    *,
+    action: str,
+    actor: Actor,
+    at: datetime,
+    case_id: int | None = None,
+    work_item_id: int | None = None,
+    **details: object,
+) -> None:
+    """A read of case data, recorded and committed before it is answered."""
+    audit.record(session, action=action, actor=actor, at=at, case_id=case_id, work_item_id=work_item_id, **details)
+    session.commit()
+
+
+# -- one object, or an audited "not found" ------------------------------------------------------
+
+
+def visible_case(session: Session, *, actor: Actor, case_id: int, now: datetime, attempted: str) -> Case:
+    """The case, if the actor may see it; otherwise the refusal is audited and it is not found."""
+    case = session.get(Case, case_id)
+    if case is None or not may_see_case(session, actor, case.id):
+        record_denied(session, actor=actor, at=now, resource="case", resource_id=case_id,
+                      case_id=case.id if case else None, attempted=attempted)
+        raise NotFound(f"case {case_id} not found", field="case_id")
+    return case
+
+
+def visible_item(session: Session, *, actor: Actor, work_item_id: int, now: datetime, attempted: str) -> WorkItem:
+    """The work item, if the actor may see its case; otherwise audited, and not found."""
+    item = session.get(WorkItem, work_item_id)
+    if item is None or not may_see_case(session, actor, item.case_id):
+        record_denied(session, actor=actor, at=now, resource="task", resource_id=work_item_id,
+                      case_id=item.case_id if item else None, work_item_id=item.id if item else None,
+                      attempted=attempted)
+        raise NotFound(f"task {work_item_id} not found", field="task_id")
+    return item
+
+
+def visible_escalation(
+    session: Session, *, actor: Actor, escalation_id: int, now: datetime, attempted: str
+) -> Escalation:
+    """The escalation, if the actor may handle it or see its case; otherwise audited, not found.
+
+    Refusing here, before the handling rules run, keeps an escalation of someone else's case from
+    answering differently from one that does not exist.
+    """
+    escalation = session.get(Escalation, escalation_id)
+    if escalation is None or not (
+        may_handle_escalation(actor, escalation) or may_see_case(session, actor, escalation.case_id)
+    ):
+        record_denied(session, actor=actor, at=now, resource="escalation", resource_id=escalation_id,
+                      case_id=escalation.case_id if escalation else None, attempted=attempted)
+        raise NotFound(f"escalation {escalation_id} not found", field="escalation_id")
+    return escalation

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -159,3 +160,29 @@ def latest_published(*, session: Session, key: str) -> ProtocolVersion:
     if row is None:
         raise NotFound(f"protocol {key!r} has no published version", field="protocol")
     return row
+
+
+@dataclass(frozen=True)
+class ProtocolSummary:
+    """A protocol of the library: its newest name, published version and every version."""
+
+    key: str
+    name: str
+    published_version: int | None
+    latest_version: int
+    versions: list[ProtocolVersion]
+
+
+def protocol_library(*, session: Session) -> list[ProtocolSummary]:
+    """Every protocol with its versions, by key."""
+    grouped: dict[str, list[ProtocolVersion]] = {}
+    for row in session.scalars(select(ProtocolVersion).order_by(ProtocolVersion.key, ProtocolVersion.version)):
+        grouped.setdefault(row.key, []).append(row)
+    return [
+        ProtocolSummary(
+            key=key, name=versions[-1].name,
+            published_version=max((v.version for v in versions if v.published), default=None),
+            latest_version=versions[-1].version, versions=versions,
+        )
+        for key, versions in grouped.items()
+    ]
