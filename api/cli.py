@@ -62,7 +62,7 @@ def load_demo_data(wiring: Wiring) -> None:
 
     with wiring.session_factory() as session:
         report = load_demo(
-            session, network=wiring.network, clock=wiring.clock,
+            session=session, network=wiring.network, clock=wiring.clock,
             protocols_dir=wiring.settings.network_file.parent, forms_dir=PROJECT_ROOT / "forms",
         )
     console.print(

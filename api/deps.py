@@ -148,14 +148,14 @@ def get_visible_case(
     request: Request, session: SessionDep, clock: ClockDep, actor: CaseReader,
     case_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The case's id.")],
 ) -> Case:
-    return visible_case(session, actor=actor, case_id=case_id, now=clock.now(), attempted=attempted(request))
+    return visible_case(session=session, actor=actor, case_id=case_id, now=clock.now(), attempted=attempted(request))
 
 
 def get_visible_task(
     request: Request, session: SessionDep, clock: ClockDep, actor: TaskReader,
     task_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The task's (work item's) id.")],
 ) -> WorkItem:
-    return visible_item(session, actor=actor, work_item_id=task_id, now=clock.now(), attempted=attempted(request))
+    return visible_item(session=session, actor=actor, work_item_id=task_id, now=clock.now(), attempted=attempted(request))
 
 
 def get_visible_escalation(
@@ -163,7 +163,7 @@ def get_visible_escalation(
     escalation_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The escalation's id.")],
 ) -> Escalation:
     return visible_escalation(
-        session, actor=actor, escalation_id=escalation_id, now=clock.now(), attempted=attempted(request)
+        session=session, actor=actor, escalation_id=escalation_id, now=clock.now(), attempted=attempted(request)
     )
 
 

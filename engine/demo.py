@@ -37,7 +37,7 @@ def demo_password(network: Network) -> str:
 
 
 def load_demo(
-    session: Session, *, network: Network, clock: Clock, protocols_dir: Path, forms_dir: Path
+    *, session: Session, network: Network, clock: Clock, protocols_dir: Path, forms_dir: Path
 ) -> DemoReport:
     sync_network(session=session, network=network)
     forms = load_forms_folder(session, folder=forms_dir, clock=clock) if forms_dir.is_dir() else 0

@@ -41,7 +41,7 @@ def work_once(
     now = clock.now()
     if now.astimezone(THAI_TIME).time() >= DIGEST_FROM:
         with session_factory() as session:
-            digests = queue_daily_digests(session, now=now)
+            digests = queue_daily_digests(session=session, now=now)
             session.commit()
     delivered = deliver_pending(session_factory, settings=settings, clock=clock)
     return WorkerPass(ticked, digests, delivered)

@@ -162,7 +162,7 @@ def start_case(body: CaseStart, session: SessionDep, clock: ClockDep, network: N
     except NotFound as exc:
         # The protocol named in the body: a field at fault, not a missing resource of the URL.
         raise InvalidInput(exc.message, field="protocol") from exc
-    return _summary(reads.case_view(session, case=case))
+    return _summary(reads.case_view(session=session, case=case))
 
 
 @router.get("/cases", summary="Cases you may see; q searches the reference, the child's name or ID")
@@ -172,7 +172,7 @@ def list_cases(
     status: Annotated[CaseStatusName | None, Query(description="Only cases in this status.")] = None,
     protocol: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,63}$")] = None,
 ) -> Page[CaseSummary]:
-    found = reads.search_cases(session, actor=actor, now=clock.now(), q=q, status=status, protocol=protocol,
+    found = reads.search_cases(session=session, actor=actor, now=clock.now(), q=q, status=status, protocol=protocol,
                                limit=page.limit, offset=page.offset)
     return paged(found, page, _summary)
 
@@ -180,7 +180,7 @@ def list_cases(
 @router.get("/cases/{case_id}", summary="A case with its work items, escalations and linked cases", responses=errors(404))
 def get_case(case: VisibleCase, session: SessionDep, clock: ClockDep, actor: CaseReader) -> CaseDetail:
     now = clock.now()
-    detail = reads.read_case(session, case=case, actor=actor, now=now)
+    detail = reads.read_case(session=session, case=case, actor=actor, now=now)
     return CaseDetail(
         **_summary(detail).model_dump(),
         protocol_name=detail.protocol_name, error_message=case.error_message, started_by_id=case.started_by_id,
@@ -197,5 +197,5 @@ def get_case(case: VisibleCase, session: SessionDep, clock: ClockDep, actor: Cas
 
 @router.get("/cases/{case_id}/audit", summary="The case's audit trail, oldest first", responses=errors(404))
 def case_audit(case: VisibleCase, session: SessionDep, clock: ClockDep, actor: CaseReader, page: PageDep) -> Page[AuditEventOut]:
-    found = reads.read_case_audit(session, case=case, actor=actor, now=clock.now(), limit=page.limit, offset=page.offset)
+    found = reads.read_case_audit(session=session, case=case, actor=actor, now=clock.now(), limit=page.limit, offset=page.offset)
     return paged(found, page, _audit_event)

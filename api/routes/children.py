@@ -49,5 +49,5 @@ def child_matches(body: ChildLookup, session: SessionDep, clock: ClockDep, actor
     )
     offers = offer_matches(session, identity)
     # Looking people up is reading children's data: it is on the record, like any case read.
-    commit_read(session, action="child.matches_viewed", actor=actor, at=clock.now(), offered=[o.child_id for o in offers])
+    commit_read(session=session, action="child.matches_viewed", actor=actor, at=clock.now(), offered=[o.child_id for o in offers])
     return ChildMatches(matches=[ChildMatch(**offer.__dict__) for offer in offers])

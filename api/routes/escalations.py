@@ -65,7 +65,7 @@ def list_escalations(
     status: Annotated[Literal["open", "acknowledged", "resolved"], Query(description="Default: open.")] = "open",
     case_id: Annotated[EntityId | None, Query(description="Only this case's escalations.")] = None,
 ) -> Page[EscalationOut]:
-    found = queries.list_escalations(session, actor=actor, status=status, case_id=case_id, limit=page.limit, offset=page.offset)
+    found = queries.list_escalations(session=session, actor=actor, status=status, case_id=case_id, limit=page.limit, offset=page.offset)
     return paged(found, page, _out)
 
 
@@ -75,7 +75,7 @@ def acknowledge(
     body: NoteIn, escalation: VisibleEscalation, session: SessionDep, clock: ClockDep, actor: EscalationHandler,
 ) -> EscalationOut:
     escalation = escalations.acknowledge(session=session, escalation_id=escalation.id, note=body.note, actor=actor, clock=clock)
-    return _out(queries.escalation_view(session, escalation=escalation))
+    return _out(queries.escalation_view(session=session, escalation=escalation))
 
 
 @router.post("/escalations/{escalation_id}/resolve", summary="The matter behind it is settled",
@@ -84,4 +84,4 @@ def resolve(
     body: NoteIn, escalation: VisibleEscalation, session: SessionDep, clock: ClockDep, actor: EscalationHandler,
 ) -> EscalationOut:
     escalation = escalations.resolve(session=session, escalation_id=escalation.id, note=body.note, actor=actor, clock=clock)
-    return _out(queries.escalation_view(session, escalation=escalation))
+    return _out(queries.escalation_view(session=session, escalation=escalation))

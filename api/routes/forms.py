@@ -59,4 +59,4 @@ def put_form(
     session: SessionDep, clock: ClockDep, actor: Author, key: FormKey,
     schema: Annotated[JsonObject, Body(description="A JSON Schema (draft 2020-12) of type 'object'.")],
 ) -> FormOut:
-    return _out(store_form(session, key=key, schema=schema, actor=actor, clock=clock))
+    return _out(store_form(session=session, key=key, schema=schema, actor=actor, clock=clock))

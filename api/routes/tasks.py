@@ -78,7 +78,7 @@ def list_tasks(
     agency: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,31}$")] = None,
 ) -> Page[TaskSummary]:
     now = clock.now()
-    found = reads.list_tasks(session, actor=actor, now=now, scope=scope, state=state, overdue=overdue,
+    found = reads.list_tasks(session=session, actor=actor, now=now, scope=scope, state=state, overdue=overdue,
                              due_before=due_before, protocol=protocol, agency=agency, limit=page.limit, offset=page.offset)
     return paged(found, page, lambda view: _summary(view, now))
 
@@ -86,7 +86,7 @@ def list_tasks(
 @router.get("/tasks/{task_id}", summary="One task with its form's JSON Schema and current data", responses=errors(404))
 def get_task(task: VisibleTask, session: SessionDep, clock: ClockDep, actor: TaskReader) -> TaskDetail:
     now = clock.now()
-    detail = reads.read_task(session, item=task, actor=actor, now=now)
+    detail = reads.read_task(session=session, item=task, actor=actor, now=now)
     return TaskDetail(
         **_summary(detail, now).model_dump(), form_schema=detail.form_schema, data=detail.data,
         may_work=detail.may_work, may_assign=detail.may_assign, comment_count=detail.comment_count,
@@ -96,20 +96,20 @@ def get_task(task: VisibleTask, session: SessionDep, clock: ClockDep, actor: Tas
 @router.post("/tasks/{task_id}/claim", summary="Take an open task", responses=errors(404, 409))
 def claim(task: VisibleTask, session: SessionDep, clock: ClockDep, actor: TaskReader) -> TaskSummary:
     item = assignment.claim(session=session, work_item_id=task.id, actor=actor, clock=clock)
-    return _summary(reads.task_view(session, item=item), clock.now())
+    return _summary(reads.task_view(session=session, item=item), clock.now())
 
 
 @router.post("/tasks/{task_id}/unclaim", summary="Give a claimed task back to the agency's queue", responses=errors(404, 409))
 def unclaim(task: VisibleTask, session: SessionDep, clock: ClockDep, actor: TaskReader) -> TaskSummary:
     item = assignment.unclaim(session=session, work_item_id=task.id, actor=actor, clock=clock)
-    return _summary(reads.task_view(session, item=item), clock.now())
+    return _summary(reads.task_view(session=session, item=item), clock.now())
 
 
 @router.put("/tasks/{task_id}/assignee", summary="Assign the task to a person (supervisors, committee)",
             responses=errors(404, 409, 422))
 def assign(body: AssigneeIn, task: VisibleTask, session: SessionDep, clock: ClockDep, actor: TaskReader) -> TaskSummary:
     item = assignment.reassign(session=session, work_item_id=task.id, assignee_id=body.assignee_id, actor=actor, clock=clock)
-    return _summary(reads.task_view(session, item=item), clock.now())
+    return _summary(reads.task_view(session=session, item=item), clock.now())
 
 
 @router.post("/tasks/{task_id}/complete", summary="Complete the task with its form data; the case moves on",
@@ -119,17 +119,17 @@ def complete(
 ) -> TaskSummary:
     item = commands.complete(session=session, work_item_id=task.id, data=body.data, actor=actor, clock=clock,
                              network=network, child_id=body.child_id)
-    return _summary(reads.task_view(session, item=item), clock.now())
+    return _summary(reads.task_view(session=session, item=item), clock.now())
 
 
 @router.post("/tasks/{task_id}/comments", status_code=status.HTTP_201_CREATED, summary="Comment on a task",
              responses=errors(404, 422))
 def post_comment(body: CommentIn, task: VisibleTask, session: SessionDep, clock: ClockDep, actor: TaskReader) -> CommentOut:
-    comment = add_comment(session, item=task, body=body.body, actor=actor, clock=clock)
+    comment = add_comment(session=session, item=task, body=body.body, actor=actor, clock=clock)
     return _comment(CommentView(comment, actor.username))
 
 
 @router.get("/tasks/{task_id}/comments", summary="A task's comments, oldest first", responses=errors(404))
 def list_comments(task: VisibleTask, session: SessionDep, clock: ClockDep, actor: TaskReader, page: PageDep) -> Page[CommentOut]:
-    found = reads.read_comments(session, item=task, actor=actor, now=clock.now(), limit=page.limit, offset=page.offset)
+    found = reads.read_comments(session=session, item=task, actor=actor, now=clock.now(), limit=page.limit, offset=page.offset)
     return paged(found, page, _comment)

@@ -43,7 +43,7 @@ def case_visibility(actor: Actor, case_id_column=Case.id) -> ColumnElement[bool]
     )
 
 
-def may_see_case(session: Session, actor: Actor, case_id: int) -> bool:
+def may_see_case(*, session: Session, actor: Actor, case_id: int) -> bool:
     if sees_every_case(actor):
         return True
     if not reads_case_data(actor) or actor.agency_code is None:
@@ -69,8 +69,8 @@ def escalation_visibility(actor: Actor) -> ColumnElement[bool]:
 
 
 def record_read(
-    session: Session,
     *,
+    session: Session,
     action: str,
     actor: Actor,
     at: datetime,
@@ -83,8 +83,8 @@ def record_read(
 
 
 def record_denied(
-    session: Session,
     *,
+    session: Session,
     actor: Actor,
     at: datetime,
     resource: str,
@@ -102,8 +102,8 @@ def record_denied(
 
 
 def commit_read(
-    session: Session,
     *,
+    session: Session,
     action: str,
     actor: Actor,
     at: datetime,
@@ -119,21 +119,21 @@ def commit_read(
 # -- one object, or an audited "not found" ------------------------------------------------------
 
 
-def visible_case(session: Session, *, actor: Actor, case_id: int, now: datetime, attempted: str) -> Case:
+def visible_case(*, session: Session, actor: Actor, case_id: int, now: datetime, attempted: str) -> Case:
     """The case, if the actor may see it; otherwise the refusal is audited and it is not found."""
     case = session.get(Case, case_id)
-    if case is None or not may_see_case(session, actor, case.id):
-        record_denied(session, actor=actor, at=now, resource="case", resource_id=case_id,
+    if case is None or not may_see_case(session=session, actor=actor, case_id=case.id):
+        record_denied(session=session, actor=actor, at=now, resource="case", resource_id=case_id,
                       case_id=case.id if case else None, attempted=attempted)
         raise NotFound(f"case {case_id} not found", field="case_id")
     return case
 
 
-def visible_item(session: Session, *, actor: Actor, work_item_id: int, now: datetime, attempted: str) -> WorkItem:
+def visible_item(*, session: Session, actor: Actor, work_item_id: int, now: datetime, attempted: str) -> WorkItem:
     """The work item, if the actor may see its case; otherwise audited, and not found."""
     item = session.get(WorkItem, work_item_id)
-    if item is None or not may_see_case(session, actor, item.case_id):
-        record_denied(session, actor=actor, at=now, resource="task", resource_id=work_item_id,
+    if item is None or not may_see_case(session=session, actor=actor, case_id=item.case_id):
+        record_denied(session=session, actor=actor, at=now, resource="task", resource_id=work_item_id,
                       case_id=item.case_id if item else None, work_item_id=item.id if item else None,
                       attempted=attempted)
         raise NotFound(f"task {work_item_id} not found", field="task_id")
@@ -141,7 +141,7 @@ def visible_item(session: Session, *, actor: Actor, work_item_id: int, now: date
 
 
 def visible_escalation(
-    session: Session, *, actor: Actor, escalation_id: int, now: datetime, attempted: str
+    *, session: Session, actor: Actor, escalation_id: int, now: datetime, attempted: str
 ) -> Escalation:
     """The escalation, if the actor may handle it or see its case; otherwise audited, not found.
 
@@ -150,9 +150,9 @@ def visible_escalation(
     """
     escalation = session.get(Escalation, escalation_id)
     if escalation is None or not (
-        may_handle_escalation(actor, escalation) or may_see_case(session, actor, escalation.case_id)
+        may_handle_escalation(actor, escalation) or may_see_case(session=session, actor=actor, case_id=escalation.case_id)
     ):
-        record_denied(session, actor=actor, at=now, resource="escalation", resource_id=escalation_id,
+        record_denied(session=session, actor=actor, at=now, resource="escalation", resource_id=escalation_id,
                       case_id=escalation.case_id if escalation else None, attempted=attempted)
         raise NotFound(f"escalation {escalation_id} not found", field="escalation_id")
     return escalation

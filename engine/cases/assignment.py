@@ -32,7 +32,7 @@ def _set_assignment(session: Session, item: WorkItem, *, only_if: Any, state: Wo
 
 
 def claim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) -> WorkItem:
-    item = find_item(session, work_item_id)
+    item = find_item(session=session, work_item_id=work_item_id)
     ensure_may_work(actor, item)
     _set_assignment(
         session, item, only_if=WorkItem.state == WorkItemState.OPEN.value,
@@ -45,7 +45,7 @@ def claim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) ->
 
 
 def unclaim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) -> WorkItem:
-    item = find_item(session, work_item_id)
+    item = find_item(session=session, work_item_id=work_item_id)
     ensure_may_work(actor, item)
     _set_assignment(
         session, item,
@@ -60,7 +60,7 @@ def unclaim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) 
 
 def reassign(*, session: Session, work_item_id: int, assignee_id: int, actor: Actor, clock: Clock) -> WorkItem:
     """A supervisor gives a task to a named person of the owning agency."""
-    item = find_item(session, work_item_id)
+    item = find_item(session=session, work_item_id=work_item_id)
     ensure_may_assign(actor, item)
     assignee = session.get(User, assignee_id)
     if assignee is None or not assignee.active:
@@ -81,6 +81,6 @@ def reassign(*, session: Session, work_item_id: int, assignee_id: int, actor: Ac
         work_item_id=item.id, from_user=previous, to_user=assignee.id,
     )
     session.refresh(item)  # the conditional UPDATE changed the row behind the session's back
-    notify_assignment(session, item=item, assignee=assignee, now=now)
+    notify_assignment(session=session, item=item, assignee=assignee, now=now)
     session.commit()
     return item

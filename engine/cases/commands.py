@@ -51,8 +51,8 @@ def in_effect(clock: Clock, network: Network) -> Iterator[None]:
 
 
 def run_command(
-    session: Session,
     *,
+    session: Session,
     case_id: int,
     clock: Clock,
     actor: Actor,
@@ -64,7 +64,7 @@ def run_command(
     """Lock the case, act on it, move its workflow on and commit; the timers that fired."""
     try:
         with in_effect(clock, network):
-            case = lock_case(session, case_id, skip_locked=skip_locked)
+            case = lock_case(session=session, case_id=case_id, skip_locked=skip_locked)
             if case is None:
                 if skip_locked:
                     session.rollback()
@@ -73,8 +73,8 @@ def run_command(
             if case.status != CaseStatus.ACTIVE.value:
                 raise InvalidState(f"case {case.reference} is {case.status}", status=case.status)
             now = clock.now()
-            workflow = restore(session, case)
-            items = case_items(session, case.id)
+            workflow = restore(session=session, case=case)
+            items = case_items(session=session, case_id=case.id)
             act(case, workflow, items, now)
             moved = advance(workflow)
             if moved.fired_timers:
@@ -83,7 +83,7 @@ def run_command(
                     timers=moved.timer_names,
                 )
             conclude(
-                session, case=case, workflow=workflow, items=items, moved=moved, now=now, actor=actor,
+                session=session, case=case, workflow=workflow, items=items, moved=moved, now=now, actor=actor,
                 network=network, depth=0,
             )
             session.commit()
@@ -94,11 +94,11 @@ def run_command(
             raise
         raise Conflict(f"case {case_id} was changed by someone else at the same time; reload and retry") from exc
     except DepthLimitExceeded as exc:
-        flag_error(session, case_id=case_id, exc=exc, clock=clock, actor=actor)
+        flag_error(session=session, case_id=case_id, exc=exc, clock=clock, actor=actor)
         raise
     except WorkflowFailure as exc:
         if flag_failures:
-            flag_error(session, case_id=case_id, exc=exc, clock=clock, actor=actor)
+            flag_error(session=session, case_id=case_id, exc=exc, clock=clock, actor=actor)
         else:
             # The case stays as it was; the failed attempt is still on the record.
             session.rollback()
@@ -132,7 +132,7 @@ def start_case(
         with in_effect(clock, network):
             version = latest_published(session=session, key=protocol_key)
             case = open_case(
-                session, version=version, data=data, actor=actor, now=clock.now(), network=network,
+                session=session, version=version, data=data, actor=actor, now=clock.now(), network=network,
                 reporting_unit=reporting_unit,
             )
             session.commit()
@@ -159,7 +159,7 @@ def complete(
     person completing it confirmed a suggested match.
     """
     data = check_form_data(data)
-    item = find_item(session, work_item_id)
+    item = find_item(session=session, work_item_id=work_item_id)
     ensure_may_work(actor, item)
 
     def act(case: Case, workflow: Workflow, items: list[WorkItem], now: datetime) -> None:
@@ -190,7 +190,7 @@ def complete(
             work_item_id=current.id, task=current.task_name, fields=sorted(data),
         )
 
-    run_command(session, case_id=item.case_id, clock=clock, actor=actor, act=act, network=network)
+    run_command(session=session, case_id=item.case_id, clock=clock, actor=actor, act=act, network=network)
     return item
 
 
@@ -200,15 +200,15 @@ def cancel_case(*, session: Session, case_id: int, reason: str, actor: Actor, cl
         raise InvalidInput("a reason is required to cancel a case", field="reason")
     try:
         with clock_in_effect(clock):
-            case = lock_case(session, case_id)
+            case = lock_case(session=session, case_id=case_id)
             if case is None:
                 raise NotFound(f"case {case_id} does not exist", field="case_id")
             if case.status not in (CaseStatus.ACTIVE.value, CaseStatus.ERROR.value):
                 raise InvalidState(f"case {case.reference} is {case.status}", status=case.status)
             now = clock.now()
-            workflow = restore(session, case)
+            workflow = restore(session=session, case=case)
             workflow.cancel()
-            for item in case_items(session, case.id):
+            for item in case_items(session=session, case_id=case.id):
                 if item.state not in LIVE_WORK_ITEM_STATES:
                     continue
                 item.state = WorkItemState.CANCELLED.value

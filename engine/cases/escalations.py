@@ -88,7 +88,7 @@ def _record(session: Session, action: str, escalation: Escalation, *, actor: Act
 
 
 def raise_for_deadline(
-    session: Session, *, case: Case, work_item: WorkItem, timer_element: str, now: datetime, network: Network
+    *, session: Session, case: Case, work_item: WorkItem, timer_element: str, now: datetime, network: Network
 ) -> Escalation:
     """A deadline timer of ``work_item`` fired: its level is how many of them have fired."""
     work_item.deadlines_fired += 1
@@ -107,8 +107,8 @@ def raise_for_deadline(
 
 
 def raise_for_code(
-    session: Session,
     *,
+    session: Session,
     case: Case,
     code: str | None,
     source_element: str,

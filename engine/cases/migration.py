@@ -69,7 +69,7 @@ def _refresh_work_items(session: Session, *, case: Case, target: ProtocolVersion
 
 def _migrate_one(session: Session, *, case_id: int, target: ProtocolVersion, clock: Clock, actor: Actor) -> None:
     with clock_in_effect(clock):
-        case = lock_case(session, case_id)
+        case = lock_case(session=session, case_id=case_id)
         if case is None:
             raise MigrationRefused(f"ไม่มีคดี {case_id}", f"case {case_id} does not exist")
         if case.status != CaseStatus.ACTIVE.value:

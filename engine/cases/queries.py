@@ -112,7 +112,7 @@ def case_search_query(
     return query.order_by(Case.created_at.desc(), Case.id.desc())
 
 
-def task_form_data(session: Session, item: WorkItem) -> dict[str, Any]:
+def task_form_data(*, session: Session, item: WorkItem) -> dict[str, Any]:
     """The values the task's form fields hold now (or held when it was completed).
 
     Only the form's own fields are returned: a task's data holds every variable of the case so
@@ -138,7 +138,7 @@ def task_form_data(session: Session, item: WorkItem) -> dict[str, Any]:
     return {name: value for name, value in task.data.items() if name in fields}
 
 
-def other_cases(session: Session, *, child_id: int, except_case_id: int | None = None) -> list[Case]:
+def other_cases(*, session: Session, child_id: int, except_case_id: int | None = None) -> list[Case]:
     query = select(Case).where(Case.child_id == child_id).order_by(Case.created_at, Case.id)
     if except_case_id is not None:
         query = query.where(Case.id != except_case_id)

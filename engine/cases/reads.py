@@ -56,7 +56,7 @@ class CaseDetailView(CaseView):
     child_other_cases: list[Case]
 
 
-def case_view(session: Session, *, case: Case) -> CaseView:
+def case_view(*, session: Session, case: Case) -> CaseView:
     """A case just started or changed, as lists show it (without the child, which starting names not)."""
     version = session.get(ProtocolVersion, case.protocol_version_id)
     assert version is not None  # a case's version is a foreign key
@@ -64,8 +64,8 @@ def case_view(session: Session, *, case: Case) -> CaseView:
 
 
 def search_cases(
-    session: Session,
     *,
+    session: Session,
     actor: Actor,
     now: datetime,
     q: str | None = None,
@@ -79,11 +79,11 @@ def search_cases(
     found = page_of(session, case_search_query(actor, q=q, status=status, protocol=protocol), limit=limit, offset=offset)
     views = [CaseView(case, key, version, _full_name(first, last)) for case, key, version, first, last in found.rows]
     if q:
-        commit_read(session, action="cases.searched", actor=actor, at=now, query=q, results=found.total)
+        commit_read(session=session, action="cases.searched", actor=actor, at=now, query=q, results=found.total)
     return Page(views, found.total)
 
 
-def read_case(session: Session, *, case: Case, actor: Actor, now: datetime) -> CaseDetailView:
+def read_case(*, session: Session, case: Case, actor: Actor, now: datetime) -> CaseDetailView:
     """A case with its child, work items, escalations, and the linked cases and the child's
     other cases the actor may see; the read is recorded."""
     version = session.get(ProtocolVersion, case.protocol_version_id)
@@ -94,7 +94,7 @@ def read_case(session: Session, *, case: Case, actor: Actor, now: datetime) -> C
     if child is not None:
         guardians = list(session.scalars(select(Guardian).where(Guardian.child_id == child.id).order_by(Guardian.id)))
         others = [
-            c for c in other_cases(session, child_id=child.id, except_case_id=case.id) if may_see_case(session, actor, c.id)
+            c for c in other_cases(session=session, child_id=child.id, except_case_id=case.id) if may_see_case(session=session, actor=actor, case_id=c.id)
         ]
     detail = CaseDetailView(
         case=case, protocol_key=version.key, protocol_version=version.version,
@@ -102,16 +102,16 @@ def read_case(session: Session, *, case: Case, actor: Actor, now: datetime) -> C
         protocol_name=version.name, child=child, guardians=guardians,
         work_items=list(session.scalars(select(WorkItem).where(WorkItem.case_id == case.id).order_by(WorkItem.id))),
         escalations=list(session.scalars(select(Escalation).where(Escalation.case_id == case.id).order_by(Escalation.id))),
-        linked_cases=[link for link in case_links(session, case.id) if may_see_case(session, actor, link.case.id)],
+        linked_cases=[link for link in case_links(session=session, case_id=case.id) if may_see_case(session=session, actor=actor, case_id=link.case.id)],
         child_other_cases=others,
     )
-    commit_read(session, action="case.viewed", actor=actor, at=now, case_id=case.id)
+    commit_read(session=session, action="case.viewed", actor=actor, at=now, case_id=case.id)
     return detail
 
 
-def read_case_audit(session: Session, *, case: Case, actor: Actor, now: datetime, limit: int, offset: int) -> Page[AuditEvent]:
+def read_case_audit(*, session: Session, case: Case, actor: Actor, now: datetime, limit: int, offset: int) -> Page[AuditEvent]:
     """A page of the case's audit trail, oldest first; reading it is on the trail too."""
-    record_read(session, action="case.audit_viewed", actor=actor, at=now, case_id=case.id)
+    record_read(session=session, action="case.audit_viewed", actor=actor, at=now, case_id=case.id)
     session.flush()
     found = page_of(
         session, select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id), limit=limit, offset=offset
@@ -142,7 +142,7 @@ class TaskDetailView(TaskView):
     comment_count: int
 
 
-def task_view(session: Session, *, item: WorkItem) -> TaskView:
+def task_view(*, session: Session, item: WorkItem) -> TaskView:
     reference, key = session.execute(
         select(Case.reference, ProtocolVersion.key).join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id)
         .where(Case.id == item.case_id)
@@ -152,8 +152,8 @@ def task_view(session: Session, *, item: WorkItem) -> TaskView:
 
 
 def list_tasks(
-    session: Session,
     *,
+    session: Session,
     actor: Actor,
     now: datetime,
     scope: TaskScope | None = None,
@@ -172,20 +172,20 @@ def list_tasks(
     return Page([TaskView(*row) for row in found.rows], found.total)
 
 
-def comment_count(session: Session, *, item: WorkItem) -> int:
+def comment_count(*, session: Session, item: WorkItem) -> int:
     return session.scalar(select(func.count(TaskComment.id)).where(TaskComment.work_item_id == item.id)) or 0
 
 
-def read_task(session: Session, *, item: WorkItem, actor: Actor, now: datetime) -> TaskDetailView:
+def read_task(*, session: Session, item: WorkItem, actor: Actor, now: datetime) -> TaskDetailView:
     """One task with its form, the form's current values and what the actor may do with it."""
-    view = task_view(session, item=item)
+    view = task_view(session=session, item=item)
     detail = TaskDetailView(
         item=item, case_reference=view.case_reference, protocol_key=view.protocol_key,
         assignee_username=view.assignee_username, form_schema=form_schema(session, item.form_key),
-        data=task_form_data(session, item), may_work=may_work(actor, item), may_assign=may_assign(actor, item),
-        comment_count=comment_count(session, item=item),
+        data=task_form_data(session=session, item=item), may_work=may_work(actor, item), may_assign=may_assign(actor, item),
+        comment_count=comment_count(session=session, item=item),
     )
-    commit_read(session, action="task.viewed", actor=actor, at=now, case_id=item.case_id, work_item_id=item.id)
+    commit_read(session=session, action="task.viewed", actor=actor, at=now, case_id=item.case_id, work_item_id=item.id)
     return detail
 
 
@@ -196,15 +196,15 @@ class CommentView:
 
 
 def read_comments(
-    session: Session, *, item: WorkItem, actor: Actor, now: datetime, limit: int, offset: int
+    *, session: Session, item: WorkItem, actor: Actor, now: datetime, limit: int, offset: int
 ) -> Page[CommentView]:
     """A page of a task's comments, oldest first, with their authors' names; the read is recorded."""
-    total = comment_count(session, item=item)
-    comments = comments_on(session, item.id, limit=limit, offset=offset)
+    total = comment_count(session=session, item=item)
+    comments = comments_on(session=session, work_item_id=item.id, limit=limit, offset=offset)
     names = dict(session.execute(
         select(User.id, User.username).where(User.id.in_({c.author_id for c in comments}))
     ).tuples().all()) if comments else {}
-    commit_read(session, action="task.comments_viewed", actor=actor, at=now, case_id=item.case_id, work_item_id=item.id)
+    commit_read(session=session, action="task.comments_viewed", actor=actor, at=now, case_id=item.case_id, work_item_id=item.id)
     return Page([CommentView(c, names.get(c.author_id, "?")) for c in comments], total)
 
 

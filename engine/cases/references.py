@@ -13,7 +13,7 @@ from engine.clock import THAI_TIME
 from engine.db import is_postgres
 
 
-def next_reference(session: Session, *, prefix: str, at: datetime) -> str:
+def next_reference(*, session: Session, prefix: str, at: datetime) -> str:
     year = at.astimezone(THAI_TIME).year
     insert = pg_insert if is_postgres(session) else sqlite_insert
     session.execute(

@@ -42,8 +42,8 @@ MAX_REFERRAL_DEPTH = 5
 
 
 def conclude(
-    session: Session,
     *,
+    session: Session,
     case: Case,
     workflow: Workflow,
     items: list[WorkItem],
@@ -56,15 +56,15 @@ def conclude(
     """Everything that follows a move of a case's workflow, in order: settle it, raise its
     escalations, route the messages it threw (which takes them off the workflow), and only then
     serialise it — once."""
-    settle(session, case=case, workflow=workflow, items=items, now=now, actor=actor)
-    raise_escalations(session, case=case, items=items, advance=moved, now=now, network=network)
-    route_messages(session, case=case, workflow=workflow, now=now, actor=actor, network=network, depth=depth)
+    settle(session=session, case=case, workflow=workflow, items=items, now=now, actor=actor)
+    raise_escalations(session=session, case=case, items=items, advance=moved, now=now, network=network)
+    route_messages(session=session, case=case, workflow=workflow, now=now, actor=actor, network=network, depth=depth)
     case.state_json = state_json_of(workflow)
 
 
 def open_case(
-    session: Session,
     *,
+    session: Session,
     version: ProtocolVersion,
     data: dict[str, Any],
     actor: Actor,
@@ -83,7 +83,7 @@ def open_case(
     workflow = new_workflow(version_cache(session).get(session, version.id).spec_json)
     start_with(workflow, data)
     case = Case(
-        reference=next_reference(session, prefix=network.reference_prefix, at=now),
+        reference=next_reference(session=session, prefix=network.reference_prefix, at=now),
         protocol_version_id=version.id,
         status=CaseStatus.ACTIVE.value,
         state_json="{}",
@@ -105,14 +105,14 @@ def open_case(
         send_message(workflow, trigger)
         moved.extend(advance(workflow))
     conclude(
-        session, case=case, workflow=workflow, items=[], moved=moved, now=now, actor=actor, network=network,
+        session=session, case=case, workflow=workflow, items=[], moved=moved, now=now, actor=actor, network=network,
         depth=referral_depth,
     )
     return case
 
 
 def route_messages(
-    session: Session, *, case: Case, workflow: Workflow, now: datetime, actor: Actor, network: Network, depth: int
+    *, session: Session, case: Case, workflow: Workflow, now: datetime, actor: Actor, network: Network, depth: int
 ) -> None:
     """Messages the case threw that nothing inside it caught: referrals that start other cases.
 
@@ -122,7 +122,7 @@ def route_messages(
     for message in thrown_messages(workflow):
         targets = [v for v in published_versions(session=session) if message.name in json.loads(v.message_starts or "[]")]
         if not targets:
-            if not deliver_to_linked(session, case=case, message=message, now=now, actor=actor, network=network, depth=depth):
+            if not deliver_to_linked(session=session, case=case, message=message, now=now, actor=actor, network=network, depth=depth):
                 audit.record(session, action="case.message_unrouted", actor=actor, at=now, case_id=case.id, message=message.name)
             continue
         if depth >= MAX_REFERRAL_DEPTH:
@@ -132,7 +132,7 @@ def route_messages(
         payload = check_form_data(message.payload)
         for version in targets:
             referred = open_case(
-                session, version=version, data={**payload, "referred_from": case.reference}, actor=actor, now=now,
+                session=session, version=version, data={**payload, "referred_from": case.reference}, actor=actor, now=now,
                 network=network, reporting_unit=case.reporting_unit, child_id=case.child_id, referral_depth=depth + 1,
                 trigger=message,
             )
@@ -144,7 +144,7 @@ def route_messages(
 
 
 def deliver_to_linked(
-    session: Session, *, case: Case, message: Message, now: datetime, actor: Actor, network: Network, depth: int
+    *, session: Session, case: Case, message: Message, now: datetime, actor: Actor, network: Network, depth: int
 ) -> bool:
     """Hand a message to the linked case that waits for it (a reply to a referral, say).
 
@@ -154,17 +154,17 @@ def deliver_to_linked(
     name = message.name
     if depth >= MAX_REFERRAL_DEPTH:
         raise WorkflowFailure(f"case {case.reference}: message {name!r} would chain more than {MAX_REFERRAL_DEPTH} cases")
-    for other in linked_cases(session, case.id):
+    for other in linked_cases(session=session, case_id=case.id):
         if other.status != CaseStatus.ACTIVE.value:
             continue
-        target = lock_case(session, other.id)
+        target = lock_case(session=session, case_id=other.id)
         if target is None:
             continue
-        workflow = restore(session, target)
+        workflow = restore(session=session, case=target)
         if not deliver(workflow, message):
             continue
         conclude(
-            session, case=target, workflow=workflow, items=case_items(session, target.id), moved=advance(workflow),
+            session=session, case=target, workflow=workflow, items=case_items(session=session, case_id=target.id), moved=advance(workflow),
             now=now, actor=actor, network=network, depth=depth + 1,
         )
         audit.record(session, action="case.message_sent", actor=actor, at=now, case_id=case.id, message=name, to_case=target.reference)

@@ -50,14 +50,14 @@ FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MAX_FORM_BYTES = 256 * 1024
 
 
-def lock_case(session: Session, case_id: int, *, skip_locked: bool = False) -> Case | None:
+def lock_case(*, session: Session, case_id: int, skip_locked: bool = False) -> Case | None:
     statement = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
     if is_postgres(session):
         statement = statement.with_for_update(skip_locked=skip_locked)
     return session.scalars(statement).one_or_none()
 
 
-def case_items(session: Session, case_id: int) -> list[WorkItem]:
+def case_items(*, session: Session, case_id: int) -> list[WorkItem]:
     """Every work item of a case, read afresh: under the case lock, what the command acts on."""
     return list(session.scalars(
         select(WorkItem).where(WorkItem.case_id == case_id).order_by(WorkItem.id)
@@ -65,7 +65,7 @@ def case_items(session: Session, case_id: int) -> list[WorkItem]:
     ))
 
 
-def find_item(session: Session, work_item_id: int) -> WorkItem:
+def find_item(*, session: Session, work_item_id: int) -> WorkItem:
     """A work item, to learn its case and check rights before the case is locked."""
     item = session.get(WorkItem, work_item_id)
     if item is None:
@@ -73,7 +73,7 @@ def find_item(session: Session, work_item_id: int) -> WorkItem:
     return item
 
 
-def restore(session: Session, case: Case) -> Workflow:
+def restore(*, session: Session, case: Case) -> Workflow:
     return restore_workflow(case.state_json, version_cache(session).get(session, case.protocol_version_id).spec_json)
 
 
@@ -98,7 +98,7 @@ def check_form_data(data: Any) -> dict[str, Any]:
 
 
 def raise_escalations(
-    session: Session, *, case: Case, items: list[WorkItem], advance: Advance, now: datetime, network: Network
+    *, session: Session, case: Case, items: list[WorkItem], advance: Advance, now: datetime, network: Network
 ) -> None:
     """Turn fired deadline timers and thrown escalation events into escalation records."""
     if not advance.fired_timers and not advance.thrown_escalations:
@@ -108,21 +108,21 @@ def raise_escalations(
         owner = attached_task(timer)
         item = by_task.get(str(owner.id)) if owner is not None and owner.task_spec.manual else None
         if item is not None:
-            raise_for_deadline(session, case=case, work_item=item, timer_element=element_id(timer), now=now, network=network)
+            raise_for_deadline(session=session, case=case, work_item=item, timer_element=element_id(timer), now=now, network=network)
     for thrower in advance.thrown_escalations:
         came_from = nearest_manual_ancestor(thrower)
         item = by_task.get(str(came_from.id)) if came_from is not None else None
         lane = network.assign_lane(thrower.task_spec.lane)
         raise_for_code(
-            session, case=case, code=escalation_code(thrower), source_element=element_id(thrower),
+            session=session, case=case, code=escalation_code(thrower), source_element=element_id(thrower),
             agency_code=lane.agency_code if lane else (item.agency_code if item else None),
             work_item=item, now=now, network=network,
         )
 
 
 def settle(
-    session: Session,
     *,
+    session: Session,
     case: Case,
     workflow: Workflow,
     items: list[WorkItem],
@@ -144,7 +144,7 @@ def settle(
     case.max_task_depth = max(case.max_task_depth, depth)
 
     sync_work_items(
-        session, case=case, workflow=workflow, items=items,
+        session=session, case=case, workflow=workflow, items=items,
         descriptors=version_cache(session).get(session, case.protocol_version_id).descriptors, now=now, actor=actor,
     )
     live = has_live_tasks(workflow)
@@ -162,7 +162,7 @@ def settle(
     case.updated_at = now
 
 
-def flag_error(session: Session, *, case_id: int, exc: KhumkrongError, clock: Clock, actor: Actor) -> None:
+def flag_error(*, session: Session, case_id: int, exc: KhumkrongError, clock: Clock, actor: Actor) -> None:
     """Mark a case as needing an administrator, in a transaction of its own."""
     session.rollback()
     now = clock.now()

@@ -20,24 +20,24 @@ from engine.workflow.tree import boundary_timer_due_times, live_manual_tasks
 from engine.workflow.types import Task, Workflow
 
 
-def notification_context(session: Session, item: WorkItem) -> dict[str, Any]:
+def notification_context(*, session: Session, item: WorkItem) -> dict[str, Any]:
     """What a message about a work item may say: the case reference and the task, no more."""
     reference = session.scalar(select(Case.reference).where(Case.id == item.case_id))
     return {"case_reference": reference, "task_label": item.label, "due_at": item.due_at}
 
 
-def notify_queue(session: Session, *, item: WorkItem, now: datetime) -> None:
+def notify_queue(*, session: Session, item: WorkItem, now: datetime) -> None:
     """A new task waits in the agency's queue: tell the people who may take it."""
     outbox.notify_agency(
         session, kind="work_item.new", agency_code=item.agency_code,
-        roles=(item.candidate_role or CASE_WORKER_ROLE,), context=notification_context(session, item),
+        roles=(item.candidate_role or CASE_WORKER_ROLE,), context=notification_context(session=session, item=item),
         dedupe_key_prefix=f"work_item.new:{item.id}", now=now, case_id=item.case_id,
     )
 
 
-def notify_assignment(session: Session, *, item: WorkItem, assignee: User, now: datetime) -> None:
+def notify_assignment(*, session: Session, item: WorkItem, assignee: User, now: datetime) -> None:
     outbox.enqueue(
-        session, kind="work_item.assigned", recipient=assignee, context=notification_context(session, item),
+        session, kind="work_item.assigned", recipient=assignee, context=notification_context(session=session, item=item),
         dedupe_key=f"work_item.assigned:{item.id}:user:{assignee.id}:at:{now.isoformat()}", now=now,
         case_id=item.case_id,
     )
@@ -67,8 +67,8 @@ def due_at_for(task: Task, descriptor: UserTaskDescriptor, created_at: datetime)
 
 
 def sync_work_items(
-    session: Session,
     *,
+    session: Session,
     case: Case,
     workflow: Workflow,
     items: list[WorkItem],
@@ -127,9 +127,9 @@ def sync_work_items(
         session.flush()
         items.append(item)
         if assignee_id is not None:
-            notify_assignment(session, item=item, assignee=session.get(User, assignee_id), now=now)
+            notify_assignment(session=session, item=item, assignee=session.get(User, assignee_id), now=now)
         else:
-            notify_queue(session, item=item, now=now)
+            notify_queue(session=session, item=item, now=now)
         audit.record(
             session, action="work_item.created", actor=actor, at=now, case_id=case.id,
             work_item_id=item.id, task=item.task_name, agency=item.agency_code,

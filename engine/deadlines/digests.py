@@ -22,7 +22,7 @@ def digest_dedupe_key(user_id: int, now: datetime) -> str:
     return f"digest:{user_id}:{as_utc(now).astimezone(THAI_TIME).date().isoformat()}"
 
 
-def queue_daily_digests(session: Session, *, now: datetime) -> int:
+def queue_daily_digests(*, session: Session, now: datetime) -> int:
     """A digest of overdue work to each person who has some, at most one per Thai day; how many queued.
 
     Only items of active cases count: a case in error or closed is not the assignee's to move.

@@ -49,8 +49,8 @@ def _overdue(now: datetime, *columns) -> Select:
 
 
 def overdue_work_items(
-    session: Session,
     *,
+    session: Session,
     now: datetime,
     agency: str | None = None,
     protocol: str | None = None,
@@ -85,7 +85,7 @@ def overdue_work_items(
     ]
 
 
-def overdue_counts(session: Session, *, now: datetime) -> list[OverdueCount]:
+def overdue_counts(*, session: Session, now: datetime) -> list[OverdueCount]:
     """How much work is overdue per agency and protocol, the largest piles first."""
     count = func.count(WorkItem.id)
     query = (
@@ -105,7 +105,7 @@ class EscalationView:
     task_label: str | None
 
 
-def escalation_view(session: Session, *, escalation: Escalation) -> EscalationView:
+def escalation_view(*, session: Session, escalation: Escalation) -> EscalationView:
     reference = session.scalar(select(Case.reference).where(Case.id == escalation.case_id)) or ""
     label = (
         session.scalar(select(WorkItem.label).where(WorkItem.id == escalation.work_item_id))
@@ -115,7 +115,7 @@ def escalation_view(session: Session, *, escalation: Escalation) -> EscalationVi
 
 
 def list_escalations(
-    session: Session, *, actor: Actor, status: str, case_id: int | None = None, limit: int, offset: int
+    *, session: Session, actor: Actor, status: str, case_id: int | None = None, limit: int, offset: int
 ) -> Page[EscalationView]:
     """The escalations the actor may handle, highest level first, then the oldest."""
     query = (

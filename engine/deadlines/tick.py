@@ -58,7 +58,7 @@ def tick(*, session: Session, clock: Clock, network: Network, limit: int | None 
         report.cases_examined += 1
         try:
             _, fired = run_command(
-                session, case_id=case_id, clock=clock, actor=SYSTEM, act=_fire_due_timers,
+                session=session, case_id=case_id, clock=clock, actor=SYSTEM, act=_fire_due_timers,
                 network=network, flag_failures=True, skip_locked=True,
             )
             report.timers_fired += len(fired)
@@ -67,7 +67,7 @@ def tick(*, session: Session, clock: Clock, network: Network, limit: int | None 
         except KhumkrongError:
             report.failed_case_ids.append(case_id)
         except Exception as exc:  # noqa: BLE001 - one broken case must not stop the sweep
-            flag_error(session, case_id=case_id, exc=WorkflowFailure(f"tick failed: {exc!r}"), clock=clock, actor=SYSTEM)
+            flag_error(session=session, case_id=case_id, exc=WorkflowFailure(f"tick failed: {exc!r}"), clock=clock, actor=SYSTEM)
             report.failed_case_ids.append(case_id)
     report.escalations_climbed = climb_due(session=session, clock=clock, network=network)
     return report

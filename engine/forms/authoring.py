@@ -33,7 +33,7 @@ def _external_refs(node: Any, depth: int = 0) -> str | None:
     return None
 
 
-def store_form(session: Session, *, key: str, schema: dict[str, Any], actor: Actor, clock: Clock) -> Form:
+def store_form(*, session: Session, key: str, schema: dict[str, Any], actor: Actor, clock: Clock) -> Form:
     # A form is validated against on every task completion; a reference to another document
     # could not be resolved then (and must never be fetched from the network), so refuse it now.
     external = _external_refs(schema)

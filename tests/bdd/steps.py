@@ -234,7 +234,7 @@ class World:
         # The vocabulary has no "in the linked case" completion, so a task found in exactly one
         # case linked to this one (a referral) is the one meant.
         elsewhere = [
-            item for other in linked_cases(self.session, case.id)
+            item for other in linked_cases(session=self.session, case_id=case.id)
             for item in self.live_items(other.id) if item.label == label
         ]
         if len({item.case_id for item in elsewhere}) == 1:
@@ -421,7 +421,7 @@ class World:
     def assert_linked_case(self, protocol: str) -> Case:
         key = self.protocol_key(protocol)
         case = self.current_case()
-        linked = linked_cases(self.session, case.id)
+        linked = linked_cases(session=self.session, case_id=case.id)
         for other in linked:
             other_key = self.session.scalar(select(ProtocolVersion.key).where(ProtocolVersion.id == other.protocol_version_id))
             if other_key == key:
@@ -436,7 +436,7 @@ class World:
 
     def assert_linked_open_task(self, label: str, agency: str) -> WorkItem:
         if self.linked_case_id is None:
-            linked = linked_cases(self.session, self.current_case().id)
+            linked = linked_cases(session=self.session, case_id=self.current_case().id)
             if len(linked) != 1:
                 raise ScenarioFailure(
                     f"{len(linked)} cases are linked to the current case; say which first "

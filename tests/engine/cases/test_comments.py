@@ -18,19 +18,19 @@ def comment(session, network, clock, people):
     case = commands.start_case(session=session, protocol_key="reference", data={}, actor=people["school_worker"],
                               clock=clock, network=network)
     item = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
-    return add_comment(session, item=item, body="  โทร หา ครู ประจำ ชั้น แล้ว  ", actor=people["school_worker"], clock=clock)
+    return add_comment(session=session, item=item, body="  โทร หา ครู ประจำ ชั้น แล้ว  ", actor=people["school_worker"], clock=clock)
 
 
 def test_comments_are_trimmed_listed_and_audited(session, comment):
     assert comment.body == "โทร หา ครู ประจำ ชั้น แล้ว"
-    assert [c.id for c in comments_on(session, comment.work_item_id, limit=10, offset=0)] == [comment.id]
+    assert [c.id for c in comments_on(session=session, work_item_id=comment.work_item_id, limit=10, offset=0)] == [comment.id]
 
 
 def test_empty_and_oversized_comments_are_refused(session, comment, people, clock):
     item = session.get(WorkItem, comment.work_item_id)
     for body in ("   ", "x" * 4001):
         with pytest.raises(InvalidInput):
-            add_comment(session, item=item, body=body, actor=people["school_worker"], clock=clock)
+            add_comment(session=session, item=item, body=body, actor=people["school_worker"], clock=clock)
 
 
 def test_the_orm_refuses_to_change_a_comment(session, comment):

@@ -62,7 +62,7 @@ def test_the_reply_of_a_referred_case_reaches_the_case_that_waits_for_it(session
     [prepare] = _open(session, asking.id)
     commands.complete(session=session, work_item_id=prepare.id, data={}, actor=people["school_worker"], clock=clock, network=network)
 
-    [helping] = linked_cases(session, asking.id)
+    [helping] = linked_cases(session=session, case_id=asking.id)
     assert _open(session, asking.id) == []  # waiting for the reply
     [help_item] = _open(session, helping.id)
     assert (help_item.task_name, help_item.agency_code) == ("help", "pmj_tak")
@@ -82,7 +82,7 @@ def test_a_reply_goes_only_to_the_linked_case(session, network, clock, people):
     for case in (first, second):
         [prepare] = _open(session, case.id)
         commands.complete(session=session, work_item_id=prepare.id, data={}, actor=people["school_worker"], clock=clock, network=network)
-    [helping_first] = linked_cases(session, first.id)
+    [helping_first] = linked_cases(session=session, case_id=first.id)
     [help_item] = _open(session, helping_first.id)
     commands.complete(session=session, work_item_id=help_item.id, data={}, actor=people["social_worker"], clock=clock, network=network)
     assert [i.task_name for i in _open(session, first.id)] == ["close"]

@@ -104,7 +104,7 @@ def test_intake_creates_the_child_record_and_a_second_report_finds_it(session, n
     # Same national ID, spelled differently: the same child.
     second = _report(session, network, clock, people, child_first_name="มะลิ์", child_national_id="1101700203450")
     assert second.child_id == child.id
-    assert [c.id for c in other_cases(session, child_id=child.id, except_case_id=second.id)] == [first.id]
+    assert [c.id for c in other_cases(session=session, child_id=child.id, except_case_id=second.id)] == [first.id]
     assert session.scalar(select(func.count()).select_from(Child)) == 1
 
 

@@ -46,7 +46,7 @@ def test_daily_digest_of_overdue_items(session, clock):
     add_work_item(session, cases[5], label="ไม่มีอีเมล", due_at=now - timedelta(days=1), assignee=paper)
     session.commit()
 
-    assert queue_daily_digests(session, now=now) == 1
+    assert queue_daily_digests(session=session, now=now) == 1
     session.commit()
 
     [digest] = _digests(session)
@@ -72,16 +72,16 @@ def test_one_digest_per_thai_day(session, clock):
     add_work_item(session, case, label="รับแจ้งเหตุ", due_at=clock.now() - timedelta(days=1), assignee=late)
     session.commit()
 
-    assert queue_daily_digests(session, now=clock.now()) == 1
+    assert queue_daily_digests(session=session, now=clock.now()) == 1
     session.commit()
     # 23:59 the same evening in Tak.
     clock.set(datetime(2026, 11, 30, 23, 59, tzinfo=TAK))
-    assert queue_daily_digests(session, now=clock.now()) == 0
+    assert queue_daily_digests(session=session, now=clock.now()) == 0
     session.commit()
     # Two minutes later it is 1 December in Tak while still 30 November in UTC.
     clock.set(datetime(2026, 12, 1, 0, 1, tzinfo=TAK))
     assert clock.now().date() == START.astimezone(timezone.utc).date()
-    assert queue_daily_digests(session, now=clock.now()) == 1
+    assert queue_daily_digests(session=session, now=clock.now()) == 1
     session.commit()
 
     assert [d.dedupe_key for d in _digests(session)] == [f"digest:{late.id}:2026-11-30", f"digest:{late.id}:2026-12-01"]
@@ -98,7 +98,7 @@ def test_a_long_list_is_cut_and_counted(session, clock, monkeypatch):
         add_work_item(session, case, label=f"งาน {n}", due_at=clock.now() - timedelta(hours=n), assignee=late)
     session.commit()
 
-    assert queue_daily_digests(session, now=clock.now()) == 1
+    assert queue_daily_digests(session=session, now=clock.now()) == 1
     [digest] = _digests(session)
     assert "งานเกินกำหนด 4 รายการ" in digest.subject
     # The two most overdue are listed.

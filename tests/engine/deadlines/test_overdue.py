@@ -43,21 +43,21 @@ def test_overdue_items_are_listed_most_overdue_first(session, clock, overdue_wor
     # Lists must never load a workflow.
     monkeypatch.setattr(serialization, "restore_workflow", lambda *a, **k: pytest.fail("a list loaded a workflow"))
     first, second, third = overdue_world
-    assert overdue_work_items(session, now=clock.now()) == []
+    assert overdue_work_items(session=session, now=clock.now()) == []
 
     clock.advance(timedelta(hours=22, minutes=30))  # the first two are late, the third not yet
-    rows = overdue_work_items(session, now=clock.now())
+    rows = overdue_work_items(session=session, now=clock.now())
     assert [r.case_reference for r in rows] == [first.reference, second.reference]
     assert rows[0].overdue_seconds == 90 * 60 and rows[1].overdue_seconds == 30 * 60
     assert {(r.task_name, r.agency_code, r.protocol_key) for r in rows} == {("assess", "pmj_tak", "reference")}
 
     clock.advance(timedelta(hours=2))
-    everything = overdue_work_items(session, now=clock.now())
+    everything = overdue_work_items(session=session, now=clock.now())
     assert [r.case_reference for r in everything] == [first.reference, second.reference, third.reference]
-    assert [r.case_reference for r in overdue_work_items(session, now=clock.now(), protocol="reference_copy")] == [third.reference]
-    assert overdue_work_items(session, now=clock.now(), agency="spm_tak") == []
-    assert len(overdue_work_items(session, now=clock.now(), agency="pmj_tak", limit=2)) == 2
-    assert [r.case_reference for r in overdue_work_items(session, now=clock.now(), limit=2, offset=2)] == [third.reference]
+    assert [r.case_reference for r in overdue_work_items(session=session, now=clock.now(), protocol="reference_copy")] == [third.reference]
+    assert overdue_work_items(session=session, now=clock.now(), agency="spm_tak") == []
+    assert len(overdue_work_items(session=session, now=clock.now(), agency="pmj_tak", limit=2)) == 2
+    assert [r.case_reference for r in overdue_work_items(session=session, now=clock.now(), limit=2, offset=2)] == [third.reference]
 
 
 def test_overdue_filters_by_assignee_and_escalation_level(session, network, clock, people, overdue_world):
@@ -67,23 +67,23 @@ def test_overdue_filters_by_assignee_and_escalation_level(session, network, cloc
     clock.advance(timedelta(hours=22, minutes=30))
     tick(session=session, clock=clock, network=network)  # first two escalate to level 1
 
-    assert [r.work_item_id for r in overdue_work_items(session, now=clock.now(), assignee_id=people["social_worker"].user_id)] == [first_item.id]
-    assert {r.case_reference for r in overdue_work_items(session, now=clock.now(), min_level=1)} == {first.reference, second.reference}
-    assert overdue_work_items(session, now=clock.now(), min_level=2) == []
+    assert [r.work_item_id for r in overdue_work_items(session=session, now=clock.now(), assignee_id=people["social_worker"].user_id)] == [first_item.id]
+    assert {r.case_reference for r in overdue_work_items(session=session, now=clock.now(), min_level=1)} == {first.reference, second.reference}
+    assert overdue_work_items(session=session, now=clock.now(), min_level=2) == []
 
 
 def test_overdue_counts_per_agency_and_protocol(session, clock, overdue_world):
     clock.advance(timedelta(days=2))
-    counts = overdue_counts(session, now=clock.now())
+    counts = overdue_counts(session=session, now=clock.now())
     assert [(c.agency_code, c.protocol_key, c.count) for c in counts] == [
         ("pmj_tak", "reference", 2), ("pmj_tak", "reference_copy", 1),
     ]
-    first_due = min(r.due_at for r in overdue_work_items(session, now=clock.now()))
+    first_due = min(r.due_at for r in overdue_work_items(session=session, now=clock.now()))
     assert counts[0].oldest_due_at == first_due
 
 
 def test_page_bounds_are_checked(session, clock):
     with pytest.raises(ValueError):
-        overdue_work_items(session, now=clock.now(), limit=0)
+        overdue_work_items(session=session, now=clock.now(), limit=0)
     with pytest.raises(ValueError):
-        overdue_work_items(session, now=clock.now(), offset=-1)
+        overdue_work_items(session=session, now=clock.now(), offset=-1)
