@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, TypeVarTuple, Unpack
 
 from sqlalchemy import DateTime, Engine, MetaData, Row, Select, create_engine, event, func, select
 from sqlalchemy.engine import make_url
@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 T = TypeVar("T")
+Columns = TypeVarTuple("Columns")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -65,7 +66,7 @@ class AppendOnly:
 def _refuse_changes_to_append_only_rows(session: Session, _flush_context: Any, _instances: Any) -> None:
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AppendOnly):
-            raise obj.append_only_error(f"{obj.__tablename__} rows are append-only")
+            raise obj.append_only_error(f"{getattr(obj, '__tablename__', type(obj).__name__)} rows are append-only")
 
 
 class Base(DeclarativeBase):
@@ -113,7 +114,7 @@ class Page(Generic[T]):
     total: int
 
 
-def page_of(session: Session, query: Select[Any], *, limit: int, offset: int) -> Page[Row[Any]]:
+def page_of(session: Session, query: Select[Unpack[Columns]], *, limit: int, offset: int) -> Page[Row[Unpack[Columns]]]:
     """A page of a query's rows (the query brings its own ORDER BY), counted in full."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     return Page(list(session.execute(query.limit(limit).offset(offset)).all()), total)

@@ -61,7 +61,7 @@ REHEARSAL_KEY = "rehearsal"
 REFERRAL_ACTIONS = ("case.referred", "case.message_unrouted")
 
 
-def _second(moment: datetime | None, zone: tzinfo) -> datetime | None:
+def _second(moment: datetime | None, zone: tzinfo | None) -> datetime | None:
     return None if moment is None else moment.astimezone(zone).replace(microsecond=0)
 
 
@@ -139,7 +139,8 @@ class Timeline:
 
         def show(moment: datetime | None) -> str:
             # The year is in the title; month-day and time keep the columns narrow.
-            return _second(moment, zone).strftime("%m-%d %H:%M") if moment else ""
+            shown = _second(moment, zone)
+            return shown.strftime("%m-%d %H:%M") if shown else ""
 
         table = Table(
             "เวลา\ntime", "งาน\ntask", "หน่วยงาน\nagency", "สร้าง\ncreated", "กำหนด\ndue",
@@ -188,8 +189,11 @@ class Rehearsal:
         self.network = network
         self.started_at = start_at
         self.clock = SimulatedClock(start_at)
-        self._tmp = tempfile.TemporaryDirectory(prefix="khumkrong-rehearsal-") if database_url is None else None
-        url = database_url or f"sqlite:///{Path(self._tmp.name) / 'rehearsal.db'}"
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if database_url is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="khumkrong-rehearsal-")
+            database_url = f"sqlite:///{Path(self._tmp.name) / 'rehearsal.db'}"
+        url = database_url
         self._engine = make_engine(url)
         upgrade_database(self._engine)
         self.session = cached_session_factory(self._engine)()
@@ -261,7 +265,7 @@ class Rehearsal:
         if self.case_id is None:
             raise InvalidState("the rehearsal case has not been started")
         self.session.expire_all()
-        return self.session.get(Case, self.case_id)
+        return self.session.get_one(Case, self.case_id)
 
     def _note_referrals(self, work_item_id: int | None) -> None:
         """Record the referral messages the last command sent, against the task that sent them.
@@ -430,7 +434,7 @@ class Rehearsal:
                 at=item.created_at, kind="task", task=item.task_name, label=item.label, agency=item.agency_code,
                 created=item.created_at, due=item.due_at,
                 completed=item.completed_at, state=item.state,
-                completed_by=usernames.get(item.completed_by_id),
+                completed_by=usernames.get(item.completed_by_id) if item.completed_by_id is not None else None,
                 escalations=[summary(e) for e in escalations if e.work_item_id == item.id],
                 referrals=[name for _, name, source in self._referrals if source == item.id],
             ))

@@ -12,6 +12,7 @@ so that lists never load cases one by one and never disagree with the detail vie
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
@@ -76,7 +77,7 @@ def record_read(
     at: datetime,
     case_id: int | None = None,
     work_item_id: int | None = None,
-    **details: object,
+    **details: Any,
 ) -> None:
     """A read of case data, in the caller's transaction (the caller commits before answering)."""
     audit.record(session, action=action, actor=actor, at=at, case_id=case_id, work_item_id=work_item_id, **details)
@@ -109,7 +110,7 @@ def commit_read(
     at: datetime,
     case_id: int | None = None,
     work_item_id: int | None = None,
-    **details: object,
+    **details: Any,
 ) -> None:
     """A read of case data, recorded and committed before it is answered."""
     audit.record(session, action=action, actor=actor, at=at, case_id=case_id, work_item_id=work_item_id, **details)

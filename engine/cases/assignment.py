@@ -1,9 +1,9 @@
 """Who holds a task: claiming it, giving it back, and a supervisor assigning it to someone."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from engine import audit
@@ -20,12 +20,13 @@ from engine.people.models import User
 def _set_assignment(session: Session, item: WorkItem, *, only_if: Any, state: WorkItemState, assignee_id: int | None,
                     conflict: str) -> None:
     """Change who holds a work item in one conditional UPDATE, atomic on every database."""
-    changed = session.execute(
+    result = session.execute(
         update(WorkItem)
         .where(WorkItem.id == item.id, only_if)
         .values(state=state.value, assignee_id=assignee_id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    changed = cast(CursorResult[Any], result).rowcount
     if changed != 1:
         session.rollback()
         raise Conflict(f"work item {item.id} {conflict}", work_item_id=item.id)

@@ -58,7 +58,7 @@ def _recipients(session: Session, escalation: Escalation) -> list[User]:
 
 
 def _notify(session: Session, escalation: Escalation, *, kind: str, network: Network, now: datetime) -> None:
-    case = session.get(Case, escalation.case_id)
+    case = session.get_one(Case, escalation.case_id)
     item = session.get(WorkItem, escalation.work_item_id) if escalation.work_item_id else None
     late_agency = network.agencies.get(escalation.agency_code or "")
     # No escalation code in the message: codes may name what happened to the child.

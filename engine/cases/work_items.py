@@ -127,7 +127,7 @@ def sync_work_items(
         session.flush()
         items.append(item)
         if assignee_id is not None:
-            notify_assignment(session=session, item=item, assignee=session.get(User, assignee_id), now=now)
+            notify_assignment(session=session, item=item, assignee=session.get_one(User, assignee_id), now=now)
         else:
             notify_queue(session=session, item=item, now=now)
         audit.record(

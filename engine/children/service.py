@@ -162,7 +162,7 @@ def update_child_from_form(session: Session, *, case: ChildsCase, data: dict[str
     """Add what a later form learnt about the case's child; an identifier never changes hands."""
     if case.child_id is None:
         return None
-    child = session.get(Child, case.child_id)
+    child = session.get_one(Child, case.child_id)
     changed = []
     for field, column in _UPDATABLE.items():
         value = data.get(field)

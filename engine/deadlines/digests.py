@@ -43,6 +43,8 @@ def queue_daily_digests(*, session: Session, now: datetime) -> int:
     ).all()
     overdue: dict[int, list[dict[str, Any]]] = {}
     for assignee_id, reference, label, due_at in rows:
+        if assignee_id is None:
+            continue  # the join with users leaves none, but the column may be empty
         overdue.setdefault(assignee_id, []).append(
             {"case_reference": reference, "task_label": label, "due_at": due_at}
         )

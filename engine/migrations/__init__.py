@@ -21,7 +21,10 @@ def head_revision() -> str:
     """The newest revision the code knows; a database at any other revision needs upgrading."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no Alembic revision in {MIGRATIONS_DIR}")
+    return head
 
 
 def upgrade_database(target: str | Engine) -> None:

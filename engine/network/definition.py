@@ -279,12 +279,12 @@ def parse_network(document: dict[str, Any]) -> Network:
     for index, table in enumerate(document.get("units", [])):
         where = f"units[{index}]"
         code = _require_code(table, where)
-        agency = _require_text(table, "agency", where)
-        if agency not in agencies:
-            raise NetworkInvalid(f"{where}: agency {agency!r} is not an agency", field=f"{where}.agency")
+        unit_agency = _require_text(table, "agency", where)
+        if unit_agency not in agencies:
+            raise NetworkInvalid(f"{where}: agency {unit_agency!r} is not an agency", field=f"{where}.agency")
         if code in units or code in agencies:
             raise NetworkInvalid(f"{where}: code {code!r} is already used", field=f"{where}.code")
-        units[code] = UnitDefinition(code, agency, _require_text(table, "name_th", where), _require_text(table, "name_en", where))
+        units[code] = UnitDefinition(code, unit_agency, _require_text(table, "name_th", where), _require_text(table, "name_en", where))
 
     committee = None
     if "committee" in document:

@@ -220,7 +220,7 @@ def _display_name(element: etree._Element) -> str:
     if namespace == BPMN_NS:
         # Modellers know BPMN elements by their plain names ("scriptTask", "sequenceFlow").
         return local
-    prefix = _PREFIXES.get(namespace) or element.prefix
+    prefix = _PREFIXES.get(namespace or "") or element.prefix
     if prefix:
         return f"{prefix}:{local}"
     return f"{{{namespace}}}{local}" if namespace else local

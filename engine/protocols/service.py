@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -128,6 +129,7 @@ def known_start_messages(*, session: Session, include_drafts: bool = False) -> s
     With ``include_drafts``, unpublished versions count too: a library of protocols that refer to
     each other is uploaded one file at a time, and lint should not refuse the first of them.
     """
+    texts: Iterable[str | None]
     if include_drafts:
         texts = session.scalars(select(ProtocolVersion.message_starts))
     else:
