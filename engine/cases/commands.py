@@ -20,7 +20,7 @@ from engine.calendar import calendar_in_effect
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem, WorkItemState
 from engine.cases.referrals import conclude, open_case
 from engine.cases.rights import ensure_may_work
-from engine.cases.stepping import case_items, check_form_data, find_item, flag_error, lock_case, restore
+from engine.cases.stepping import case_items, check_form_data, find_item, flag_error, lock_case, restore, take
 from engine.children.service import (
     CHILD_RECORD_FLAG,
     CHILD_UPDATE_FLAG,
@@ -73,6 +73,7 @@ def run_command(
             if case.status != CaseStatus.ACTIVE.value:
                 raise InvalidState(f"case {case.reference} is {case.status}", status=case.status)
             now = clock.now()
+            take(session=session, case=case, now=now)
             workflow = restore(session=session, case=case)
             items = case_items(session=session, case_id=case.id)
             act(case, workflow, items, now)

@@ -17,7 +17,7 @@ from engine import audit
 from engine.cases.links import linked_cases
 from engine.cases.models import Case, CaseLink, CaseStatus, WorkItem
 from engine.cases.references import next_reference
-from engine.cases.stepping import case_items, check_form_data, lock_case, raise_escalations, restore, settle
+from engine.cases.stepping import case_items, check_form_data, lock_case, raise_escalations, restore, settle, take
 from engine.errors import WorkflowFailure
 from engine.network.definition import Network
 from engine.people.actors import Actor
@@ -163,6 +163,7 @@ def deliver_to_linked(
         workflow = restore(session=session, case=target)
         if not deliver(workflow, message):
             continue
+        take(session=session, case=target, now=now)
         conclude(
             session=session, case=target, workflow=workflow, items=case_items(session=session, case_id=target.id), moved=advance(workflow),
             now=now, actor=actor, network=network, depth=depth + 1,

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from engine import audit
 from engine.cases.escalations import raise_for_code, raise_for_deadline
@@ -55,6 +56,18 @@ def lock_case(*, session: Session, case_id: int, skip_locked: bool = False) -> C
     if is_postgres(session):
         statement = statement.with_for_update(skip_locked=skip_locked)
     return session.scalars(statement).one_or_none()
+
+
+def take(*, session: Session, case: Case, now: datetime) -> None:
+    """Check and bump the case's version now, before the command writes anything else.
+
+    On PostgreSQL the row is locked already. On SQLite, whose reads hold no lock, this UPDATE is
+    what makes a second command that read the same version fail (StaleDataError, a Conflict)
+    before it writes a work item the first one already wrote, and it serialises the writers.
+    """
+    case.updated_at = now
+    flag_modified(case, "updated_at")  # an UPDATE even when "now" has not moved
+    session.flush()
 
 
 def case_items(*, session: Session, case_id: int) -> list[WorkItem]:
