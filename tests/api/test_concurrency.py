@@ -9,7 +9,7 @@ from engine.audit import AuditEvent
 from engine.cases import commands
 from engine.cases.models import WorkItem
 from tests.api.conftest import API, person
-from tests.engine.cases.test_runtime import publish_reference
+from tests.engine.cases.test_commands import publish_reference
 
 
 def _race(client, item_id: int, callers) -> list[int]:

@@ -16,7 +16,7 @@ from engine.children.service import CHILD_RECORD_FLAG
 from engine.forms.service import put_form
 from engine.settings import Settings
 from tests.api.conftest import API, REPORT_FORM
-from tests.engine.cases.test_runtime import publish_reference
+from tests.engine.cases.test_commands import publish_reference
 
 # The intake form marked as the child's record, so completing it links the case to a child.
 INTAKE_FORM = {

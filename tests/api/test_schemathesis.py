@@ -29,7 +29,7 @@ from engine.cases.models import WorkItem
 from engine.deadlines.tick import tick
 from engine.people import auth
 from tests.api.conftest import person
-from tests.engine.cases.test_runtime import publish_reference
+from tests.engine.cases.test_commands import publish_reference
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]

@@ -9,7 +9,7 @@ from engine.cases import commands
 from engine.cases.comments import CommentChangeRefused, TaskComment, add_comment, comments_on
 from engine.cases.models import WorkItem
 from engine.errors import InvalidInput
-from tests.engine.cases.test_runtime import publish_reference
+from tests.engine.cases.test_commands import publish_reference
 
 
 @pytest.fixture

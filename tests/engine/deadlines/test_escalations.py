@@ -16,7 +16,7 @@ from engine.notify.models import OutboxMessage
 from engine.people.models import User
 from engine.protocols import service as protocols
 from tests.conftest import add_user
-from tests.engine.cases.test_runtime import publish_reference
+from tests.engine.cases.test_commands import publish_reference
 
 
 @pytest.fixture

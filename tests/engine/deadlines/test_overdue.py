@@ -12,7 +12,7 @@ from engine.deadlines.queries import overdue_counts, overdue_work_items
 from engine.deadlines.tick import tick
 from engine.protocols import service as protocols
 from engine.workflow import serialization
-from tests.engine.cases.test_runtime import REFERENCE, publish_reference
+from tests.engine.cases.test_commands import REFERENCE, publish_reference
 
 
 def _case_at_assessment(session, network, clock, people, key="reference"):

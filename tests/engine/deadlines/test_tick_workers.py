@@ -15,7 +15,7 @@ from engine.network.service import sync_network
 from engine.people.actors import Actor
 from engine.people.models import User
 from tests.conftest import START
-from tests.engine.cases.test_runtime import publish_reference
+from tests.engine.cases.test_commands import publish_reference
 
 CASES = 40
 WORKERS = 3

@@ -12,7 +12,7 @@ from engine.notify.models import OutboxMessage
 from engine.people.models import User
 from engine.worker import work_once
 from tests.conftest import add_user
-from tests.engine.cases.test_runtime import publish_reference
+from tests.engine.cases.test_commands import publish_reference
 
 
 def test_worker_pass_fires_escalates_and_delivers(session, session_factory, network, clock, people, smtp_server):
