@@ -7,7 +7,6 @@ import enum
 import logging
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import Select, and_, case, false, not_, or_, select
 from sqlalchemy.orm import Session
@@ -20,7 +19,9 @@ from engine.forms.catalogue import schema_fields
 from engine.forms.service import form_schema
 from engine.people.actors import Actor
 from engine.people.models import User
+from engine.protocols.cache import version_cache
 from engine.protocols.models import ProtocolVersion
+from engine.workflow.running import task_data
 from engine.workflow.serialization import restore_workflow
 
 log = logging.getLogger(__name__)
@@ -122,20 +123,16 @@ def task_form_data(*, session: Session, item: WorkItem) -> dict[str, Any]:
     if schema is None:
         return {}
     fields = schema_fields(schema)
-    row = session.execute(
-        select(Case.state_json, ProtocolVersion.spec_json)
-        .join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id)
-        .where(Case.id == item.case_id)
-    ).one()
+    case = session.get_one(Case, item.case_id)
     try:
-        workflow = restore_workflow(row[0], row[1])
-        task = workflow.get_task_from_id(UUID(item.task_id))
+        workflow = restore_workflow(case.state_json, version_cache(session).get(session, case.protocol_version_id).spec_json)
+        data = task_data(workflow, item.task_id)
     except Exception:  # noqa: BLE001 - a detail view must not fail because a case's state is odd
         log.exception("cannot read the data of work item %s", item.id)
         return {}
-    if task is None:
+    if data is None:
         return {}
-    return {name: value for name, value in task.data.items() if name in fields}
+    return {name: value for name, value in data.items() if name in fields}
 
 
 def other_cases(*, session: Session, child_id: int, except_case_id: int | None = None) -> list[Case]:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.audit import AuditEvent
-from engine.cases.access import case_visibility, commit_read, may_see_case, record_read
+from engine.cases.access import commit_read, may_see_case, record_read
 from engine.cases.comments import TaskComment, comments_on
 from engine.cases.links import LinkedCase, case_links
 from engine.cases.models import Case, Escalation, WorkItem
@@ -207,9 +207,3 @@ def read_comments(
     commit_read(session=session, action="task.comments_viewed", actor=actor, at=now, case_id=item.case_id, work_item_id=item.id)
     return Page([CommentView(c, names.get(c.author_id, "?")) for c in comments], total)
 
-
-__all__ = [
-    "CaseDetailView", "CaseView", "CommentView", "TaskDetailView", "TaskScope", "TaskView", "case_view",
-    "case_visibility", "comment_count", "list_tasks", "read_case", "read_case_audit", "read_comments",
-    "read_task", "search_cases", "task_view",
-]
