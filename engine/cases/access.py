@@ -113,7 +113,7 @@ def commit_read(
     **details: Any,
 ) -> None:
     """A read of case data, recorded and committed before it is answered."""
-    audit.record(session, action=action, actor=actor, at=at, case_id=case_id, work_item_id=work_item_id, **details)
+    record_read(session=session, action=action, actor=actor, at=at, case_id=case_id, work_item_id=work_item_id, **details)
     session.commit()
 
 

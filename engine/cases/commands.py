@@ -21,6 +21,7 @@ from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkIte
 from engine.cases.referrals import conclude, open_case
 from engine.cases.rights import ensure_may_work
 from engine.cases.stepping import case_items, check_form_data, find_item, flag_error, lock_case, restore, take
+from engine.cases.work_items import cancel_item
 from engine.children.service import (
     CHILD_RECORD_FLAG,
     CHILD_UPDATE_FLAG,
@@ -210,14 +211,8 @@ def cancel_case(*, session: Session, case_id: int, reason: str, actor: Actor, cl
             workflow = restore(session=session, case=case)
             workflow.cancel()
             for item in case_items(session=session, case_id=case.id):
-                if item.state not in LIVE_WORK_ITEM_STATES:
-                    continue
-                item.state = WorkItemState.CANCELLED.value
-                item.completed_at = now
-                audit.record(
-                    session, action="work_item.cancelled", actor=actor, at=now, case_id=case.id,
-                    work_item_id=item.id, task=item.task_name,
-                )
+                if item.state in LIVE_WORK_ITEM_STATES:
+                    cancel_item(session=session, item=item, now=now, actor=actor)
             case.status = CaseStatus.CANCELLED.value
             case.closed_at = now
             case.next_timer_at = None

@@ -66,6 +66,16 @@ def due_at_for(task: Task, descriptor: UserTaskDescriptor, created_at: datetime)
     return min(candidates, default=None)
 
 
+def cancel_item(*, session: Session, item: WorkItem, now: datetime, actor: Actor) -> None:
+    """A live work item withdrawn: its task left the workflow, or the whole case was cancelled."""
+    item.state = WorkItemState.CANCELLED.value
+    item.completed_at = now
+    audit.record(
+        session, action="work_item.cancelled", actor=actor, at=now, case_id=item.case_id,
+        work_item_id=item.id, task=item.task_name,
+    )
+
+
 def sync_work_items(
     *,
     session: Session,
@@ -88,12 +98,7 @@ def sync_work_items(
             continue
         # Completion marks its own item; anything else that left the live set was withdrawn by
         # the process (an interrupting timer, a cancelled case, an ended subprocess).
-        item.state = WorkItemState.CANCELLED.value
-        item.completed_at = now
-        audit.record(
-            session, action="work_item.cancelled", actor=actor, at=now, case_id=case.id,
-            work_item_id=item.id, task=item.task_name,
-        )
+        cancel_item(session=session, item=item, now=now, actor=actor)
 
     for task_id, task in live.items():
         if task_id in known:
