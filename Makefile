@@ -56,12 +56,15 @@ messages: $(TEST_STAMP)
 run: $(APP_STAMP) $(NODE_STAMP)
 	$(BIN)/khumkrong serve --demo --host 127.0.0.1 --port 8000
 
-# Every test; KHUMKRONG_DATABASE_URL=postgresql+psycopg://… runs them on PostgreSQL instead of SQLite.
+# The engine's types (mypy), then every test; KHUMKRONG_DATABASE_URL=postgresql+psycopg://… runs
+# them on PostgreSQL instead of SQLite. Tests that need a PostgreSQL server or chromium of their own
+# skip, saying how to get them, when they are missing (CI, KHUMKRONG_CI=1, fails them instead).
 test: $(TEST_STAMP) $(NODE_STAMP) browser
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache node_modules
+	rm -rf $(VENV) var .pytest_cache .mypy_cache node_modules

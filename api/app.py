@@ -20,9 +20,8 @@ from api.problems import PROBLEM_JSON, FieldError, Problem, errors, install_prob
 from api.routes import agencies, auth, cases, children, escalations, forms, protocols, reports, tasks
 from api.routes import simulation as simulation_routes
 from engine.clock import Clock, SimulatedClock, SystemClock
-from engine.db import make_engine, make_session_factory
-from engine.network.definition import load_network
 from engine.settings import Settings, get_settings
+from engine.wiring import Wiring
 
 API_PREFIX = "/api/v1"
 # Bodies beyond this are refused before they are read; a protocol (2 MB) is the largest input.
@@ -141,20 +140,33 @@ def _problem_openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None, simulation: bool = False) -> FastAPI:
-    """The app. With ``simulation`` the clock is simulated (``clock`` or one starting now) and
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    simulation: bool = False,
+    wiring: Wiring | None = None,
+) -> FastAPI:
+    """The app on a process's wiring (the command line's), or on one of its own made from
+    ``settings``. With ``simulation`` the clock is simulated (``clock`` or one starting now) and
     ``POST /api/v1/simulation/clock`` moves it; without, that route does not exist."""
-    settings = settings or get_settings()
-    if simulation:
-        clock = clock or SimulatedClock(SystemClock().now())
-        if not isinstance(clock, SimulatedClock):
-            raise ValueError("simulation needs a SimulatedClock")
-    db_engine = make_engine(settings.database_url)
+    if wiring is None:
+        if simulation:
+            clock = clock or SimulatedClock(SystemClock().now())
+        wiring = Wiring.from_settings(settings or get_settings(), clock=clock)
+        owned = True
+    elif settings is not None or clock is not None:
+        raise ValueError("the settings and the clock come with the wiring")
+    else:
+        owned = False
+    if simulation and not isinstance(wiring.clock, SimulatedClock):
+        raise ValueError("simulation needs a SimulatedClock")
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        db_engine.dispose()
+        if owned:
+            wiring.dispose()
 
     app = FastAPI(
         title="Khumkrong",
@@ -170,18 +182,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         docs_url=None,
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.db_engine = db_engine
-    app.state.session_factory = make_session_factory(db_engine)
-    app.state.clock = clock or SystemClock()
-    app.state.auth_clock = SystemClock() if simulation else app.state.clock
-    app.state.network = load_network(settings.network_file)
+    app.state.wiring = wiring
+    # Sessions, tokens and lockouts run on real time even when the case clock is simulated.
+    app.state.auth_clock = SystemClock() if simulation else wiring.clock
     app.state.simulation = simulation
     install_problem_handlers(app)
     # Outside Starlette's own middleware stack (whose outermost layer answers 500s), so that
     # every answer passes through the guard.
     build_stack = app.build_middleware_stack
-    app.build_middleware_stack = lambda: GuardMiddleware(_behind_proxies(build_stack(), settings))  # type: ignore[method-assign]
+    app.build_middleware_stack = lambda: GuardMiddleware(_behind_proxies(build_stack(), wiring.settings))  # type: ignore[method-assign]
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, agencies, protocols, forms, cases, children, tasks, escalations, reports):

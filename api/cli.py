@@ -14,12 +14,12 @@ from rich.console import Console
 
 from api.cli_authoring import cases_app, protocols_app
 from api.cli_users import users_app
-from engine.clock import SystemClock
-from engine.db import make_engine, make_session_factory, upgrade_database
+from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.errors import KhumkrongError
-from engine.network.definition import load_network
+from engine.migrations import upgrade_database
 from engine.network.service import sync_network
 from engine.settings import PROJECT_ROOT, Settings, get_settings
+from engine.wiring import Wiring
 
 app = typer.Typer(help="Khumkrong (คุ้มครอง): child-protection protocols as running, accountable work.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -38,32 +38,33 @@ def _settings(database_url: str | None) -> Settings:
     return settings.model_copy(update={"database_url": database_url}) if database_url else settings
 
 
-def prepare_database(settings: Settings) -> None:
-    """Create or migrate the schema and load the network definition (idempotent)."""
-    upgrade_database(settings.database_url)
-    network = load_network(settings.network_file)
-    engine = make_engine(settings.database_url)
+def wiring_for(database_url: str | None, *, clock: Clock | None = None) -> Wiring:
+    """The process's wiring from the settings (and ``--database-url``); a broken network or
+    calendar file stops the command here, naming the field."""
     try:
-        with make_session_factory(engine)() as session:
-            sync_network(session=session, network=network)
-            session.commit()
-    finally:
-        engine.dispose()
+        return Wiring.from_settings(_settings(database_url), clock=clock)
+    except KhumkrongError as exc:
+        errors.print(f"[red]cannot start:[/red] {exc.message}")
+        raise typer.Exit(2) from exc
 
 
-def load_demo_data(settings: Settings) -> None:
+def prepare_database(wiring: Wiring) -> None:
+    """Create or migrate the schema and load the network definition (idempotent)."""
+    upgrade_database(wiring.db)
+    with wiring.session_factory() as session:
+        sync_network(session=session, network=wiring.network)
+        session.commit()
+
+
+def load_demo_data(wiring: Wiring) -> None:
     """The Tak network's protocols, forms and demo accounts (adds only what is missing)."""
     from engine.demo import load_demo
 
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            report = load_demo(
-                session, network=load_network(settings.network_file), clock=SystemClock(),
-                protocols_dir=settings.network_file.parent, forms_dir=PROJECT_ROOT / "forms",
-            )
-    finally:
-        engine.dispose()
+    with wiring.session_factory() as session:
+        report = load_demo(
+            session=session, network=wiring.network, clock=wiring.clock,
+            protocols_dir=wiring.settings.network_file.parent, forms_dir=PROJECT_ROOT / "forms",
+        )
     console.print(
         f"demo: {len(report.protocols_published)} protocol version(s) published, {report.forms} form(s), "
         f"{len(report.users_created)} account(s) created"
@@ -74,18 +75,16 @@ def load_demo_data(settings: Settings) -> None:
     )
 
 
-def _start_worker(settings: Settings, interval: float) -> threading.Event:
+def _start_worker(wiring: Wiring, interval: float) -> threading.Event:
     """Run the background worker in this process (the single-machine setup needs one command)."""
     from engine.worker import run_worker
 
     stop = threading.Event()
-    engine = make_engine(settings.database_url)
     thread = threading.Thread(
         target=run_worker, name="khumkrong-worker", daemon=True,
         kwargs={
-            "session_factory": make_session_factory(engine), "clock": SystemClock(),
-            "network": load_network(settings.network_file), "settings": settings,
-            "interval_seconds": interval, "stop": stop,
+            "session_factory": wiring.session_factory, "clock": wiring.clock, "network": wiring.network,
+            "settings": wiring.settings, "interval_seconds": interval, "stop": stop,
         },
     )
     thread.start()
@@ -109,25 +108,30 @@ def serve(
 
     from api.app import create_app
 
-    settings = _settings(database_url)
+    # One wiring for the whole process: one engine, one network, one version cache.
+    wiring = wiring_for(database_url, clock=SimulatedClock(SystemClock().now()) if simulation else None)
     try:
-        prepare_database(settings)
-        if demo:
-            load_demo_data(settings)
-    except KhumkrongError as exc:
-        errors.print(f"[red]cannot start:[/red] {exc.message}")
-        raise typer.Exit(2) from exc
-    # On a simulated clock the simulation endpoint fires timers; a real-time worker must not.
-    stop = _start_worker(settings, worker_interval) if worker and not simulation else None
-    console.print(f"Khumkrong serving on http://{host}:{port} (database: {settings.database_url.split('@')[-1]})")
-    try:
-        # uvicorn would believe X-Forwarded-* from 127.0.0.1; the app decides whom to believe
-        # (Settings.trusted_proxies), so that the per-address login limit cannot be dodged.
-        uvicorn.run(create_app(settings, simulation=simulation), host=host, port=port, log_level="info",
-                    proxy_headers=False)
+        try:
+            prepare_database(wiring)
+            if demo:
+                load_demo_data(wiring)
+        except KhumkrongError as exc:
+            errors.print(f"[red]cannot start:[/red] {exc.message}")
+            raise typer.Exit(2) from exc
+        # On a simulated clock the simulation endpoint fires timers; a real-time worker must not.
+        stop = _start_worker(wiring, worker_interval) if worker and not simulation else None
+        where = wiring.settings.database_url.split("@")[-1]
+        console.print(f"Khumkrong serving on http://{host}:{port} (database: {where})")
+        try:
+            # uvicorn would believe X-Forwarded-* from 127.0.0.1; the app decides whom to believe
+            # (Settings.trusted_proxies), so that the per-address login limit cannot be dodged.
+            uvicorn.run(create_app(wiring=wiring, simulation=simulation), host=host, port=port, log_level="info",
+                        proxy_headers=False)
+        finally:
+            if stop is not None:
+                stop.set()
     finally:
-        if stop is not None:
-            stop.set()
+        wiring.dispose()
 
 
 @app.command("worker")
@@ -145,13 +149,10 @@ def worker_command(
     from engine.worker import run_worker, work_once
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    settings = _settings(database_url)
-    engine = make_engine(settings.database_url)
-    factory = make_session_factory(engine)
-    network = load_network(settings.network_file)
-    try:
+    with wiring_for(database_url) as wiring:
+        factory, clock, network, settings = wiring.session_factory, wiring.clock, wiring.network, wiring.settings
         if once:
-            result = work_once(session_factory=factory, clock=SystemClock(), network=network, settings=settings)
+            result = work_once(session_factory=factory, clock=clock, network=network, settings=settings)
             console.print(
                 f"fired {result.tick.timers_fired} timer(s), climbed {result.tick.escalations_climbed} "
                 f"escalation(s), queued {result.digests_queued} digest(s), sent {result.delivery.sent} message(s)"
@@ -159,16 +160,14 @@ def worker_command(
             if result.tick.failed_case_ids:
                 raise typer.Exit(1)
             return
-        run_worker(session_factory=factory, clock=SystemClock(), network=network, settings=settings, interval_seconds=interval)
-    finally:
-        engine.dispose()
+        run_worker(session_factory=factory, clock=clock, network=network, settings=settings, interval_seconds=interval)
 
 
 @db_app.command("upgrade")
 def db_upgrade(database_url: DatabaseUrl = None) -> None:
     """Create or migrate the schema to the newest revision, and load the network definition."""
-    settings = _settings(database_url)
-    prepare_database(settings)
+    with wiring_for(database_url) as wiring:
+        prepare_database(wiring)
     console.print("database is up to date")
 
 

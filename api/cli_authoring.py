@@ -16,9 +16,10 @@ from rich.table import Table
 from sqlalchemy import select
 
 from engine.errors import KhumkrongError, ProtocolInvalid
-from engine.network.definition import Network, load_network
+from engine.network.definition import Network
 from engine.protocols.findings import Finding
 from engine.settings import Settings, get_settings
+from engine.wiring import Wiring
 
 protocols_app = typer.Typer(help="Protocols: lint, rehearse, diff.", no_args_is_help=True)
 cases_app = typer.Typer(help="Cases: move running cases between protocol versions.", no_args_is_help=True)
@@ -39,11 +40,16 @@ def _settings(database_url: str | None) -> Settings:
     return settings.model_copy(update={"database_url": database_url}) if database_url else settings
 
 
-def _network() -> Network:
+def _wiring(database_url: str | None = None) -> Wiring:
+    """The command's wiring: its network and calendar, and its database if it opens one."""
     try:
-        return load_network(get_settings().network_file)
+        return Wiring.from_settings(_settings(database_url))
     except KhumkrongError as exc:
         _fail(exc.message)
+
+
+def _network() -> Network:
+    return _wiring().network
 
 
 def _read(path: Path, what: str) -> bytes:
@@ -73,7 +79,7 @@ def protocols_lint(
     catalogue: Annotated[Optional[Path], typer.Option("--catalogue", help="Folder of the other protocols (*.bpmn); a message none of them catches is then an error.")] = None,
 ) -> None:
     """Parse and lint protocol files; exit 1 if any has an error."""
-    from engine.protocols.forms import load_forms
+    from engine.forms.catalogue import load_forms
     from engine.protocols.lint import messages_caught
     from engine.protocols.loading import ProtocolRejected, load_bpmn
     from engine.protocols.parsing import parse_protocol
@@ -130,7 +136,7 @@ def protocols_rehearse(
     forms: Annotated[Optional[Path], typer.Option("--forms", help="Forms folder; every completion is checked against it.")] = None,
 ) -> None:
     """Run the protocol on a simulated clock, in a throw-away database, and print its timeline."""
-    from engine.protocols.rehearsal import ScenarioFailed, load_scenario, run_scenario
+    from engine.rehearsal import ScenarioFailed, load_scenario, run_scenario
 
     bpmn = _read(file, "protocol")
     try:
@@ -167,11 +173,12 @@ def protocols_diff(
     """Show what changed between two versions of a protocol."""
     from engine.protocols.diff import diff_protocols
 
-    network = _network()
-    if key is None:
-        old_bpmn, new_bpmn = _read(Path(old), "protocol"), _read(Path(new), "protocol")
-    else:
-        old_bpmn, new_bpmn = _stored_versions(key, old, new, _settings(database_url))
+    with _wiring(database_url) as wiring:
+        if key is None:
+            old_bpmn, new_bpmn = _read(Path(old), "protocol"), _read(Path(new), "protocol")
+        else:
+            old_bpmn, new_bpmn = _stored_versions(key, old, new, wiring)
+    network = wiring.network
     try:
         difference = diff_protocols(old_bpmn, new_bpmn, network=network)
     except ProtocolInvalid as exc:
@@ -192,22 +199,18 @@ def _version_number(text: str) -> int:
     return number
 
 
-def _stored_versions(key: str, old: str, new: str, settings: Settings) -> tuple[str, str]:
-    from engine.db import make_engine, make_session_factory
+def _stored_versions(key: str, old: str, new: str, wiring: Wiring) -> tuple[str, str]:
     from engine.protocols.service import get_version
 
     numbers = _version_number(old), _version_number(new)
-    engine = make_engine(settings.database_url)
     try:
-        with make_session_factory(engine)() as session:
-            texts = tuple(get_version(session=session, key=key, version=n).bpmn_text for n in numbers)
+        with wiring.session_factory() as session:
+            old_text, new_text = (get_version(session=session, key=key, version=n).bpmn_text for n in numbers)
     except KhumkrongError as exc:
         _fail(exc.message)
     except Exception as exc:  # noqa: BLE001 - an unprepared database is bad input here
         _fail(f"cannot read protocol versions from the database: {exc.__class__.__name__}")
-    finally:
-        engine.dispose()
-    return texts
+    return old_text, new_text
 
 
 # -- cases migrate ------------------------------------------------------------------------------
@@ -223,30 +226,23 @@ def cases_migrate(
 ) -> None:
     """Move running cases to version N; refuse, with the reason, those whose live tasks it lacks."""
     from engine.cases.migration import migrate_cases
-    from engine.clock import SystemClock
-    from engine.db import make_engine, make_session_factory
     from engine.people.actors import SYSTEM, Actor
     from engine.people.models import User
 
-    settings = _settings(database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            actor = SYSTEM
-            if by is not None:
-                user = session.scalar(select(User).where(User.username == by, User.active.is_(True)))
-                if user is None:
-                    _fail(f"no active user {by!r}")
-                actor = Actor.of(user)
-            try:
-                report = migrate_cases(
-                    session=session, protocol_key=key, to_version=to, clock=SystemClock(), actor=actor,
-                    case_ids=case,
-                )
-            except KhumkrongError as exc:
-                _fail(exc.message)
-    finally:
-        engine.dispose()
+    with _wiring(database_url) as wiring, wiring.session_factory() as session:
+        actor = SYSTEM
+        if by is not None:
+            user = session.scalar(select(User).where(User.username == by, User.active.is_(True)))
+            if user is None:
+                _fail(f"no active user {by!r}")
+            actor = Actor.of(user)
+        try:
+            report = migrate_cases(
+                session=session, protocol_key=key, to_version=to, clock=wiring.clock, actor=actor,
+                case_ids=case,
+            )
+        except KhumkrongError as exc:
+            _fail(exc.message)
 
     table = Table("case", "result", "reason")
     for case_id in report.moved:

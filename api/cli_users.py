@@ -18,13 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import SystemClock
-from engine.db import make_engine, make_session_factory
 from engine.errors import KhumkrongError
 from engine.people import accounts
 from engine.people.actors import Actor
 from engine.people.auth import locked_until, unlock
 from engine.people.models import User
+from engine.people.roles import SYSTEM_ROLE
 from engine.settings import get_settings
+from engine.wiring import Wiring
 
 users_app = typer.Typer(help="User accounts: add, set passwords, disable, unlock, list.", no_args_is_help=True)
 console = Console()
@@ -40,17 +41,19 @@ def _cli_actor() -> Actor:
         who = getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name in some containers
         who = "unknown"
-    return Actor(user_id=None, username=f"cli:{who}"[:64], role="system", agency_code=None)
+    return Actor(user_id=None, username=f"cli:{who}"[:64], role=SYSTEM_ROLE, agency_code=None)
 
 
 @contextmanager
 def _session(database_url: str | None) -> Iterator[Session]:
-    engine = make_engine(database_url or get_settings().database_url)
+    settings = get_settings()
+    settings = settings.model_copy(update={"database_url": database_url}) if database_url else settings
     try:
-        with make_session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
+        wiring = Wiring.from_settings(settings)
+    except KhumkrongError as exc:
+        raise _fail(exc) from exc
+    with wiring, wiring.session_factory() as session:
+        yield session
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -1,39 +1,47 @@
-"""Request-scoped dependencies: the database session, the clock, the network, and who is asking."""
+"""Request-scoped dependencies: the database session, the clock, the network, who is asking,
+and the case, task or escalation a path names if the caller may see it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from api.schemas import MAX_ID
+from engine.cases.access import visible_case, visible_escalation, visible_item
+from engine.cases.models import Case, Escalation, WorkItem
 from engine.clock import Clock
 from engine.errors import Forbidden
 from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.people.auth import Credential, Unauthenticated, resolve_session, resolve_token
+from engine.people.roles import CASE_READING_ROLES, ESCALATION_ROLES
 
 SESSION_COOKIE = "khumkrong_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.session_factory() as session:
+    with request.app.state.wiring.session_factory() as session:
         yield session
 
 
 def get_clock(request: Request) -> Clock:
-    return request.app.state.clock
+    clock: Clock = request.app.state.wiring.clock
+    return clock
 
 
 def get_auth_clock(request: Request) -> Clock:
-    return request.app.state.auth_clock
+    clock: Clock = request.app.state.auth_clock
+    return clock
 
 
 def get_network(request: Request) -> Network:
-    return request.app.state.network
+    network: Network = request.app.state.wiring.network
+    return network
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -134,3 +142,51 @@ def require_role(roles: Iterable[str], what: str) -> Callable[[Actor], Actor]:
         return actor
 
     return dependency
+
+
+# -- role gates, then the object the path names -------------------------------------------------
+# A gate refuses by role before any lookup, so its answer never depends on whether an object
+# exists; each is one callable, so FastAPI runs it once however many dependencies ask for it.
+
+read_case_data = require_role(CASE_READING_ROLES, "read case data")
+work_with_case_data = require_role(CASE_READING_ROLES, "work with case data")
+handle_escalations = require_role(ESCALATION_ROLES, "handle escalations")
+CaseReader = Annotated[Actor, Depends(read_case_data)]
+TaskReader = Annotated[Actor, Depends(work_with_case_data)]
+EscalationHandler = Annotated[Actor, Depends(handle_escalations)]
+
+
+def attempted(request: Request) -> str:
+    """What a refused caller tried, for the audit: the operation, as the API names it."""
+    route = request.scope.get("route")
+    return f"{request.method} {getattr(route, 'path', request.url.path)}"
+
+
+def get_visible_case(
+    request: Request, session: SessionDep, clock: ClockDep, actor: CaseReader,
+    case_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The case's id.")],
+) -> Case:
+    return visible_case(session=session, actor=actor, case_id=case_id, now=clock.now(), attempted=attempted(request))
+
+
+def get_visible_task(
+    request: Request, session: SessionDep, clock: ClockDep, actor: TaskReader,
+    task_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The task's (work item's) id.")],
+) -> WorkItem:
+    return visible_item(session=session, actor=actor, work_item_id=task_id, now=clock.now(), attempted=attempted(request))
+
+
+def get_visible_escalation(
+    request: Request, session: SessionDep, clock: ClockDep, actor: EscalationHandler,
+    escalation_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The escalation's id.")],
+) -> Escalation:
+    return visible_escalation(
+        session=session, actor=actor, escalation_id=escalation_id, now=clock.now(), attempted=attempted(request)
+    )
+
+
+# The case, task or escalation the path names; to a caller who may not see it, it does not exist
+# (404, and the refusal is audited as access.denied).
+VisibleCase = Annotated[Case, Depends(get_visible_case)]
+VisibleTask = Annotated[WorkItem, Depends(get_visible_task)]
+VisibleEscalation = Annotated[Escalation, Depends(get_visible_escalation)]

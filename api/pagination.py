@@ -1,13 +1,13 @@
 """One way to page through lists: ``limit``/``offset`` in, ``{items, total, limit, offset}`` out."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+
+from engine.db import Page as EnginePage
 
 T = TypeVar("T")
 
@@ -38,8 +38,6 @@ def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-def paginate(session: Session, query: Select, params: PageParams, convert: Callable[[Any], T]) -> Page[T]:
-    """Count the whole result, fetch one page of it (the query brings its own ORDER BY)."""
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows: Sequence[Any] = session.execute(query.limit(params.limit).offset(params.offset)).all()
-    return Page[T](items=[convert(row) for row in rows], total=total, limit=params.limit, offset=params.offset)
+def paged(found: EnginePage[Any], params: PageParams, convert: Callable[[Any], T]) -> Page[T]:
+    """The API's page of what an engine read returned for ``params``."""
+    return Page[T](items=[convert(row) for row in found.rows], total=found.total, limit=params.limit, offset=params.offset)

@@ -85,12 +85,6 @@ def path_id(description: str) -> Any:
     return Path(ge=1, le=MAX_ID, description=description)
 
 
-class UserRef(BaseModel):
-    id: int
-    username: str
-    display_name: str
-
-
 class WorkItemOut(BaseModel):
     id: int
     case_id: int

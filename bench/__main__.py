@@ -16,16 +16,17 @@ from pathlib import Path
 from sqlalchemy import select
 
 import engine.models  # noqa: F401
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import Case, WorkItem
 from engine.clock import SimulatedClock
-from engine.db import make_engine, make_session_factory, upgrade_database
-from engine.network.definition import load_network
+from engine.migrations import upgrade_database
 from engine.network.service import sync_network
 from engine.people.actors import Actor
 from engine.people.models import User
+from engine.people.roles import CASE_WORKER_ROLE
 from engine.protocols import service as protocols
-from engine.settings import PROJECT_ROOT
+from engine.settings import Settings
+from engine.wiring import Wiring
 from engine.workflow.serialization import restore_workflow, state_json_of
 from engine.workflow.tree import live_manual_tasks
 
@@ -56,19 +57,18 @@ def chain_protocol(length: int) -> str:
 def main() -> int:
     clock = SimulatedClock(datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc))
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        upgrade_database(url)
-        db = make_engine(url)
-        network = load_network(PROJECT_ROOT / "protocols" / "network.toml")
-        with make_session_factory(db)() as session:
+        wiring = Wiring.from_settings(Settings(database_url=f"sqlite:///{Path(folder) / 'bench.db'}"), clock=clock)
+        upgrade_database(wiring.db)
+        network = wiring.network
+        with wiring.session_factory() as session:
             sync_network(session=session, network=network)
-            user = User(username="bench", display_name="bench", role_code="case_worker", agency_code="spm_tak", active=True, created_at=clock.now())
+            user = User(username="bench", display_name="bench", role_code=CASE_WORKER_ROLE, agency_code="spm_tak", active=True, created_at=clock.now())
             session.add(user)
             session.commit()
             actor = Actor.of(user)
             version, _ = protocols.store_draft(session=session, key="bench_chain", bpmn=chain_protocol(CHAIN), network=network, clock=clock, actor=actor)
             protocols.publish(session=session, key="bench_chain", version=version.version, clock=clock, actor=actor)
-            case = runtime.start_case(session=session, protocol_key="bench_chain", data={}, actor=actor, clock=clock, network=network)
+            case = commands.start_case(session=session, protocol_key="bench_chain", data={}, actor=actor, clock=clock, network=network)
             rows = []
             done = 0
             for checkpoint in CHECKPOINTS:
@@ -88,7 +88,10 @@ def main() -> int:
                         state_json_of(workflow)
                         library_times.append(time.perf_counter() - started)
                     started = time.perf_counter()
-                    runtime.complete(session=session, work_item_id=item.id, data={"note": "x" * 60}, actor=actor, clock=clock)
+                    commands.complete(
+                        session=session, work_item_id=item.id, data={"note": "x" * 60}, actor=actor, clock=clock,
+                        network=network,
+                    )
                     elapsed = time.perf_counter() - started
                     if done >= checkpoint:
                         command_times.append(elapsed)
@@ -96,7 +99,7 @@ def main() -> int:
                 command = statistics.median(command_times)
                 library = statistics.median(library_times)
                 rows.append((checkpoint, command * 1000, library * 1000, command / library, len(session.get(Case, case.id).state_json)))
-        db.dispose()
+        wiring.dispose()
 
     print("complete_task (SQLite, one run, medians of", SAMPLES, "commands)")
     print(f"{'completed':>10} {'command ms':>11} {'library ms':>11} {'ratio':>6} {'state bytes':>12}")

@@ -6,13 +6,32 @@ them: the ORM refuses it here and database triggers refuse it underneath (see th
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.db import AppendOnly, AppendOnlyViolation, Base
-from engine.people.actors import Actor
+
+
+class Acting(Protocol):
+    """Whoever acts, as the trail records them: a person (engine.people.actors.Actor) or the
+    engine itself. Defined here by what is recorded, so the trail sits below the people."""
+
+    @property
+    def user_id(self) -> int | None: ...
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def agency_code(self) -> str | None: ...
+
+    @property
+    def client_address(self) -> str | None: ...
 
 
 class AuditTamperingRefused(AppendOnlyViolation):
@@ -48,7 +67,7 @@ def record(
     session: Session,
     *,
     action: str,
-    actor: Actor,
+    actor: Acting,
     at: datetime,
     case_id: int | None = None,
     work_item_id: int | None = None,

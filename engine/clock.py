@@ -13,6 +13,10 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
 from typing import Protocol, runtime_checkable
 
+# Thailand has kept UTC+7 all year since 1920 (no daylight saving), so a fixed offset is exact
+# for every case date: Thai local days, years and office hours are read in this zone.
+THAI_TIME = timezone(timedelta(hours=7), "ICT")
+
 
 @runtime_checkable
 class Clock(Protocol):

@@ -1,14 +1,18 @@
 """Database plumbing: declarative base, engine and session factories, dialect specifics."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, TypeVarTuple, Unpack
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Row, Select, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
+Columns = TypeVarTuple("Columns")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -62,7 +66,7 @@ class AppendOnly:
 def _refuse_changes_to_append_only_rows(session: Session, _flush_context: Any, _instances: Any) -> None:
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AppendOnly):
-            raise obj.append_only_error(f"{obj.__tablename__} rows are append-only")
+            raise obj.append_only_error(f"{getattr(obj, '__tablename__', type(obj).__name__)} rows are append-only")
 
 
 class Base(DeclarativeBase):
@@ -93,23 +97,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    # Foreign keys name tables by string: a session must know every model before its first flush,
-    # whichever module the caller happened to import (the audit trail refers to cases, work
-    # items and protocol versions; a command that only imported people would fail to flush).
-    from engine import models as _every_model  # noqa: F401
-
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
+    """Sessions of one database; ``info`` is shared by them (``Session.info``)."""
+    return sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def upgrade_database(url: str) -> None:
-    """Create or migrate the schema to the newest Alembic revision."""
-    from alembic import command
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: its rows, and how many there are in all."""
 
-    from engine.migrations import alembic_config
+    rows: list[T]
+    total: int
 
-    command.upgrade(alembic_config(url), "head")
+
+def page_of(session: Session, query: Select[Unpack[Columns]], *, limit: int, offset: int) -> Page[Row[Unpack[Columns]]]:
+    """A page of a query's rows (the query brings its own ORDER BY), counted in full."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    return Page(list(session.execute(query.limit(limit).offset(offset)).all()), total)

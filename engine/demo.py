@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.forms.catalogue import load_forms
 from engine.forms.service import load_forms_folder
 from engine.network.definition import Network
 from engine.network.service import sync_network
@@ -20,7 +21,6 @@ from engine.people.actors import SYSTEM
 from engine.people.models import User
 from engine.people.passwords import hash_password
 from engine.protocols import service as protocols
-from engine.protocols.forms import load_forms
 from engine.protocols.models import ProtocolVersion
 
 
@@ -37,7 +37,7 @@ def demo_password(network: Network) -> str:
 
 
 def load_demo(
-    session: Session, *, network: Network, clock: Clock, protocols_dir: Path, forms_dir: Path
+    *, session: Session, network: Network, clock: Clock, protocols_dir: Path, forms_dir: Path
 ) -> DemoReport:
     sync_network(session=session, network=network)
     forms = load_forms_folder(session, folder=forms_dir, clock=clock) if forms_dir.is_dir() else 0

@@ -1,9 +1,8 @@
 """Imports every model module so the metadata is complete (for Alembic and for tests)."""
 from engine.audit import AuditEvent
 from engine.cases.comments import TaskComment
-from engine.cases.models import Case, CaseLink, ReferenceCounter, WorkItem
+from engine.cases.models import Case, CaseLink, Escalation, ReferenceCounter, WorkItem
 from engine.children.models import Child, ChildOffer, Guardian
-from engine.deadlines.models import Escalation
 from engine.forms.models import Form
 from engine.network.models import Agency, Role
 from engine.notify.models import OutboxMessage

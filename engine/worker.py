@@ -12,11 +12,10 @@ from datetime import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.cases.references import THAI_TIME
-from engine.cases.runtime import TickReport, tick
-from engine.clock import Clock
+from engine.clock import THAI_TIME, Clock
+from engine.deadlines.digests import queue_daily_digests
+from engine.deadlines.tick import TickReport, tick
 from engine.network.definition import Network
-from engine.notify.outbox import queue_daily_digests
 from engine.notify.sender import DeliveryReport, deliver_pending
 from engine.settings import Settings
 
@@ -42,7 +41,7 @@ def work_once(
     now = clock.now()
     if now.astimezone(THAI_TIME).time() >= DIGEST_FROM:
         with session_factory() as session:
-            digests = queue_daily_digests(session, now=now)
+            digests = queue_daily_digests(session=session, now=now)
             session.commit()
     delivered = deliver_pending(session_factory, settings=settings, clock=clock)
     return WorkerPass(ticked, digests, delivered)

@@ -12,10 +12,10 @@ from api.pages.rendering import gettext_for, render
 from api.pages.security import CsrfChecked, PageUser, page_role
 from engine.errors import Conflict, InvalidInput
 from engine.people import accounts
-from engine.people.access import ADMIN_ROLE
 from engine.people.auth import unlock
 from engine.people.directory import accounts as account_list
 from engine.people.directory import change_role, enable_user, find_user
+from engine.people.roles import ADMIN_ROLE
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Admin = Annotated[PageUser, Depends(page_role(frozenset({ADMIN_ROLE}), "administer accounts"))]
@@ -31,7 +31,7 @@ def _users_page(request: Request, session: SessionDep, clock, user: PageUser, *,
                 errors: dict[str, str] | None = None, notice: str | None = None, status_code: int = 200) -> Response:
     return render(request, "admin/users.html", user, status_code=status_code,
                   accounts=account_list(session=session, now=clock.now()),
-                  roles=list(request.app.state.network.roles.values()), form=form or {}, errors=errors or {},
+                  roles=list(request.app.state.wiring.network.roles.values()), form=form or {}, errors=errors or {},
                   notice=notice)
 
 
@@ -119,4 +119,4 @@ def set_role(request: Request, session: SessionDep, clock: ClockDep, auth_clock:
 
 @router.get("/admin/network")
 def network(request: Request, user: Admin) -> Response:
-    return render(request, "admin/network.html", user, network=request.app.state.network)
+    return render(request, "admin/network.html", user, network=request.app.state.wiring.network)

@@ -26,7 +26,7 @@ API_PATHS = ("/api/", "/openapi.json", "/healthz")
 
 
 def _page_user(request: Request):
-    factory = request.app.state.session_factory
+    factory = request.app.state.wiring.session_factory
     with factory() as session:
         return page_user_or_none(request, session)
 

@@ -24,7 +24,7 @@ from engine.errors import InvalidInput
 from engine.forms.authoring import store_form
 from engine.forms.library import all_forms, schema_of, stored_form
 from engine.forms.service import check_schema
-from engine.people.access import AUTHORING_ROLES
+from engine.people.roles import AUTHORING_ROLES
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Author = Annotated[PageUser, Depends(page_role(AUTHORING_ROLES, "author forms"))]
@@ -104,7 +104,7 @@ def save(request: Request, session: SessionDep, clock: ClockDep, user: Author, k
     if action == "check":
         return _editor(request, user, row.key, schema_text)
     try:
-        store_form(session, key=row.key, schema=schema, actor=user.actor, clock=clock)
+        store_form(session=session, key=row.key, schema=schema, actor=user.actor, clock=clock)
     except InvalidInput as exc:
         session.rollback()
         return _editor(request, user, row.key, schema_text, problem=exc.message, status_code=422)

@@ -16,15 +16,14 @@ from api.schemas import MAX_ID
 from engine.errors import InvalidInput, ProtocolInvalid
 from engine.forms.library import all_forms
 from engine.forms.service import form_catalogue
-from engine.people.access import AUTHORING_ROLES
+from engine.people.roles import AUTHORING_ROLES
 from engine.protocols import service as protocols
 from engine.protocols.diff import CATEGORIES, diff_protocols
 from engine.protocols.findings import Finding, Severity
 from engine.protocols.library import protocol_summaries, protocol_summary
 from engine.protocols.parsing import descriptors_from_json
-from engine.protocols.rehearsal import ScenarioFailed
-from engine.protocols.rehearsal_page import library_scenarios, rehearse_text
 from engine.protocols.shapes import shape_ids
+from engine.rehearsal import ScenarioFailed, library_scenarios, rehearse_text
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Author = Annotated[PageUser, Depends(page_role(AUTHORING_ROLES, "author protocols"))]
@@ -70,7 +69,7 @@ def editor(request: Request, session: SessionDep, user: Author, key: ProtocolKey
            start: Annotated[int | None, Query(alias="from", ge=1, le=MAX_ID)] = None) -> Response:
     summary = protocol_summary(session=session, key=key)
     base = protocols.get_version(session=session, key=key, version=start) if start else summary.latest
-    settings = request.app.state.settings
+    settings = request.app.state.wiring.settings
     scenarios = library_scenarios(settings.network_file.parent / "scenarios", key)
     forms = [{"key": row.key, "title": row.title} for row in all_forms(session=session)]
     return render(request, "protocols/editor.html", user, csp=EDITOR_CSP, protocol=summary, base=base,

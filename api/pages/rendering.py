@@ -13,7 +13,7 @@ from api.pages import formatting
 from api.pages.i18n import N_, language_of, translations
 from api.pages.names import NetworkNames
 from api.pages.security import PageUser, csrf_token, keep_presession
-from engine.people.access import ADMIN_ROLE, AUTHORING_ROLES
+from engine.people.roles import ADMIN_ROLE, AUTHORING_ROLES
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -89,13 +89,13 @@ def gettext_for(request: Request):
 
 def page_context(request: Request, user: PageUser | None) -> dict[str, Any]:
     language = language_of(request)
-    names = NetworkNames(request.app.state.network, language)
+    names = NetworkNames(request.app.state.wiring.network, language)
     return {
         "request": request,
         "user": user,
         "names": names,
         "csrf_token": csrf_token(request),
-        "now": request.app.state.clock.now(),
+        "now": request.app.state.wiring.clock.now(),
         "path": request.url.path,
         "main_menu": functools.partial(main_menu, gettext=translations(language).gettext),
         # The header's task count; the case-worker pages fill it in.

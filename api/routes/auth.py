@@ -111,7 +111,7 @@ def create_token(
         raise Forbidden("tokens are made from a signed-in session, not with another token", field="authorization")
     if body.expires_at is not None and body.expires_at <= clock.now():
         raise InvalidInput("the expiry must be in the future", field="expires_at")
-    lifetime = timedelta(days=request.app.state.settings.token_lifetime_days)
+    lifetime = timedelta(days=request.app.state.wiring.settings.token_lifetime_days)
     row, secret = auth.create_token(session, user_id=actor.user_id, name=body.name, expires_at=body.expires_at, actor=actor,
                                     clock=clock, lifetime=lifetime)
     return NewToken(**TokenOut.of(row).model_dump(), token=secret)

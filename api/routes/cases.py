@@ -10,28 +10,22 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from api.deps import ClockDep, NetworkDep, SessionDep, require_role
-from api.pagination import Page, PageDep, paginate
+from api.deps import CaseReader, ClockDep, NetworkDep, SessionDep, VisibleCase, require_role
+from api.pagination import Page, PageDep, paged
 from api.problems import errors
-from api.schemas import JsonObject, Text, WorkItemOut, path_id
+from api.schemas import JsonObject, Text, WorkItemOut
 from engine.audit import AuditEvent
-from engine.cases import runtime
-from engine.cases.links import case_links
-from engine.cases.models import Case, WorkItem
-from engine.cases.queries import case_search_query
+from engine.cases import commands, reads
+from engine.cases.models import Case, Escalation
+from engine.cases.reads import CaseView
 from engine.children.models import Child, Guardian
-from engine.children.service import other_cases
-from engine.deadlines.models import Escalation
 from engine.errors import InvalidInput, NotFound
 from engine.forms.validation import validate_start_data
-from engine.people.access import CASE_READING_ROLES, CASE_STARTING_ROLES, may_see_case, record_denied, record_read
 from engine.people.actors import Actor
-from engine.protocols.models import ProtocolVersion
+from engine.people.roles import CASE_STARTING_ROLES
 
 router = APIRouter(tags=["cases"])
-Reader = Annotated[Actor, Depends(require_role(CASE_READING_ROLES, "read case data"))]
 Starter = Annotated[Actor, Depends(require_role(CASE_STARTING_ROLES, "start cases"))]
 CaseStatusName = Literal["active", "completed", "cancelled", "error"]
 
@@ -123,23 +117,39 @@ class AuditEventOut(BaseModel):
     details: dict[str, Any]
 
 
-def _summary(case: Case, key: str, version: int, first: str | None, last: str | None) -> CaseSummary:
-    name = f"{first} {last or ''}".strip() if first else None
+def _summary(view: CaseView) -> CaseSummary:
+    case = view.case
     return CaseSummary(
-        id=case.id, reference=case.reference, status=case.status, protocol=key, protocol_version=version,
-        reporting_unit=case.reporting_unit, child_id=case.child_id, child_name=name, created_at=case.created_at,
-        updated_at=case.updated_at, closed_at=case.closed_at,
+        id=case.id, reference=case.reference, status=case.status, protocol=view.protocol_key,
+        protocol_version=view.protocol_version, reporting_unit=case.reporting_unit, child_id=case.child_id,
+        child_name=view.child_name, created_at=case.created_at, updated_at=case.updated_at, closed_at=case.closed_at,
     )
 
 
-def visible_case(session: SessionDep, actor: Actor, case_id: int, *, clock: ClockDep, attempted: str) -> Case:
-    """The case, if the actor may see it; otherwise the refusal is audited and answered as 404."""
-    case = session.get(Case, case_id)
-    if case is None or not may_see_case(session, actor, case.id):
-        record_denied(session, actor=actor, at=clock.now(), resource="case", resource_id=case_id,
-                      case_id=case.id if case else None, attempted=attempted)
-        raise NotFound(f"case {case_id} not found", field="case_id")
-    return case
+def _ref(case: Case) -> CaseRef:
+    return CaseRef(id=case.id, reference=case.reference, status=case.status, created_at=case.created_at)
+
+
+def _child(child: Child, guardians: list[Guardian]) -> ChildOut:
+    return ChildOut(
+        id=child.id, first_name=child.first_name, last_name=child.last_name, birth_date=child.birth_date,
+        national_id=child.national_id, g_code=child.g_code, nationality=child.nationality,
+        language=child.language, school=child.school,
+        guardians=[GuardianOut(name=g.name, relation=g.relation, alleged_abuser=g.alleged_abuser) for g in guardians],
+    )
+
+
+def _escalation(e: Escalation) -> CaseEscalation:
+    return CaseEscalation(id=e.id, work_item_id=e.work_item_id, agency_code=e.agency_code, reason=e.reason, code=e.code,
+                          level=e.level, status=e.status, target_code=e.target_code, raised_at=e.raised_at)
+
+
+def _audit_event(event: AuditEvent) -> AuditEventOut:
+    return AuditEventOut(
+        id=event.id, occurred_at=event.occurred_at, action=event.action, actor_id=event.actor_id,
+        actor_username=event.actor_username, actor_role=event.actor_role, actor_agency=event.actor_agency,
+        client_address=event.client_address, work_item_id=event.work_item_id, details=event.details or {},
+    )
 
 
 @router.post("/cases", status_code=status.HTTP_201_CREATED, summary="Start a case on a protocol's newest published version",
@@ -147,90 +157,47 @@ def visible_case(session: SessionDep, actor: Actor, case_id: int, *, clock: Cloc
 def start_case(body: CaseStart, session: SessionDep, clock: ClockDep, network: NetworkDep, actor: Starter) -> CaseSummary:
     validate_start_data(body.data)
     try:
-        case = runtime.start_case(
+        case = commands.start_case(
             session=session, protocol_key=body.protocol, data=body.data, actor=actor, clock=clock, network=network,
             reporting_unit=body.reporting_unit,
         )
     except NotFound as exc:
         # The protocol named in the body: a field at fault, not a missing resource of the URL.
         raise InvalidInput(exc.message, field="protocol") from exc
-    version = session.get(ProtocolVersion, case.protocol_version_id)
-    return _summary(case, version.key, version.version, None, None)
+    return _summary(reads.case_view(session=session, case=case))
 
 
 @router.get("/cases", summary="Cases you may see; q searches the reference, the child's name or ID")
 def list_cases(
-    session: SessionDep, clock: ClockDep, actor: Reader, page: PageDep,
+    session: SessionDep, clock: ClockDep, actor: CaseReader, page: PageDep,
     q: Annotated[Text | None, Query(max_length=100, description="Reference, child's name, Thai ID or G-code.")] = None,
     status: Annotated[CaseStatusName | None, Query(description="Only cases in this status.")] = None,
     protocol: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,63}$")] = None,
 ) -> Page[CaseSummary]:
-    result = paginate(session, case_search_query(actor, q=q, status=status, protocol=protocol), page,
-                      lambda row: _summary(*row))
-    if q:
-        # Looking a child up by name or ID is itself a use of personal data: keep it on record.
-        record_read(session, action="cases.searched", actor=actor, at=clock.now(), query=q, results=result.total)
-        session.commit()
-    return result
+    found = reads.search_cases(session=session, actor=actor, now=clock.now(), q=q, status=status, protocol=protocol,
+                               limit=page.limit, offset=page.offset)
+    return paged(found, page, _summary)
 
 
 @router.get("/cases/{case_id}", summary="A case with its work items, escalations and linked cases", responses=errors(404))
-def get_case(session: SessionDep, clock: ClockDep, actor: Reader, case_id: int = path_id("The case's id.")) -> CaseDetail:
-    case = visible_case(session, actor, case_id, clock=clock, attempted="view case")
+def get_case(case: VisibleCase, session: SessionDep, clock: ClockDep, actor: CaseReader) -> CaseDetail:
     now = clock.now()
-    version = session.get(ProtocolVersion, case.protocol_version_id)
-    child_out, child_name, others = None, None, []
-    if case.child_id is not None:
-        child = session.get(Child, case.child_id)
-        guardians = session.scalars(select(Guardian).where(Guardian.child_id == child.id).order_by(Guardian.id))
-        child_out = ChildOut(
-            id=child.id, first_name=child.first_name, last_name=child.last_name, birth_date=child.birth_date,
-            national_id=child.national_id, g_code=child.g_code, nationality=child.nationality,
-            language=child.language, school=child.school,
-            guardians=[GuardianOut(name=g.name, relation=g.relation, alleged_abuser=g.alleged_abuser) for g in guardians],
-        )
-        child_name = f"{child.first_name} {child.last_name or ''}".strip()
-        others = [
-            CaseRef(id=c.id, reference=c.reference, status=c.status, created_at=c.created_at)
-            for c in other_cases(session, child_id=child.id, except_case_id=case.id)
-            if may_see_case(session, actor, c.id)
-        ]
-    linked = [
-        LinkedCase(id=link.case.id, reference=link.case.reference, status=link.case.status,
-                   created_at=link.case.created_at, relation=link.relation, message=link.message)
-        for link in case_links(session, case.id) if may_see_case(session, actor, link.case.id)
-    ]
-    items = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id).order_by(WorkItem.id))
-    escalations = session.scalars(select(Escalation).where(Escalation.case_id == case.id).order_by(Escalation.id))
-    detail = CaseDetail(
-        **_summary(case, version.key, version.version, None, None).model_dump(exclude={"child_name"}),
-        child_name=child_name, protocol_name=version.name, error_message=case.error_message,
-        started_by_id=case.started_by_id, child=child_out,
-        work_items=[WorkItemOut.of(item, now=now) for item in items],
-        escalations=[
-            CaseEscalation(id=e.id, work_item_id=e.work_item_id, agency_code=e.agency_code, reason=e.reason, code=e.code,
-                           level=e.level, status=e.status, target_code=e.target_code, raised_at=e.raised_at)
-            for e in escalations
+    detail = reads.read_case(session=session, case=case, actor=actor, now=now)
+    return CaseDetail(
+        **_summary(detail).model_dump(),
+        protocol_name=detail.protocol_name, error_message=case.error_message, started_by_id=case.started_by_id,
+        child=_child(detail.child, detail.guardians) if detail.child is not None else None,
+        work_items=[WorkItemOut.of(item, now=now) for item in detail.work_items],
+        escalations=[_escalation(e) for e in detail.escalations],
+        linked_cases=[
+            LinkedCase(**_ref(link.case).model_dump(), relation=link.relation, message=link.message)
+            for link in detail.linked_cases
         ],
-        linked_cases=linked, child_other_cases=others,
+        child_other_cases=[_ref(other) for other in detail.child_other_cases],
     )
-    record_read(session, action="case.viewed", actor=actor, at=now, case_id=case.id)
-    session.commit()
-    return detail
 
 
 @router.get("/cases/{case_id}/audit", summary="The case's audit trail, oldest first", responses=errors(404))
-def case_audit(
-    session: SessionDep, clock: ClockDep, actor: Reader, page: PageDep, case_id: int = path_id("The case's id."),
-) -> Page[AuditEventOut]:
-    case = visible_case(session, actor, case_id, clock=clock, attempted="view audit trail")
-    record_read(session, action="case.audit_viewed", actor=actor, at=clock.now(), case_id=case.id)
-    session.flush()
-    query = select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)
-    result = paginate(session, query, page, lambda row: AuditEventOut(
-        id=row[0].id, occurred_at=row[0].occurred_at, action=row[0].action, actor_id=row[0].actor_id,
-        actor_username=row[0].actor_username, actor_role=row[0].actor_role, actor_agency=row[0].actor_agency,
-        client_address=row[0].client_address, work_item_id=row[0].work_item_id, details=row[0].details or {},
-    ))
-    session.commit()
-    return result
+def case_audit(case: VisibleCase, session: SessionDep, clock: ClockDep, actor: CaseReader, page: PageDep) -> Page[AuditEventOut]:
+    found = reads.read_case_audit(session=session, case=case, actor=actor, now=clock.now(), limit=page.limit, offset=page.offset)
+    return paged(found, page, _audit_event)

@@ -10,11 +10,10 @@ from pydantic import BaseModel, Field
 from api.deps import ClockDep, SessionDep, require_role
 from api.problems import errors
 from api.schemas import EntityId, Text
-from engine.cases.models import WorkItem
+from engine.cases.access import visible_item
 from engine.children.service import ChildIdentity, offer_matches
-from engine.errors import NotFound
-from engine.people.access import CASE_STARTING_ROLES, may_see_case, record_denied
 from engine.people.actors import Actor
+from engine.people.roles import CASE_STARTING_ROLES
 
 router = APIRouter(tags=["children"])
 Reporter = Annotated[Actor, Depends(require_role(CASE_STARTING_ROLES, "look up child records"))]
@@ -51,15 +50,14 @@ class ChildMatches(BaseModel):
 def child_matches(body: ChildLookup, session: SessionDep, clock: ClockDep, actor: Reporter) -> ChildMatches:
     work_item = None
     if body.task_id is not None:
-        work_item = session.get(WorkItem, body.task_id)
-        if work_item is None or not may_see_case(session, actor, work_item.case_id):
-            record_denied(session, actor=actor, at=clock.now(), resource="task", resource_id=body.task_id,
-                          case_id=work_item.case_id if work_item else None, attempted="look up child records")
-            raise NotFound(f"task {body.task_id} not found", field="task_id")
+        work_item = visible_item(session=session, actor=actor, work_item_id=body.task_id, now=clock.now(),
+                                 attempted="look up child records")
     identity = ChildIdentity(
         first_name=body.child_first_name.strip(), last_name=body.child_last_name, birth_date=body.child_birth_date,
         national_id=body.child_national_id, g_code=body.child_g_code,
     )
     offers = offer_matches(session, identity, actor=actor, now=clock.now(), work_item=work_item)
+    # Looking people up is reading children's data: each offer is on the record (offer_matches
+    # audits it), committed before it is answered.
     session.commit()
     return ChildMatches(matches=[ChildMatch(**offer.__dict__) for offer in offers])

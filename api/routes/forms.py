@@ -7,17 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from api.deps import ClockDep, CurrentUser, SessionDep, require_role
 from api.problems import errors
 from api.schemas import JsonObject
-from engine.errors import NotFound
 from engine.forms.authoring import store_form
 from engine.forms.models import Form
-from engine.people.access import AUTHORING_ROLES
+from engine.forms.queries import stored_form, stored_forms
 from engine.people.actors import Actor
-from engine.protocols.forms import form_name
+from engine.people.roles import AUTHORING_ROLES
 
 router = APIRouter(tags=["forms"])
 Author = Annotated[Actor, Depends(require_role(AUTHORING_ROLES, "author forms"))]
@@ -46,16 +44,13 @@ def _out(row: Form) -> FormOut:
 def list_forms(session: SessionDep, _actor: CurrentUser) -> list[FormSummary]:
     return [
         FormSummary(key=row.key, title=row.title, updated_at=row.updated_at, content_hash=row.content_hash)
-        for row in session.scalars(select(Form).order_by(Form.key))
+        for row in stored_forms(session=session)
     ]
 
 
 @router.get("/forms/{key}", summary="One form's JSON Schema", responses=errors(404), response_model_by_alias=True)
 def get_form(session: SessionDep, _actor: CurrentUser, key: FormKey) -> FormOut:
-    row = session.get(Form, form_name(key))
-    if row is None:
-        raise NotFound(f"there is no form {key!r}", field="key")
-    return _out(row)
+    return _out(stored_form(session=session, key=key))
 
 
 @router.put("/forms/{key}", summary="Store or replace a form (JSON Schema of type object)", responses=errors(422),
@@ -64,4 +59,4 @@ def put_form(
     session: SessionDep, clock: ClockDep, actor: Author, key: FormKey,
     schema: Annotated[JsonObject, Body(description="A JSON Schema (draft 2020-12) of type 'object'.")],
 ) -> FormOut:
-    return _out(store_form(session, key=key, schema=schema, actor=actor, clock=clock))
+    return _out(store_form(session=session, key=key, schema=schema, actor=actor, clock=clock))

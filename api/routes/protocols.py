@@ -6,15 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from api.deps import ClockDep, CurrentUser, NetworkDep, SessionDep, require_role
 from api.problems import errors
 from api.schemas import MAX_ID
 from engine.errors import InvalidInput, KhumkrongError
 from engine.forms.service import form_catalogue
-from engine.people.access import AUTHORING_ROLES
 from engine.people.actors import Actor
+from engine.people.roles import AUTHORING_ROLES
 from engine.protocols import service as protocols
 from engine.protocols.loading import MAX_BPMN_BYTES as MAX_BYTES
 from engine.protocols.models import ProtocolVersion
@@ -69,18 +68,11 @@ class DraftOut(BaseModel):
 
 @router.get("/protocols", summary="Every protocol with its versions")
 def list_protocols(session: SessionDep, _actor: CurrentUser) -> list[ProtocolOut]:
-    rows = session.scalars(select(ProtocolVersion).order_by(ProtocolVersion.key, ProtocolVersion.version)).all()
-    grouped: dict[str, list[ProtocolVersion]] = {}
-    for row in rows:
-        grouped.setdefault(row.key, []).append(row)
-    result = []
-    for key, versions in grouped.items():
-        published = [v.version for v in versions if v.published]
-        result.append(ProtocolOut(
-            key=key, name=versions[-1].name, published_version=max(published) if published else None,
-            latest_version=versions[-1].version, versions=[VersionOut.of(v) for v in versions],
-        ))
-    return result
+    return [
+        ProtocolOut(key=p.key, name=p.name, published_version=p.published_version, latest_version=p.latest_version,
+                    versions=[VersionOut.of(v) for v in p.versions])
+        for p in protocols.protocol_library(session=session)
+    ]
 
 
 @router.get(

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from api.deps import ClockDep, SessionDep, require_role
 from engine.deadlines.queries import overdue_counts
-from engine.people.access import REPORT_ROLES
 from engine.people.actors import Actor
+from engine.people.roles import REPORT_ROLES
 
 router = APIRouter(tags=["reports"])
 ReportReader = Annotated[Actor, Depends(require_role(REPORT_ROLES, "read reports"))]
@@ -33,5 +33,5 @@ class OverdueReport(BaseModel):
 def overdue(session: SessionDep, clock: ClockDep, _actor: ReportReader) -> OverdueReport:
     now = clock.now()
     rows = [OverdueRow(agency_code=r.agency_code, protocol=r.protocol_key, count=r.count, oldest_due_at=r.oldest_due_at)
-            for r in overdue_counts(session, now=now)]
+            for r in overdue_counts(session=session, now=now)]
     return OverdueReport(as_of=now, total=sum(r.count for r in rows), rows=rows)

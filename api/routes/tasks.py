@@ -4,29 +4,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 
-from api.deps import ClockDep, NetworkDep, SessionDep, require_role
-from api.pagination import Page, PageDep, paginate
+from api.deps import ClockDep, NetworkDep, SessionDep, TaskReader, VisibleTask
+from api.pagination import Page, PageDep, paged
 from api.problems import errors
-from api.schemas import EntityId, JsonObject, Moment, Text, WorkItemOut, path_id
-from engine.cases import runtime
-from engine.cases.comments import TaskComment, add_comment, comments_on
-from engine.cases.models import Case, WorkItem
-from engine.cases.queries import TaskScope, task_form_data, task_list_query
-from engine.errors import NotFound
-from engine.forms.service import form_schema
-from engine.people.access import CASE_READING_ROLES, may_see_case, record_denied, record_read
-from engine.people.actors import Actor
-from engine.people.models import User
-from engine.people.rights import may_assign, may_work
-from engine.protocols.models import ProtocolVersion
+from api.schemas import EntityId, JsonObject, Moment, Text, WorkItemOut
+from engine.cases import assignment, commands, reads
+from engine.cases.comments import add_comment
+from engine.cases.queries import TaskScope
+from engine.cases.reads import CommentView, TaskView
 
 router = APIRouter(tags=["tasks"])
-Reader = Annotated[Actor, Depends(require_role(CASE_READING_ROLES, "work with case data"))]
-TaskId = Annotated[int, path_id("The task's (work item's) id.")]
 TaskStateName = Literal["open", "claimed", "completed", "cancelled"]
 
 
@@ -66,29 +56,20 @@ class CommentOut(BaseModel):
     created_at: datetime
 
 
-def visible_item(session: SessionDep, actor: Actor, task_id: int, *, clock: ClockDep, attempted: str) -> WorkItem:
-    """The work item, if the actor may see its case; otherwise audited and answered as 404."""
-    item = session.get(WorkItem, task_id)
-    if item is None or not may_see_case(session, actor, item.case_id):
-        record_denied(session, actor=actor, at=clock.now(), resource="task", resource_id=task_id,
-                      case_id=item.case_id if item else None, work_item_id=item.id if item else None, attempted=attempted)
-        raise NotFound(f"task {task_id} not found", field="task_id")
-    return item
+def _summary(view: TaskView, now: datetime) -> TaskSummary:
+    return TaskSummary(**WorkItemOut.of(view.item, now=now).model_dump(), case_reference=view.case_reference,
+                       protocol=view.protocol_key, assignee_username=view.assignee_username)
 
 
-def _summary(session: SessionDep, item: WorkItem, now: datetime) -> TaskSummary:
-    reference, key = session.execute(
-        select(Case.reference, ProtocolVersion.key).join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id)
-        .where(Case.id == item.case_id)
-    ).one()
-    assignee = session.scalar(select(User.username).where(User.id == item.assignee_id)) if item.assignee_id else None
-    return TaskSummary(**WorkItemOut.of(item, now=now).model_dump(), case_reference=reference, protocol=key,
-                       assignee_username=assignee)
+def _comment(view: CommentView) -> CommentOut:
+    c = view.comment
+    return CommentOut(id=c.id, work_item_id=c.work_item_id, author_id=c.author_id, author_username=view.author_username,
+                      body=c.body, created_at=c.created_at)
 
 
 @router.get("/tasks", summary="Tasks, overdue first then by due date", responses=errors(422))
 def list_tasks(
-    session: SessionDep, clock: ClockDep, actor: Reader, page: PageDep,
+    session: SessionDep, clock: ClockDep, actor: TaskReader, page: PageDep,
     scope: Annotated[TaskScope | None, Query(description="mine, agency (default with an agency) or all (committee, admin)")] = None,
     state: Annotated[TaskStateName | None, Query(description="Default: open and claimed.")] = None,
     overdue: Annotated[bool | None, Query(description="Only overdue (true) or only not overdue (false).")] = None,
@@ -97,80 +78,58 @@ def list_tasks(
     agency: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,31}$")] = None,
 ) -> Page[TaskSummary]:
     now = clock.now()
-    query = task_list_query(actor, now=now, scope=scope, state=state, overdue=overdue, due_before=due_before,
-                            protocol=protocol, agency=agency)
-    return paginate(session, query, page, lambda row: TaskSummary(
-        **WorkItemOut.of(row[0], now=now).model_dump(), case_reference=row[1], protocol=row[2], assignee_username=row[3],
-    ))
+    found = reads.list_tasks(session=session, actor=actor, now=now, scope=scope, state=state, overdue=overdue,
+                             due_before=due_before, protocol=protocol, agency=agency, limit=page.limit, offset=page.offset)
+    return paged(found, page, lambda view: _summary(view, now))
 
 
 @router.get("/tasks/{task_id}", summary="One task with its form's JSON Schema and current data", responses=errors(404))
-def get_task(session: SessionDep, clock: ClockDep, actor: Reader, task_id: TaskId) -> TaskDetail:
-    item = visible_item(session, actor, task_id, clock=clock, attempted="view task")
+def get_task(task: VisibleTask, session: SessionDep, clock: ClockDep, actor: TaskReader) -> TaskDetail:
     now = clock.now()
-    count = session.scalar(select(func.count(TaskComment.id)).where(TaskComment.work_item_id == item.id)) or 0
-    detail = TaskDetail(
-        **_summary(session, item, now).model_dump(), form_schema=form_schema(session, item.form_key),
-        data=task_form_data(session, item), may_work=may_work(actor, item), may_assign=may_assign(actor, item),
-        comment_count=count,
+    detail = reads.read_task(session=session, item=task, actor=actor, now=now)
+    return TaskDetail(
+        **_summary(detail, now).model_dump(), form_schema=detail.form_schema, data=detail.data,
+        may_work=detail.may_work, may_assign=detail.may_assign, comment_count=detail.comment_count,
     )
-    record_read(session, action="task.viewed", actor=actor, at=now, case_id=item.case_id, work_item_id=item.id)
-    session.commit()
-    return detail
 
 
 @router.post("/tasks/{task_id}/claim", summary="Take an open task", responses=errors(404, 409))
-def claim(session: SessionDep, clock: ClockDep, actor: Reader, task_id: TaskId) -> TaskSummary:
-    visible_item(session, actor, task_id, clock=clock, attempted="claim task")
-    item = runtime.claim(session=session, work_item_id=task_id, actor=actor, clock=clock)
-    return _summary(session, item, clock.now())
+def claim(task: VisibleTask, session: SessionDep, clock: ClockDep, actor: TaskReader) -> TaskSummary:
+    item = assignment.claim(session=session, work_item_id=task.id, actor=actor, clock=clock)
+    return _summary(reads.task_view(session=session, item=item), clock.now())
 
 
 @router.post("/tasks/{task_id}/unclaim", summary="Give a claimed task back to the agency's queue", responses=errors(404, 409))
-def unclaim(session: SessionDep, clock: ClockDep, actor: Reader, task_id: TaskId) -> TaskSummary:
-    visible_item(session, actor, task_id, clock=clock, attempted="unclaim task")
-    item = runtime.unclaim(session=session, work_item_id=task_id, actor=actor, clock=clock)
-    return _summary(session, item, clock.now())
+def unclaim(task: VisibleTask, session: SessionDep, clock: ClockDep, actor: TaskReader) -> TaskSummary:
+    item = assignment.unclaim(session=session, work_item_id=task.id, actor=actor, clock=clock)
+    return _summary(reads.task_view(session=session, item=item), clock.now())
 
 
 @router.put("/tasks/{task_id}/assignee", summary="Assign the task to a person (supervisors, committee)",
             responses=errors(404, 409, 422))
-def assign(body: AssigneeIn, session: SessionDep, clock: ClockDep, actor: Reader, task_id: TaskId) -> TaskSummary:
-    visible_item(session, actor, task_id, clock=clock, attempted="assign task")
-    item = runtime.reassign(session=session, work_item_id=task_id, assignee_id=body.assignee_id, actor=actor, clock=clock)
-    return _summary(session, item, clock.now())
+def assign(body: AssigneeIn, task: VisibleTask, session: SessionDep, clock: ClockDep, actor: TaskReader) -> TaskSummary:
+    item = assignment.reassign(session=session, work_item_id=task.id, assignee_id=body.assignee_id, actor=actor, clock=clock)
+    return _summary(reads.task_view(session=session, item=item), clock.now())
 
 
 @router.post("/tasks/{task_id}/complete", summary="Complete the task with its form data; the case moves on",
              responses=errors(404, 409, 422))
 def complete(
-    body: CompleteIn, session: SessionDep, clock: ClockDep, network: NetworkDep, actor: Reader, task_id: TaskId,
+    body: CompleteIn, task: VisibleTask, session: SessionDep, clock: ClockDep, network: NetworkDep, actor: TaskReader,
 ) -> TaskSummary:
-    visible_item(session, actor, task_id, clock=clock, attempted="complete task")
-    item = runtime.complete(session=session, work_item_id=task_id, data=body.data, actor=actor, clock=clock,
-                            network=network, child_id=body.child_id)
-    return _summary(session, item, clock.now())
+    item = commands.complete(session=session, work_item_id=task.id, data=body.data, actor=actor, clock=clock,
+                             network=network, child_id=body.child_id)
+    return _summary(reads.task_view(session=session, item=item), clock.now())
 
 
 @router.post("/tasks/{task_id}/comments", status_code=status.HTTP_201_CREATED, summary="Comment on a task",
              responses=errors(404, 422))
-def post_comment(body: CommentIn, session: SessionDep, clock: ClockDep, actor: Reader, task_id: TaskId) -> CommentOut:
-    item = visible_item(session, actor, task_id, clock=clock, attempted="comment on task")
-    comment = add_comment(session, item=item, body=body.body, actor=actor, clock=clock)
-    return CommentOut(id=comment.id, work_item_id=item.id, author_id=comment.author_id, author_username=actor.username,
-                      body=comment.body, created_at=comment.created_at)
+def post_comment(body: CommentIn, task: VisibleTask, session: SessionDep, clock: ClockDep, actor: TaskReader) -> CommentOut:
+    comment = add_comment(session=session, item=task, body=body.body, actor=actor, clock=clock)
+    return _comment(CommentView(comment, actor.username))
 
 
 @router.get("/tasks/{task_id}/comments", summary="A task's comments, oldest first", responses=errors(404))
-def list_comments(session: SessionDep, clock: ClockDep, actor: Reader, page: PageDep, task_id: TaskId) -> Page[CommentOut]:
-    item = visible_item(session, actor, task_id, clock=clock, attempted="view comments")
-    total = session.scalar(select(func.count(TaskComment.id)).where(TaskComment.work_item_id == item.id)) or 0
-    rows = comments_on(session, item.id, limit=page.limit, offset=page.offset)
-    names = dict(session.execute(select(User.id, User.username).where(User.id.in_({c.author_id for c in rows}))).all()) if rows else {}
-    record_read(session, action="task.comments_viewed", actor=actor, at=clock.now(), case_id=item.case_id, work_item_id=item.id)
-    session.commit()
-    return Page[CommentOut](
-        items=[CommentOut(id=c.id, work_item_id=c.work_item_id, author_id=c.author_id, author_username=names.get(c.author_id, "?"),
-                          body=c.body, created_at=c.created_at) for c in rows],
-        total=total, limit=page.limit, offset=page.offset,
-    )
+def list_comments(task: VisibleTask, session: SessionDep, clock: ClockDep, actor: TaskReader, page: PageDep) -> Page[CommentOut]:
+    found = reads.read_comments(session=session, item=task, actor=actor, now=clock.now(), limit=page.limit, offset=page.offset)
+    return paged(found, page, _comment)

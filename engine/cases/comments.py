@@ -40,7 +40,7 @@ class TaskComment(AppendOnly, Base):
 
 
 
-def add_comment(session: Session, *, item: WorkItem, body: str, actor: Actor, clock: Clock) -> TaskComment:
+def add_comment(*, session: Session, item: WorkItem, body: str, actor: Actor, clock: Clock) -> TaskComment:
     """Add a comment (the caller has checked the actor may see the case); commits."""
     text = (body or "").strip()
     if not text:
@@ -60,7 +60,7 @@ def add_comment(session: Session, *, item: WorkItem, body: str, actor: Actor, cl
     return comment
 
 
-def comments_on(session: Session, work_item_id: int, *, limit: int, offset: int) -> list[TaskComment]:
+def comments_on(*, session: Session, work_item_id: int, limit: int, offset: int) -> list[TaskComment]:
     return list(session.scalars(
         select(TaskComment).where(TaskComment.work_item_id == work_item_id)
         .order_by(TaskComment.id).limit(limit).offset(offset)

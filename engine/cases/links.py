@@ -16,7 +16,7 @@ class LinkedCase:
     message: str
 
 
-def case_links(session: Session, case_id: int) -> list[LinkedCase]:
+def case_links(*, session: Session, case_id: int) -> list[LinkedCase]:
     """Cases this case referred to, and the case that referred it, oldest first."""
     links = session.scalars(
         select(CaseLink).where(or_(CaseLink.from_case_id == case_id, CaseLink.to_case_id == case_id))
@@ -32,5 +32,5 @@ def case_links(session: Session, case_id: int) -> list[LinkedCase]:
     return [LinkedCase(case, *how[case.id]) for case in cases]
 
 
-def linked_cases(session: Session, case_id: int) -> list[Case]:
-    return [link.case for link in case_links(session, case_id)]
+def linked_cases(*, session: Session, case_id: int) -> list[Case]:
+    return [link.case for link in case_links(session=session, case_id=case_id)]

@@ -7,20 +7,21 @@ import enum
 import logging
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import Select, and_, case, false, not_, or_, select
 from sqlalchemy.orm import Session
 
+from engine.cases.access import case_visibility, reads_case_data, sees_every_case
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem
 from engine.children.models import Child
 from engine.errors import Forbidden, InvalidInput
+from engine.forms.catalogue import schema_fields
 from engine.forms.service import form_schema
-from engine.people.access import case_visibility, reads_case_data, sees_every_case
 from engine.people.actors import Actor
 from engine.people.models import User
-from engine.protocols.forms import schema_fields
+from engine.protocols.cache import version_cache
 from engine.protocols.models import ProtocolVersion
+from engine.workflow.running import task_data
 from engine.workflow.serialization import restore_workflow
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ def case_search_query(
     return query.order_by(Case.created_at.desc(), Case.id.desc())
 
 
-def task_form_data(session: Session, item: WorkItem) -> dict[str, Any]:
+def task_form_data(*, session: Session, item: WorkItem) -> dict[str, Any]:
     """The values the task's form fields hold now (or held when it was completed).
 
     Only the form's own fields are returned: a task's data holds every variable of the case so
@@ -122,17 +123,20 @@ def task_form_data(session: Session, item: WorkItem) -> dict[str, Any]:
     if schema is None:
         return {}
     fields = schema_fields(schema)
-    row = session.execute(
-        select(Case.state_json, ProtocolVersion.spec_json)
-        .join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id)
-        .where(Case.id == item.case_id)
-    ).one()
+    case = session.get_one(Case, item.case_id)
     try:
-        workflow = restore_workflow(row[0], row[1])
-        task = workflow.get_task_from_id(UUID(item.task_id))
+        workflow = restore_workflow(case.state_json, version_cache(session).get(session, case.protocol_version_id).spec_json)
+        data = task_data(workflow, item.task_id)
     except Exception:  # noqa: BLE001 - a detail view must not fail because a case's state is odd
         log.exception("cannot read the data of work item %s", item.id)
         return {}
-    if task is None:
+    if data is None:
         return {}
-    return {name: value for name, value in task.data.items() if name in fields}
+    return {name: value for name, value in data.items() if name in fields}
+
+
+def other_cases(*, session: Session, child_id: int, except_case_id: int | None = None) -> list[Case]:
+    query = select(Case).where(Case.child_id == child_id).order_by(Case.created_at, Case.id)
+    if except_case_id is not None:
+        query = query.where(Case.id != except_case_id)
+    return list(session.scalars(query))

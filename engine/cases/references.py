@@ -1,7 +1,7 @@
 """Case reference numbers: PREFIX-YEAR-NNNNNN, numbered per prefix and year without gaps."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -9,13 +9,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine.cases.models import ReferenceCounter
+from engine.clock import THAI_TIME
 from engine.db import is_postgres
 
-# Thailand keeps one offset all year (no daylight saving), so a fixed zone is exact.
-THAI_TIME = timezone(timedelta(hours=7), "ICT")
 
-
-def next_reference(session: Session, *, prefix: str, at: datetime) -> str:
+def next_reference(*, session: Session, prefix: str, at: datetime) -> str:
     year = at.astimezone(THAI_TIME).year
     insert = pg_insert if is_postgres(session) else sqlite_insert
     session.execute(

@@ -4,39 +4,40 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem, WorkItemState
-from engine.errors import WorkflowFailure
+from engine.errors import InvalidInput, WorkflowFailure
 from engine.notify import outbox
 from engine.people.actors import Actor
 from engine.people.models import User
-from engine.people.rights import CASE_WORKER_ROLE
+from engine.people.roles import CASE_WORKER_ROLE
 from engine.protocols.parsing import UserTaskDescriptor
+from engine.workflow.timers import parse_duration
 from engine.workflow.tree import boundary_timer_due_times, live_manual_tasks
+from engine.workflow.types import Task, Workflow
 
 
-def notification_context(session: Session, item: WorkItem) -> dict[str, Any]:
+def notification_context(*, session: Session, item: WorkItem) -> dict[str, Any]:
     """What a message about a work item may say: the case reference and the task, no more."""
     reference = session.scalar(select(Case.reference).where(Case.id == item.case_id))
     return {"case_reference": reference, "task_label": item.label, "due_at": item.due_at}
 
 
-def notify_queue(session: Session, *, item: WorkItem, now: datetime) -> None:
+def notify_queue(*, session: Session, item: WorkItem, now: datetime) -> None:
     """A new task waits in the agency's queue: tell the people who may take it."""
     outbox.notify_agency(
         session, kind="work_item.new", agency_code=item.agency_code,
-        roles=(item.candidate_role or CASE_WORKER_ROLE,), context=notification_context(session, item),
+        roles=(item.candidate_role or CASE_WORKER_ROLE,), context=notification_context(session=session, item=item),
         dedupe_key_prefix=f"work_item.new:{item.id}", now=now, case_id=item.case_id,
     )
 
 
-def notify_assignment(session: Session, *, item: WorkItem, assignee: User, now: datetime) -> None:
+def notify_assignment(*, session: Session, item: WorkItem, assignee: User, now: datetime) -> None:
     outbox.enqueue(
-        session, kind="work_item.assigned", recipient=assignee, context=notification_context(session, item),
+        session, kind="work_item.assigned", recipient=assignee, context=notification_context(session=session, item=item),
         dedupe_key=f"work_item.assigned:{item.id}:user:{assignee.id}:at:{now.isoformat()}", now=now,
         case_id=item.case_id,
     )
@@ -49,15 +50,14 @@ def _declared_due_date(value: str | None, created_at: datetime) -> datetime | No
     text = value.strip().strip("'\"")
     try:
         if text.upper().startswith("P"):
-            parsed = TimerEventDefinition.parse_iso_duration(text)
-            return created_at + TimerEventDefinition.get_timedelta_from_start(parsed, created_at)
+            return created_at + parse_duration(text, start=created_at, field="dueDate")
         moment = datetime.fromisoformat(text)
-    except Exception:  # noqa: BLE001 - the library raises bare Exception for bad durations
+    except (InvalidInput, ValueError):
         return None
     return moment if moment.tzinfo is not None else None
 
 
-def due_at_for(task: Any, descriptor: UserTaskDescriptor, created_at: datetime) -> datetime | None:
+def due_at_for(task: Task, descriptor: UserTaskDescriptor, created_at: datetime) -> datetime | None:
     """The earliest deadline declared for a task: its timer boundary events and its dueDate."""
     candidates = boundary_timer_due_times(task)
     declared = _declared_due_date(descriptor.due_date, created_at)
@@ -66,17 +66,31 @@ def due_at_for(task: Any, descriptor: UserTaskDescriptor, created_at: datetime) 
     return min(candidates, default=None)
 
 
+def cancel_item(*, session: Session, item: WorkItem, now: datetime, actor: Actor) -> None:
+    """A live work item withdrawn: its task left the workflow, or the whole case was cancelled."""
+    item.state = WorkItemState.CANCELLED.value
+    item.completed_at = now
+    audit.record(
+        session, action="work_item.cancelled", actor=actor, at=now, case_id=item.case_id,
+        work_item_id=item.id, task=item.task_name,
+    )
+
+
 def sync_work_items(
-    session: Session,
     *,
+    session: Session,
     case: Case,
-    workflow: Any,
+    workflow: Workflow,
+    items: list[WorkItem],
     descriptors: dict[str, UserTaskDescriptor],
     now: datetime,
     actor: Actor,
 ) -> None:
+    """Cancel the items whose task left the live set, and add one for each new live user task.
+
+    ``items`` are the case's work items as the command read them; new ones are appended to it.
+    """
     live = {str(task.id): task for task in live_manual_tasks(workflow)}
-    items = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id)).all()
     known = {item.task_id for item in items}
 
     for item in items:
@@ -84,12 +98,7 @@ def sync_work_items(
             continue
         # Completion marks its own item; anything else that left the live set was withdrawn by
         # the process (an interrupting timer, a cancelled case, an ended subprocess).
-        item.state = WorkItemState.CANCELLED.value
-        item.completed_at = now
-        audit.record(
-            session, action="work_item.cancelled", actor=actor, at=now, case_id=case.id,
-            work_item_id=item.id, task=item.task_name,
-        )
+        cancel_item(session=session, item=item, now=now, actor=actor)
 
     for task_id, task in live.items():
         if task_id in known:
@@ -121,10 +130,11 @@ def sync_work_items(
         )
         session.add(item)
         session.flush()
+        items.append(item)
         if assignee_id is not None:
-            notify_assignment(session, item=item, assignee=session.get(User, assignee_id), now=now)
+            notify_assignment(session=session, item=item, assignee=session.get_one(User, assignee_id), now=now)
         else:
-            notify_queue(session, item=item, now=now)
+            notify_queue(session=session, item=item, now=now)
         audit.record(
             session, action="work_item.created", actor=actor, at=now, case_id=case.id,
             work_item_id=item.id, task=item.task_name, agency=item.agency_code,

@@ -9,9 +9,10 @@ they may see: knowing a record's number opens nothing.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -19,11 +20,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine import audit
-from engine.cases.models import Case, WorkItem
 from engine.children.models import Child, ChildOffer, Guardian
 from engine.db import is_postgres
 from engine.errors import Conflict, InvalidInput, NotFound
-from engine.people.access import case_visibility
 from engine.people.actors import Actor
 
 CHILD_RECORD_FLAG = "x-khumkrong-child-record"
@@ -36,6 +35,25 @@ _UPDATABLE = {
 NAME_SIMILARITY = 0.8
 # An offer may be confirmed while the intake is being filled in, not for ever after.
 OFFER_VALIDITY = timedelta(hours=12)
+
+
+class ChildsCase(Protocol):
+    """The case a form about the child belongs to (a ``engine.cases.models.Case``)."""
+
+    id: int
+    child_id: int | None
+
+
+class IntakeTask(Protocol):
+    """The intake task a lookup is for (a ``engine.cases.models.WorkItem``)."""
+
+    id: int
+    case_id: int
+
+
+# Whether the actor already sees the child's record on another case they may see (decided by the
+# cases layer, which knows visibility): such a record may be named without an offer.
+SeenElsewhere = Callable[[int], bool]
 
 
 @dataclass(frozen=True)
@@ -110,7 +128,7 @@ class MatchOffer:
 
 
 def offer_matches(
-    session: Session, identity: ChildIdentity, *, actor: Actor, now: datetime, work_item: WorkItem | None = None,
+    session: Session, identity: ChildIdentity, *, actor: Actor, now: datetime, work_item: IntakeTask | None = None,
 ) -> list[MatchOffer]:
     """The record an identifier names (exact), else records worth confirming (close name, same
     birth date); each offer is recorded (and audited) for the intake ``work_item``, whose
@@ -131,7 +149,9 @@ def offer_matches(
     ]
 
 
-def _may_name(session: Session, *, actor: Actor, child_id: int, case: Case, now: datetime) -> bool:
+def _may_name(
+    session: Session, *, actor: Actor, child_id: int, case: ChildsCase, now: datetime, seen_elsewhere: SeenElsewhere | None
+) -> bool:
     """Whether the actor may link ``case`` to record ``child_id``: offered to them for this
     case lately, or already on a case they may see."""
     offered = session.scalar(
@@ -142,9 +162,7 @@ def _may_name(session: Session, *, actor: Actor, child_id: int, case: Case, now:
     )
     if offered is not None:
         return True
-    return session.scalar(
-        select(Case.id).where(Case.child_id == child_id, Case.id != case.id, case_visibility(actor)).limit(1)
-    ) is not None
+    return seen_elsewhere is not None and seen_elsewhere(child_id)
 
 
 def _fill(child: Child, identity: ChildIdentity, now: datetime) -> None:
@@ -187,7 +205,7 @@ def _create(session: Session, identity: ChildIdentity, now: datetime) -> tuple[C
         .returning(Child.id)
     )
     if child_id is not None:
-        return session.get(Child, child_id), "new"
+        return session.get_one(Child, child_id), "new"
     existing = exact_match(session, identity)
     if existing is None:
         raise Conflict("the child's record was being changed at the same time; try again", field="child_national_id")
@@ -195,7 +213,14 @@ def _create(session: Session, identity: ChildIdentity, now: datetime) -> tuple[C
 
 
 def record_child_for_case(
-    session: Session, *, case: Case, data: dict[str, Any], now: datetime, actor: Actor, confirmed_child_id: int | None = None
+    session: Session,
+    *,
+    case: ChildsCase,
+    data: dict[str, Any],
+    now: datetime,
+    actor: Actor,
+    confirmed_child_id: int | None = None,
+    seen_elsewhere: SeenElsewhere | None = None,
 ) -> Child:
     """Link the case to its child's record, creating the record if the child is new."""
     identity = ChildIdentity.from_form(data)
@@ -204,7 +229,9 @@ def record_child_for_case(
     if child is None and confirmed_child_id is not None:
         child = session.get(Child, confirmed_child_id)
         # Someone else's record is answered exactly like a missing one.
-        if child is None or not _may_name(session, actor=actor, child_id=child.id, case=case, now=now):
+        if child is None or not _may_name(
+            session, actor=actor, child_id=child.id, case=case, now=now, seen_elsewhere=seen_elsewhere
+        ):
             raise NotFound(f"child record {confirmed_child_id} not found", field="child_id")
         how = "confirmed"
     if child is None:
@@ -224,11 +251,11 @@ def record_child_for_case(
     return child
 
 
-def update_child_from_form(session: Session, *, case: Case, data: dict[str, Any], now: datetime, actor: Actor) -> Child | None:
+def update_child_from_form(session: Session, *, case: ChildsCase, data: dict[str, Any], now: datetime, actor: Actor) -> Child | None:
     """Add what a later form learnt about the case's child; an identifier never changes hands."""
     if case.child_id is None:
         return None
-    child = session.get(Child, case.child_id)
+    child = session.get_one(Child, case.child_id)
     changed = []
     for field, column in _UPDATABLE.items():
         value = data.get(field)
@@ -246,10 +273,3 @@ def update_child_from_form(session: Session, *, case: Case, data: dict[str, Any]
         child.updated_at = now
         audit.record(session, action="child.updated", actor=actor, at=now, case_id=case.id, child_id=child.id, fields=changed)
     return child
-
-
-def other_cases(session: Session, *, child_id: int, except_case_id: int | None = None) -> list[Case]:
-    query = select(Case).where(Case.child_id == child_id).order_by(Case.created_at, Case.id)
-    if except_case_id is not None:
-        query = query.where(Case.id != except_case_id)
-    return list(session.scalars(query))

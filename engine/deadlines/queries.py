@@ -1,4 +1,4 @@
-"""Overdue work, answered from SQL over work items only (never by loading a workflow)."""
+"""Overdue work and escalation lists, answered from SQL (never by loading a workflow)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +7,10 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem
+from engine.cases.access import escalation_visibility
+from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, Escalation, WorkItem
+from engine.db import Page, page_of
+from engine.people.actors import Actor
 from engine.protocols.models import ProtocolVersion
 
 MAX_PAGE_SIZE = 500
@@ -46,8 +49,8 @@ def _overdue(now: datetime, *columns) -> Select:
 
 
 def overdue_work_items(
-    session: Session,
     *,
+    session: Session,
     now: datetime,
     agency: str | None = None,
     protocol: str | None = None,
@@ -82,7 +85,7 @@ def overdue_work_items(
     ]
 
 
-def overdue_counts(session: Session, *, now: datetime) -> list[OverdueCount]:
+def overdue_counts(*, session: Session, now: datetime) -> list[OverdueCount]:
     """How much work is overdue per agency and protocol, the largest piles first."""
     count = func.count(WorkItem.id)
     query = (
@@ -91,3 +94,38 @@ def overdue_counts(session: Session, *, now: datetime) -> list[OverdueCount]:
         .order_by(count.desc(), WorkItem.agency_code, ProtocolVersion.key)
     )
     return [OverdueCount(agency, key, n, oldest) for agency, key, n, oldest in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class EscalationView:
+    """An escalation with the case reference and the label of the late task, if any."""
+
+    escalation: Escalation
+    case_reference: str
+    task_label: str | None
+
+
+def escalation_view(*, session: Session, escalation: Escalation) -> EscalationView:
+    reference = session.scalar(select(Case.reference).where(Case.id == escalation.case_id)) or ""
+    label = (
+        session.scalar(select(WorkItem.label).where(WorkItem.id == escalation.work_item_id))
+        if escalation.work_item_id else None
+    )
+    return EscalationView(escalation, reference, label)
+
+
+def list_escalations(
+    *, session: Session, actor: Actor, status: str, case_id: int | None = None, limit: int, offset: int
+) -> Page[EscalationView]:
+    """The escalations the actor may handle, highest level first, then the oldest."""
+    query = (
+        select(Escalation, Case.reference, WorkItem.label)
+        .join(Case, Case.id == Escalation.case_id)
+        .outerjoin(WorkItem, WorkItem.id == Escalation.work_item_id)
+        .where(escalation_visibility(actor), Escalation.status == status)
+        .order_by(Escalation.level.desc(), Escalation.raised_at, Escalation.id)
+    )
+    if case_id is not None:
+        query = query.where(Escalation.case_id == case_id)
+    found = page_of(session, query, limit=limit, offset=offset)
+    return Page([EscalationView(*row) for row in found.rows], found.total)

@@ -12,7 +12,7 @@ from engine.forms.service import put_form
 from engine.people.actors import Actor
 
 
-def store_form(session: Session, *, key: str, schema: dict[str, Any], actor: Actor, clock: Clock) -> Form:
+def store_form(*, session: Session, key: str, schema: dict[str, Any], actor: Actor, clock: Clock) -> Form:
     # put_form refuses what could not be checked on every completion: references to other
     # documents (never fetched from the network), recursion, catastrophic patterns.
     row = put_form(session, key=key, schema=schema, clock=clock)

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
+from engine.forms.catalogue import form_name
 from engine.forms.models import Form
-from engine.protocols.forms import form_name
 
 
 def all_forms(*, session: Session) -> list[Form]:

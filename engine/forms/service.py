@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.errors import InvalidInput
+from engine.forms.catalogue import FormCatalogue, form_name, load_forms
 from engine.forms.models import Form
 from engine.forms.safety import check_form_safety
-from engine.protocols.forms import FormCatalogue, form_name, load_forms
 
 
 def check_schema(key: str, schema: Any) -> None:

@@ -13,11 +13,11 @@ from typing import Any
 
 import re2
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.errors import InvalidInput
+from engine.forms.catalogue import FormCatalogueInvalid, schema_fields
 from engine.forms.safety import compiled_pattern
-from engine.protocols.forms import FormCatalogueInvalid, schema_fields
+from engine.workflow.timers import InvalidTimerText, validate_timer_text
 
 _NATIONAL_ID = re.compile(r"^\d{13}$")
 # MOE student code for learners without a Thai ID: 'G' and twelve digits [U: checked against
@@ -74,8 +74,8 @@ def _duration(value: object) -> bool:
         if not value.startswith("P"):
             raise ValueError("expected an ISO 8601 duration such as P3D")
         try:
-            TimerEventDefinition.parse_iso_duration(value)
-        except Exception as exc:  # noqa: BLE001 - the library raises bare Exception
+            validate_timer_text("duration", value)
+        except InvalidTimerText as exc:
             raise ValueError(str(exc)) from exc
     return True
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 import engine.models  # noqa: F401 - registers every table on the metadata
 from engine.db import Base, make_engine
@@ -16,12 +17,20 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _migrate(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 def run_migrations_online() -> None:
-    connectable = make_engine(config.get_main_option("sqlalchemy.url"))
+    given = config.attributes.get("connection")
+    if given is not None:  # the caller's engine (upgrade_database(engine))
+        _migrate(given)
+        return
+    connectable = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
+        _migrate(connection)
     connectable.dispose()
 
 

@@ -15,16 +15,15 @@ parallel work may be. Every key is optional; the defaults below suit the Tak lib
 from __future__ import annotations
 
 import re
-import threading
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
+from engine.calendar import BusinessCalendar
 from engine.errors import KhumkrongError
+from engine.workflow.timers import InvalidTimerText, parse_duration, validate_timer_text
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 
@@ -153,6 +152,8 @@ class Network:
     demo_password_env: str = "KHUMKRONG_DEMO_PASSWORD"
     demo_default_password: str = "demo"
     limits: ProtocolLimits = field(default_factory=ProtocolLimits)
+    # The days its offices work (protocols/calendar.toml): deadlines in business days count in it.
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
 
     @property
     def active_agencies(self) -> dict[str, AgencyDefinition]:
@@ -166,7 +167,7 @@ class Network:
         """How long an escalation of this agency's work may wait unacknowledged, from ``at``."""
         agency = self.agencies.get(agency_code or "")
         text = (agency.climb_after if agency else None) or self.default_climb_after
-        return TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(text), at)
+        return parse_duration(text, start=at, field="climb_after")
 
     def resolve_target(self, target_code: str, owner_agency: str | None) -> ResolvedTarget:
         target = self.escalation_targets[target_code]
@@ -305,12 +306,12 @@ def parse_network(document: dict[str, Any]) -> Network:
     for index, table in enumerate(document.get("units", [])):
         where = f"units[{index}]"
         code = _require_code(table, where)
-        agency = _require_text(table, "agency", where)
-        if agency not in agencies:
-            raise NetworkInvalid(f"{where}: agency {agency!r} is not an agency", field=f"{where}.agency")
+        unit_agency = _require_text(table, "agency", where)
+        if unit_agency not in agencies:
+            raise NetworkInvalid(f"{where}: agency {unit_agency!r} is not an agency", field=f"{where}.agency")
         if code in units or code in agencies:
             raise NetworkInvalid(f"{where}: code {code!r} is already used", field=f"{where}.code")
-        units[code] = UnitDefinition(code, agency, _require_text(table, "name_th", where), _require_text(table, "name_en", where))
+        units[code] = UnitDefinition(code, unit_agency, _require_text(table, "name_th", where), _require_text(table, "name_en", where))
 
     committee = None
     if "committee" in document:
@@ -393,36 +394,24 @@ def _chain(value: Any, targets: dict[str, EscalationTarget], field_name: str) ->
 
 def _duration(value: Any, field_name: str) -> str:
     try:
-        if not isinstance(value, str) or not value.startswith("P"):
-            raise ValueError(value)
-        TimerEventDefinition.parse_iso_duration(value)
-    except Exception as exc:  # noqa: BLE001 - the library raises bare Exception for bad durations
+        if not isinstance(value, str):
+            raise InvalidTimerText(f"{value!r} is not text")
+        validate_timer_text("duration", value)
+    except InvalidTimerText as exc:
         raise NetworkInvalid(
             f"{field_name} must be an ISO 8601 duration such as 'P1D' or 'PT12H', not {value!r}", field=field_name
         ) from exc
     return value
 
 
-_default_network: Network | None = None
-_default_lock = threading.Lock()
-
-
-def current_network() -> Network:
-    """The network of this installation, loaded once from the settings' network file."""
-    global _default_network
-    with _default_lock:
-        if _default_network is None:
-            from engine.settings import get_settings
-
-            _default_network = load_network(get_settings().network_file)
-        return _default_network
-
-
-def load_network(path: Path) -> Network:
+def load_network(path: Path, *, calendar: BusinessCalendar | None = None) -> Network:
+    """The network definition file at *path*, with the business calendar its offices keep (the
+    public holidays alone when none is given)."""
     try:
         document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise NetworkInvalid(f"network definition {path} not found", field="network_file") from exc
     except tomllib.TOMLDecodeError as exc:
         raise NetworkInvalid(f"{path}: {exc}", field="network_file") from exc
-    return parse_network(document)
+    network = parse_network(document)
+    return network if calendar is None else replace(network, calendar=calendar)

@@ -9,9 +9,9 @@ from engine.network.models import Agency, Role
 def sync_network(*, session: Session, network: Network) -> None:
     """Bring the agencies and roles tables in line with the network definition (upsert)."""
     for role in network.roles.values():
-        row = session.get(Role, role.code) or Role(code=role.code)
-        row.name_th, row.name_en, row.bound_to_agency = role.name_th, role.name_en, role.bound_to_agency
-        session.add(row)
+        role_row = session.get(Role, role.code) or Role(code=role.code)
+        role_row.name_th, role_row.name_en, role_row.bound_to_agency = role.name_th, role.name_en, role.bound_to_agency
+        session.add(role_row)
     # Predecessors first, so the foreign key holds while rows are inserted.
     pending = dict(network.agencies)
     while pending:

@@ -23,8 +23,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem
-from engine.cases.references import THAI_TIME
 from engine.clock import as_utc
 from engine.db import is_postgres
 from engine.notify.models import OutboxMessage, OutboxStatus
@@ -34,8 +32,6 @@ from engine.people.models import User
 log = logging.getLogger(__name__)
 
 MESSAGE_ID_DOMAIN = "khumkrong"
-# A digest is a reminder, not the work list: past this many it points to the application.
-DIGEST_ITEM_LIMIT = 50
 
 
 def message_id_for(dedupe_key: str) -> str:
@@ -134,53 +130,6 @@ def notify_agency(
         message = enqueue(
             session, kind=kind, recipient=member, context=context,
             dedupe_key=f"{dedupe_key_prefix}:user:{member.id}", now=now, case_id=case_id,
-        )
-        queued += message is not None
-    return queued
-
-
-def digest_dedupe_key(user_id: int, now: datetime) -> str:
-    # The Thai calendar day, not the UTC one: "one a day" is the recipient's day, which starts
-    # at 17:00 UTC.
-    return f"digest:{user_id}:{as_utc(now).astimezone(THAI_TIME).date().isoformat()}"
-
-
-def queue_daily_digests(session: Session, *, now: datetime) -> int:
-    """A digest of overdue work to each person who has some, at most one per Thai day; how many queued.
-
-    Only items of active cases count: a case in error or closed is not the assignee's to move.
-    """
-    now = as_utc(now)
-    rows = session.execute(
-        select(WorkItem.assignee_id, Case.reference, WorkItem.label, WorkItem.due_at)
-        .join(Case, Case.id == WorkItem.case_id)
-        .join(User, User.id == WorkItem.assignee_id)
-        .where(
-            WorkItem.state.in_(LIVE_WORK_ITEM_STATES),
-            WorkItem.due_at < now,
-            Case.status == CaseStatus.ACTIVE.value,
-            User.active.is_(True),
-            User.email.is_not(None),
-        )
-        .order_by(WorkItem.assignee_id, WorkItem.due_at, WorkItem.id)
-    ).all()
-    overdue: dict[int, list[dict[str, Any]]] = {}
-    for assignee_id, reference, label, due_at in rows:
-        overdue.setdefault(assignee_id, []).append(
-            {"case_reference": reference, "task_label": label, "due_at": due_at}
-        )
-    if not overdue:
-        return 0
-    people = {user.id: user for user in session.scalars(select(User).where(User.id.in_(list(overdue))))}
-    queued = 0
-    for user_id, items in overdue.items():
-        message = enqueue(
-            session,
-            kind="digest",
-            recipient=people[user_id],
-            context={"as_of": now, "items": items[:DIGEST_ITEM_LIMIT], "total_count": len(items)},
-            dedupe_key=digest_dedupe_key(user_id, now),
-            now=now,
         )
         queued += message is not None
     return queued

@@ -19,8 +19,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from engine.cases.references import THAI_TIME
-from engine.clock import as_utc
+from engine.clock import THAI_TIME, as_utc
 
 TEMPLATES = Path(__file__).parent / "templates"
 

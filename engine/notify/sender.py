@@ -51,8 +51,9 @@ import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock, as_utc
@@ -179,7 +180,7 @@ def _settle(
             .values(locked_until=None, **values)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1
+        return cast(CursorResult[Any], result).rowcount == 1
 
 
 def _compose(claim: _Claim, settings: Settings) -> EmailMessage:

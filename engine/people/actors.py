@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.people.models import User
+from engine.people.roles import SYSTEM_ROLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,4 +24,4 @@ class Actor:
         return self.user_id is None
 
 
-SYSTEM = Actor(user_id=None, username="system", role="system", agency_code=None)
+SYSTEM = Actor(user_id=None, username="system", role=SYSTEM_ROLE, agency_code=None)

@@ -29,6 +29,7 @@ from engine.people import throttle
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.people.passwords import hash_password, verify_password
+from engine.people.roles import ADMIN_ROLE
 from engine.people.throttle import (  # noqa: F401 - the limits, for callers that speak of sign-in
     ACCOUNT_FAILURE_LIMIT,
     ADDRESS_FAILURE_LIMIT,
@@ -327,7 +328,7 @@ def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
 def revoke_token(session: Session, *, token_id: int, actor: Actor, clock: Clock) -> ApiToken:
     """Revoke one of the actor's own tokens (an administrator may revoke anyone's)."""
     row = session.get(ApiToken, token_id)
-    if row is None or (row.user_id != actor.user_id and actor.role != "admin"):
+    if row is None or (row.user_id != actor.user_id and actor.role != ADMIN_ROLE):
         # Someone else's token is reported exactly like a missing one.
         raise NotFound(f"token {token_id} not found", field="token_id")
     if row.active:

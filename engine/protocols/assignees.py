@@ -2,7 +2,7 @@
 
 A protocol may hand a task straight to one person. That person must be able to work it: a
 worker (or supervisor) of the agency whose lane holds the task, in the role the task asks for —
-the same test a reassignment passes (:func:`engine.people.rights.may_work`). Someone who is
+the same test a reassignment passes (:func:`engine.people.roles.may_work_seat`). Someone who is
 known but may not work it is an error: the child's record would go to another agency. An
 account that does not exist (or is disabled) is a warning: protocols are often written before
 the accounts, and until then the runtime leaves the task in the agency's queue.
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from engine.people.actors import Actor
 from engine.people.models import User
-from engine.people.rights import may_work
+from engine.people.roles import may_work_seat
 from engine.protocols.findings import Finding, Severity
 
 
@@ -37,19 +37,16 @@ AccountLookup = Callable[[str], "Account | None"]
 
 
 class _AssignedTask(Protocol):
-    task_name: str
-    label: str
-    agency_code: str | None
-    candidate_role: str | None
-    assignee: str | None
-
-
-@dataclass(frozen=True)
-class _Seat:
-    """The two things may_work reads of a work item, before any work item exists."""
-
-    agency_code: str | None
-    candidate_role: str | None
+    @property
+    def task_name(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def agency_code(self) -> str | None: ...
+    @property
+    def candidate_role(self) -> str | None: ...
+    @property
+    def assignee(self) -> str | None: ...
 
 
 def accounts_in(session: Session) -> AccountLookup:
@@ -81,9 +78,11 @@ def assignee_findings(user_tasks: Mapping[str, _AssignedTask], accounts: Account
                 task_id,
             ))
             continue
-        if may_work(account.actor, _Seat(task.agency_code, task.candidate_role)):  # type: ignore[arg-type]
-            continue
         actor = account.actor
+        if not actor.is_system and may_work_seat(
+            role=actor.role, agency_code=actor.agency_code, seat_agency=task.agency_code, seat_role=task.candidate_role
+        ):
+            continue
         wanted = f"{task.agency_code}/{task.candidate_role}" if task.candidate_role else task.agency_code
         findings.append(Finding(
             "assignee-not-in-agency", Severity.ERROR,

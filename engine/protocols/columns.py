@@ -1,31 +1,45 @@
 """Names and ids a protocol hands to the database, held to the columns that store them.
 
 SQLite stores a 300-character task name without complaint; PostgreSQL refuses it, so a protocol
-with one would publish and then fail every case at its first task. The lengths are read from the
-models, so a widened column widens what lint accepts.
+with one would publish and then fail every case at its first task. The columns live in the cases
+layer, above protocols, so their lengths are listed here; a test holds this table to the models.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 from lxml import etree
-from sqlalchemy import Column
 
-from engine.cases.models import CaseLink, WorkItem
-from engine.deadlines.models import Escalation
 from engine.protocols.findings import Finding, Severity
 from engine.protocols.graph import executable_processes, is_flow_node
 from engine.protocols.loading import BPMN_NS
-from engine.protocols.models import ProtocolVersion
+
+# table.column → how many characters it holds, for every column that stores a protocol's names.
+STORED_LENGTHS: Mapping[str, int] = {
+    "work_items.task_name": 255,
+    "work_items.label": 255,
+    "work_items.lane": 255,
+    "work_items.candidate_role": 64,
+    "work_items.form_key": 255,
+    "protocol_versions.process_id": 255,
+    "protocol_versions.name": 255,
+    "escalations.source_element": 255,
+    "case_links.message": 255,
+}
 
 
 class _TaskColumns(Protocol):
-    task_name: str
-    label: str
-    lane: str | None
-    candidate_role: str | None
-    form_key: str | None
+    @property
+    def task_name(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def lane(self) -> str | None: ...
+    @property
+    def candidate_role(self) -> str | None: ...
+    @property
+    def form_key(self) -> str | None: ...
 
 
 # What is stored, in English and Thai, and the column it goes to.
@@ -37,17 +51,13 @@ _WHAT = {
     "form_key": ("the form key", "ชื่อแบบฟอร์ม"),
     "message": ("the message name", "ชื่อข้อความ"),
 }
-_TASK_FIELDS: Mapping[str, tuple[str, Any]] = {
-    "task_name": ("id", WorkItem.task_name),
-    "label": ("name", WorkItem.label),
-    "lane": ("lane", WorkItem.lane),
-    "candidate_role": ("candidate_role", WorkItem.candidate_role),
-    "form_key": ("form_key", WorkItem.form_key),
+_TASK_FIELDS: Mapping[str, tuple[str, str]] = {
+    "task_name": ("id", "work_items.task_name"),
+    "label": ("name", "work_items.label"),
+    "lane": ("lane", "work_items.lane"),
+    "candidate_role": ("candidate_role", "work_items.candidate_role"),
+    "form_key": ("form_key", "work_items.form_key"),
 }
-
-
-def _column(attribute: Any) -> Column:
-    return attribute.property.columns[0]
 
 
 def column_findings(tree: etree._ElementTree, user_tasks: Mapping[str, _TaskColumns]) -> list[Finding]:
@@ -60,14 +70,13 @@ def column_findings(tree: etree._ElementTree, user_tasks: Mapping[str, _TaskColu
     findings: list[Finding] = []
     flagged: set[str] = set()
 
-    def check(element_id: str, line: int | None, values: Iterable[tuple[str, str | None, Any]]) -> None:
-        for what, value, attribute in values:
-            column = _column(attribute)
-            limit = column.type.length
-            if value is None or limit is None or len(value) <= limit or element_id in flagged:
+    def check(element_id: str, line: int | None, values: Iterable[tuple[str, str | None, str]]) -> None:
+        for what, value, column in values:
+            limit = STORED_LENGTHS[column]
+            if value is None or len(value) <= limit or element_id in flagged:
                 continue
             flagged.add(element_id)
-            findings.append(_finding(element_id, line, what, value, f"{column.table.name}.{column.name}", limit))
+            findings.append(_finding(element_id, line, what, value, column, limit))
 
     lines = {el.get("id"): el.sourceline for el in tree.getroot().iter() if isinstance(el.tag, str) and el.get("id")}
     for task_id, task in user_tasks.items():
@@ -76,12 +85,12 @@ def column_findings(tree: etree._ElementTree, user_tasks: Mapping[str, _TaskColu
         ))
     for process in executable_processes(tree):
         check(process.get("id"), process.sourceline, (
-            ("id", process.get("id"), ProtocolVersion.process_id),
-            ("name", process.get("name"), ProtocolVersion.name),
+            ("id", process.get("id"), "protocol_versions.process_id"),
+            ("name", process.get("name"), "protocol_versions.name"),
         ))
         for node in process.iter():
             if is_flow_node(node) and node.get("id") not in user_tasks:
-                check(node.get("id"), node.sourceline, (("id", node.get("id"), Escalation.source_element),))
+                check(node.get("id"), node.sourceline, (("id", node.get("id"), "escalations.source_element"),))
     messages = {m.get("id"): m.get("name") for m in tree.getroot().iter(f"{{{BPMN_NS}}}message")}
     for process in executable_processes(tree):
         for node in process.iter():
@@ -91,7 +100,7 @@ def column_findings(tree: etree._ElementTree, user_tasks: Mapping[str, _TaskColu
                 d.get("messageRef") for d in node.findall(f"{{{BPMN_NS}}}messageEventDefinition")
             ]
             check(node.get("id"), node.sourceline, (
-                ("message", messages.get(ref), CaseLink.message) for ref in refs if ref
+                ("message", messages.get(ref), "case_links.message") for ref in refs if ref
             ))
     return findings
 
@@ -116,4 +125,4 @@ def _short(text: str) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
-__all__ = ["column_findings"]
+__all__ = ["STORED_LENGTHS", "column_findings"]

@@ -1,7 +1,7 @@
 """Constant expressions in a protocol, evaluated at lint time under the runtime's own limits.
 
 A condition such as ``'a'*10**9 == 'a'`` passes the vocabulary check (it only multiplies and
-compares), yet fails in every case that reaches it, because :func:`engine.expressions.evaluate`
+compares), yet fails in every case that reaches it, because :func:`engine.workflow.expressions.evaluate`
 refuses to build a string that long. Every part of an expression that reads no case data is
 worth the same: lint evaluates those parts exactly as the engine would and refuses the protocol
 when one fails, naming the element that holds it.
@@ -16,11 +16,11 @@ from typing import Any
 
 from lxml import etree
 
-from engine import expressions
 from engine.clock import SimulatedClock, clock_in_effect
 from engine.protocols.findings import Finding, Severity
 from engine.protocols.graph import label, local_name
 from engine.protocols.loading import BPMN_NS, canvas_element, expression_texts
+from engine.workflow import expressions
 
 # Expressions are evaluated as if "now" were this instant; any fixed instant will do, as long as
 # lint results do not change with the day they are run.

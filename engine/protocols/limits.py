@@ -17,7 +17,6 @@ from typing import Any
 
 from lxml import etree
 
-from engine.expressions import ExpressionError
 from engine.network.definition import ProtocolLimits
 from engine.protocols.constants import LINT_NOW, evaluate_constant, free_names
 from engine.protocols.findings import Finding, Severity
@@ -34,7 +33,8 @@ from engine.protocols.graph import (
     scopes,
 )
 from engine.protocols.loading import BPMN_NS
-from engine.workflow.time import parse_duration
+from engine.workflow.expressions import ExpressionError
+from engine.workflow.timers import parse_duration
 
 # (id of the node a variable is read at, variable name) → the JSON Schemas the forms before that
 # node give the field (empty when no form asks for it).

@@ -18,12 +18,11 @@ from typing import Any
 
 from lxml import etree
 
-from engine import expressions
+from engine.forms.catalogue import FormCatalogue, field_schemas
 from engine.network.definition import ProtocolLimits
 from engine.protocols.constants import LINT_NOW, constant_findings, evaluate_constant
 from engine.protocols.constants import free_names as _free_names
 from engine.protocols.findings import Finding, Severity
-from engine.protocols.forms import FormCatalogue, field_schemas
 from engine.protocols.graph import SCOPES as _SCOPES
 from engine.protocols.graph import FormsBefore as _Before
 from engine.protocols.graph import closing_edges, executable_processes, is_flow_node
@@ -37,17 +36,11 @@ from engine.protocols.graph import local_name as _local
 from engine.protocols.graph import reachable as _reachable
 from engine.protocols.graph import scopes as _scopes
 from engine.protocols.limits import FieldLookup, cycle_findings, cycle_from_case_data, size_findings
+from engine.protocols.loading import BPMN_NS, CAMUNDA_NS, SPIFF_NS, canvas_element
+from engine.workflow import expressions
 
-# The loader's private timer validation, imported deliberately: an evaluated timer is held to
-# exactly the rules a literal one is.
-from engine.protocols.loading import (
-    BPMN_NS,
-    CAMUNDA_NS,
-    SPIFF_NS,
-    InvalidTimerText,
-    canvas_element,
-    validate_timer_text,
-)
+# An evaluated timer is held to exactly the rules a literal one is.
+from engine.workflow.timers import InvalidTimerText, validate_timer_text
 
 _NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS, "camunda": CAMUNDA_NS}
 _TIMER_KINDS = {"timeDuration": "duration", "timeDate": "date-time", "timeCycle": "cycle"}

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
 
 from lxml import etree
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine.expressions import ExpressionError, check_expression
+from engine.workflow.expressions import ExpressionError, check_expression
+from engine.workflow.parsing import BPMN_NS, CAMUNDA_NS, SPIFF_NS
+from engine.workflow.timers import TIMER_EXAMPLES, InvalidTimerText, validate_timer_text
 
 __all__ = [
     "BPMN_NS",
@@ -28,17 +28,10 @@ __all__ = [
     "load_bpmn",
 ]
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
 
 MAX_BPMN_BYTES = 2 * 1024 * 1024
 MAX_ELEMENT_DEPTH = 100
-
-# SpiffWorkflow turns a duration into days by walking month by month, so an absurd duration such
-# as P999999999M would hang the scheduler rather than fail; nothing in a protocol waits a century.
-MAX_TIMER_YEARS = 100
 
 
 class ProtocolRejected(ValueError):
@@ -230,7 +223,7 @@ def _display_name(element: etree._Element) -> str:
     if namespace == BPMN_NS:
         # Modellers know BPMN elements by their plain names ("scriptTask", "sequenceFlow").
         return local
-    prefix = _PREFIXES.get(namespace) or element.prefix
+    prefix = _PREFIXES.get(namespace or "") or element.prefix
     if prefix:
         return f"{prefix}:{local}"
     return f"{{{namespace}}}{local}" if namespace else local
@@ -332,44 +325,9 @@ _TIMER_KINDS = {
     _tag(BPMN_NS, "timeDate"): "date-time",
     _tag(BPMN_NS, "timeCycle"): "cycle",
 }
-_TIMER_EXAMPLES = {
-    "duration": "an ISO 8601 duration such as PT24H, P3D, P1DT12H or P2W",
-    "date-time": "an ISO 8601 date-time with an offset such as 2026-12-01T09:00:00+07:00",
-    "cycle": (
-        "an ISO 8601 repeating interval such as R3/PT1H, R/P1D or "
-        "R2/2026-12-01T09:00:00+07:00/PT1H"
-    ),
-}
-
 # Texts that a modeller meant as an ISO 8601 literal (as opposed to a Python expression such as
 # ``deadline`` or ``days(3)``). Case-sensitive on purpose: ``pt24h`` is a plausible variable name.
 _LOOKS_ISO = re.compile(r"(?:R[0-9]*/|PT?[0-9]|[0-9]{4}-?[0-9]{2}|[0-9]{4}-?W[0-9])", re.ASCII)
-_NUM = r"[0-9]+(?:[.,][0-9]+)?"
-_DURATION = re.compile(
-    rf"P(?:{_NUM}W|(?=[0-9]|T[0-9])(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?"
-    rf"(?:T(?=[0-9])(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?)",
-    re.ASCII,
-)
-# SpiffWorkflow silently drops a fractional component that is not the last one (P1.5DT1H parses
-# as one hour), so a fraction is only accepted at the very end, as ISO 8601 intends.
-_INNER_FRACTION = re.compile(r"[.,][0-9]+[A-Z].", re.ASCII)
-_CYCLE = re.compile(r"R([0-9]*)/(.+)", re.ASCII)
-_APPROX_SECONDS = {
-    "years": 366 * 86400,
-    "months": 31 * 86400,
-    "weeks": 7 * 86400,
-    "days": 86400,
-    "hours": 3600,
-    "minutes": 60,
-    "seconds": 1,
-}
-_REFERENCE_START = datetime(2000, 1, 1, tzinfo=timezone.utc)
-
-
-class InvalidTimerText(ValueError):
-    """A timer literal that SpiffWorkflow would misread or refuse; the message says why."""
-
-
 def _quote_timer_literals(root: etree._Element) -> None:
     # SpiffWorkflow evaluates timer text as an expression, so the PT24H a modeller types fails at
     # run time; a checked literal is rewritten as the string expression "PT24H" instead.
@@ -380,7 +338,7 @@ def _quote_timer_literals(root: etree._Element) -> None:
             raise _reject_at(
                 "invalid-timer",
                 element,
-                f"{_describe(element)} is empty; give {_TIMER_EXAMPLES[kind]}, or an expression.",
+                f"{_describe(element)} is empty; give {TIMER_EXAMPLES[kind]}, or an expression.",
             )
         if not _LOOKS_ISO.match(text):
             continue
@@ -391,87 +349,6 @@ def _quote_timer_literals(root: etree._Element) -> None:
                 "invalid-timer", element, f"{_describe(element)} has {_shorten(text)!r}: {exc}"
             ) from None
         element.text = f'"{text}"'
-
-
-def validate_timer_text(kind: str, text: str) -> None:
-    """Check an ISO 8601 literal for a ``duration``, ``date-time`` or ``cycle`` timer element."""
-    found = "cycle" if text.startswith("R") else "duration" if text.startswith("P") else "date-time"
-    if found != kind:
-        raise InvalidTimerText(
-            f"this element needs {_TIMER_EXAMPLES[kind]}, but the value looks like a {found}."
-        )
-    if kind == "duration":
-        _validate_duration(text)
-    elif kind == "date-time":
-        _validate_datetime(text)
-        try:
-            value = TimerEventDefinition.parse_time_or_duration(text)
-        except Exception as exc:
-            raise InvalidTimerText(f"SpiffWorkflow cannot read it as a date-time ({exc}).") from None
-        if not isinstance(value, datetime):
-            raise InvalidTimerText(
-                f"SpiffWorkflow does not read it as a date-time; use {_TIMER_EXAMPLES[kind]}."
-            )
-    else:
-        _validate_cycle(text)
-
-
-def _validate_duration(text: str) -> None:
-    if not _DURATION.fullmatch(text) or _INNER_FRACTION.search(text):
-        raise InvalidTimerText(f"it is not a valid ISO 8601 duration; use {_TIMER_EXAMPLES['duration']}.")
-    try:
-        parsed = TimerEventDefinition.parse_iso_duration(text)
-    except Exception:
-        raise InvalidTimerText(
-            f"SpiffWorkflow cannot read it as a duration; use {_TIMER_EXAMPLES['duration']}."
-        ) from None
-    approx = sum(_APPROX_SECONDS[unit] * value for unit, value in parsed.items())
-    if approx > MAX_TIMER_YEARS * 366 * 86400:
-        raise InvalidTimerText(f"the duration is longer than {MAX_TIMER_YEARS} years.")
-    try:
-        TimerEventDefinition.get_timedelta_from_start(dict(parsed), _REFERENCE_START)
-    except Exception as exc:
-        raise InvalidTimerText(f"SpiffWorkflow cannot compute this duration ({exc}).") from None
-
-
-def _validate_datetime(text: str) -> None:
-    if "W" in text.upper():
-        # SpiffWorkflow reads week dates with its own parser, which mangles negative offsets.
-        raise InvalidTimerText("ISO week dates are not supported; write a calendar date-time such as "
-                        "2026-12-01T09:00:00+07:00.")
-    try:
-        # The same call SpiffWorkflow's get_datetime makes, minus its local-time fallback.
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidTimerText(
-            f"it is not a valid ISO 8601 date-time; use {_TIMER_EXAMPLES['date-time']}."
-        ) from None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidTimerText(
-            "the date-time has no UTC offset. SpiffWorkflow would silently apply the server's "
-            "fixed local offset (taken at start-up, ignoring daylight saving), so the timer could "
-            "fire at the wrong hour. Add an offset, e.g. 2026-12-01T09:00:00+07:00, or a Z for UTC."
-        )
-    try:
-        TimerEventDefinition.get_datetime(text)
-    except Exception as exc:
-        raise InvalidTimerText(f"SpiffWorkflow cannot read it as a date-time ({exc}).") from None
-
-
-def _validate_cycle(text: str) -> None:
-    match = _CYCLE.fullmatch(text)
-    parts = match.group(2).split("/") if match else []
-    if not 1 <= len(parts) <= 2 or sum(part.startswith("P") for part in parts) != 1:
-        raise InvalidTimerText(f"it is not valid; use {_TIMER_EXAMPLES['cycle']}.")
-    for part in parts:
-        if part.startswith("P"):
-            _validate_duration(part)
-        else:
-            _validate_datetime(part)
-    try:
-        TimerEventDefinition.parse_iso_recurring_interval(text)
-    except Exception as exc:
-        raise InvalidTimerText(f"SpiffWorkflow cannot read it as a repeating interval ({exc}).") from None
 
 
 def _shorten(text: str, limit: int = 80) -> str:

@@ -1,9 +1,8 @@
 """From uploaded BPMN to a stored, runnable protocol: hardened load, XSD-validated parse, lint.
 
-Both extension conventions are read: spiff-arena's (``spiffworkflow:properties``, e.g.
-``formJsonSchemaFilename``, ``candidateGroups``, ``dueDate``) and Camunda Modeler's
-(``camunda:formKey``, ``camunda:candidateGroups``, ``camunda:assignee``, ``camunda:dueDate``,
-``camunda:properties``), which SpiffWorkflow's own CamundaParser would drop.
+Each user task's lane, agency, role, form and due date are resolved here once per version, from
+either extension convention (spiff-arena's properties or Camunda Modeler's attributes; the
+bridge's parser keeps both).
 """
 from __future__ import annotations
 
@@ -12,70 +11,17 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.util import full_tag
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
-from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser as SpiffUserTaskParser
-from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
 
 from engine.errors import ProtocolInvalid
+from engine.forms.catalogue import FormCatalogue
 from engine.network.definition import Network
 from engine.protocols.assignees import AccountLookup, assignee_findings
 from engine.protocols.columns import column_findings
 from engine.protocols.findings import Finding, Severity, has_errors
-from engine.protocols.forms import FormCatalogue
 from engine.protocols.limits import flow_node_findings
 from engine.protocols.lint import lint_tree
-from engine.protocols.loading import BPMN_NS, CAMUNDA_NS, ProtocolRejected, load_bpmn
-from engine.workflow.serialization import spec_json_of
-
-CAMUNDA_TASK_ATTRIBUTES = ("formKey", "assignee", "candidateGroups", "candidateUsers", "dueDate", "priority")
-_NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
-
-
-class _CamundaAssignmentMixin:
-    """Keep Camunda's assignment attributes and properties beside the spiff extensions."""
-
-    node: Any
-
-    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
-        node = self.node if node is None else node
-        extensions = super().parse_extensions(node)  # type: ignore[misc]
-        camunda = {
-            name: value
-            for name in CAMUNDA_TASK_ATTRIBUTES
-            if (value := node.get(f"{{{CAMUNDA_NS}}}{name}")) is not None
-        }
-        if camunda:
-            extensions["camunda"] = camunda
-        camunda_properties = {
-            prop.get("name"): prop.get("value")
-            for prop in node.xpath(
-                "./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=_NS
-            )
-            if prop.get("name")
-        }
-        if camunda_properties:
-            # spiff-style properties win where both conventions name the same property.
-            extensions["properties"] = {**camunda_properties, **extensions.get("properties", {})}
-        return extensions
-
-
-class ProtocolUserTaskParser(_CamundaAssignmentMixin, SpiffUserTaskParser):
-    pass
-
-
-class ProtocolManualTaskParser(_CamundaAssignmentMixin, SpiffTaskParser):
-    pass
-
-
-class ProtocolParser(SpiffBpmnParser):
-    OVERRIDE_PARSER_CLASSES = {
-        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
-        full_tag("userTask"): (ProtocolUserTaskParser, UserTask),
-        full_tag("manualTask"): (ProtocolManualTaskParser, ManualTask),
-    }
+from engine.protocols.loading import BPMN_NS, ProtocolRejected, load_bpmn
+from engine.workflow.parsing import NAMESPACES, BpmnInvalid, ManualTaskSpec, ProcessReader
 
 
 @dataclass(frozen=True)
@@ -119,15 +65,15 @@ def _rejection_finding(exc: ProtocolRejected) -> Finding:
     )
 
 
-def _validation_finding(exc: ValidationException) -> Finding:
-    message = str(exc).splitlines()[0] if str(exc) else "the BPMN does not validate"
+def _validation_finding(exc: BpmnInvalid) -> Finding:
+    message = exc.message.splitlines()[0] if exc.message else "the BPMN does not validate"
     return Finding(
         code="bpmn-invalid",
         severity=Severity.ERROR,
         message_en=message,
         message_th=f"BPMN ไม่ถูกต้องตามมาตรฐาน: {message}",
-        element_id=getattr(exc, "id", None),
-        line=getattr(exc, "line_number", None) or None,
+        element_id=exc.element_id,
+        line=exc.line,
     )
 
 
@@ -167,45 +113,42 @@ def _lanes_by_node(tree: etree._ElementTree) -> dict[str, tuple[str | None, str 
 
 
 def _describe_user_tasks(
-    specs: list[Any], tree: etree._ElementTree, network: Network
+    tasks: list[ManualTaskSpec], tree: etree._ElementTree, network: Network
 ) -> tuple[dict[str, UserTaskDescriptor], list[Finding]]:
     lanes = _lanes_by_node(tree)
     descriptors: dict[str, UserTaskDescriptor] = {}
     findings: list[Finding] = []
-    for spec in specs:
-        for task_spec in spec.task_specs.values():
-            if not task_spec.manual or task_spec.bpmn_id is None:
-                continue
-            lane_id, lane_name = lanes.get(task_spec.bpmn_id, (None, task_spec.lane))
-            extensions = task_spec.extensions or {}
-            assignment = network.assign_lane(lane_name, lane_id)
-            label = task_spec.bpmn_name or task_spec.bpmn_id
-            if lane_name is None and lane_id is None:
-                findings.append(Finding(
-                    "lane-missing", Severity.ERROR,
-                    f"user task '{label}' is in no lane, so no agency owns it",
-                    f"งาน '{label}' ไม่อยู่ในช่อง (lane) ใด จึงไม่มีหน่วยงานรับผิดชอบ",
-                    task_spec.bpmn_id,
-                ))
-            elif assignment is None:
-                findings.append(Finding(
-                    "lane-unknown-agency", Severity.ERROR,
-                    f"user task '{label}' is in lane '{lane_name or lane_id}', which names no agency "
-                    "code of the network definition",
-                    f"งาน '{label}' อยู่ในช่อง '{lane_name or lane_id}' ซึ่งไม่ตรงกับรหัสหน่วยงานใดในเครือข่าย",
-                    task_spec.bpmn_id,
-                ))
-            descriptors[task_spec.bpmn_id] = UserTaskDescriptor(
-                task_name=task_spec.bpmn_id,
-                label=label,
-                lane=lane_name or lane_id,
-                agency_code=assignment.agency_code if assignment else None,
-                candidate_role=_property(extensions, "candidateGroups")
-                or (assignment.role if assignment else None),
-                assignee=_property(extensions, "assignee"),
-                form_key=_property(extensions, "formJsonSchemaFilename", "formKey"),
-                due_date=_property(extensions, "dueDate"),
-            )
+    for task_spec in tasks:
+        lane_id, lane_name = lanes.get(task_spec.bpmn_id, (None, task_spec.lane))
+        extensions = task_spec.extensions
+        assignment = network.assign_lane(lane_name, lane_id)
+        label = task_spec.name or task_spec.bpmn_id
+        if lane_name is None and lane_id is None:
+            findings.append(Finding(
+                "lane-missing", Severity.ERROR,
+                f"user task '{label}' is in no lane, so no agency owns it",
+                f"งาน '{label}' ไม่อยู่ในช่อง (lane) ใด จึงไม่มีหน่วยงานรับผิดชอบ",
+                task_spec.bpmn_id,
+            ))
+        elif assignment is None:
+            findings.append(Finding(
+                "lane-unknown-agency", Severity.ERROR,
+                f"user task '{label}' is in lane '{lane_name or lane_id}', which names no agency "
+                "code of the network definition",
+                f"งาน '{label}' อยู่ในช่อง '{lane_name or lane_id}' ซึ่งไม่ตรงกับรหัสหน่วยงานใดในเครือข่าย",
+                task_spec.bpmn_id,
+            ))
+        descriptors[task_spec.bpmn_id] = UserTaskDescriptor(
+            task_name=task_spec.bpmn_id,
+            label=label,
+            lane=lane_name or lane_id,
+            agency_code=assignment.agency_code if assignment else None,
+            candidate_role=_property(extensions, "candidateGroups")
+            or (assignment.role if assignment else None),
+            assignee=_property(extensions, "assignee"),
+            form_key=_property(extensions, "formJsonSchemaFilename", "formKey"),
+            due_date=_property(extensions, "dueDate"),
+        )
     return descriptors, findings
 
 
@@ -213,7 +156,7 @@ def _with_validation_finding(linted: list[Finding], invalid: Finding, tree: etre
     """Lint findings plus SpiffWorkflow's refusal, unless it only repeats a lint error."""
     flagged = {f.element_id for f in linted if f.severity is Severity.ERROR and f.element_id}
     if invalid.element_id:
-        flows = tree.getroot().xpath("//bpmn:sequenceFlow[@id=$id]", namespaces=_NS, id=invalid.element_id)
+        flows = tree.getroot().xpath("//bpmn:sequenceFlow[@id=$id]", namespaces=NAMESPACES, id=invalid.element_id)
         if invalid.element_id in flagged or any(flow.get("sourceRef") in flagged for flow in flows):
             return linted
     return [*linted, invalid]
@@ -248,12 +191,11 @@ def parse_protocol(
     if too_big:
         raise _refuse(too_big)
 
-    parser = ProtocolParser(validator=VALIDATOR)
     try:
-        parser.add_bpmn_xml(tree, filename=filename)  # the XSD check
-        process_ids = parser.get_process_ids()
-    except ValidationException as exc:
+        reader = ProcessReader(tree, filename=filename)
+    except BpmnInvalid as exc:
         raise _refuse([_validation_finding(exc)]) from exc
+    process_ids = reader.process_ids
     if len(process_ids) != 1:
         raise _refuse([Finding(
             "process-count", Severity.ERROR,
@@ -265,12 +207,11 @@ def parse_protocol(
     # condition, say) are what a lint rule reports with a code and in Thai.
     linted = lint_tree(tree, network=network, forms=forms, known_messages=known_messages)
     try:
-        spec = parser.get_spec(process_id)
-        subprocess_specs = parser.get_subprocess_specs(process_id)
-    except ValidationException as exc:
+        specs = reader.specs(process_id)
+    except BpmnInvalid as exc:
         raise _refuse(_with_validation_finding(linted, _validation_finding(exc), tree)) from exc
 
-    descriptors, findings = _describe_user_tasks([spec, *subprocess_specs.values()], tree, network)
+    descriptors, findings = _describe_user_tasks(specs.manual_tasks(), tree, network)
     findings.extend(column_findings(tree, descriptors))
     if accounts is not None:
         findings.extend(assignee_findings(descriptors, accounts))
@@ -282,7 +223,7 @@ def parse_protocol(
     return ParsedProtocol(
         process_id=process_id,
         name=name,
-        spec_json=spec_json_of(spec, subprocess_specs),
+        spec_json=specs.spec_json(),
         user_tasks=descriptors,
         findings=findings,
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,11 +13,11 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.clock import Clock
 from engine.errors import InvalidInput, InvalidState, NotFound
+from engine.forms.catalogue import FormCatalogue
 from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.protocols.assignees import accounts_in
 from engine.protocols.findings import Finding
-from engine.protocols.forms import FormCatalogue
 from engine.protocols.loading import BPMN_NS, load_bpmn
 from engine.protocols.models import ProtocolVersion
 from engine.protocols.parsing import parse_protocol
@@ -129,6 +131,7 @@ def known_start_messages(*, session: Session, include_drafts: bool = False) -> s
     With ``include_drafts``, unpublished versions count too: a library of protocols that refer to
     each other is uploaded one file at a time, and lint should not refuse the first of them.
     """
+    texts: Iterable[str | None]
     if include_drafts:
         texts = session.scalars(select(ProtocolVersion.message_starts))
     else:
@@ -161,3 +164,29 @@ def latest_published(*, session: Session, key: str) -> ProtocolVersion:
     if row is None:
         raise NotFound(f"protocol {key!r} has no published version", field="protocol")
     return row
+
+
+@dataclass(frozen=True)
+class ProtocolSummary:
+    """A protocol of the library: its newest name, published version and every version."""
+
+    key: str
+    name: str
+    published_version: int | None
+    latest_version: int
+    versions: list[ProtocolVersion]
+
+
+def protocol_library(*, session: Session) -> list[ProtocolSummary]:
+    """Every protocol with its versions, by key."""
+    grouped: dict[str, list[ProtocolVersion]] = {}
+    for row in session.scalars(select(ProtocolVersion).order_by(ProtocolVersion.key, ProtocolVersion.version)):
+        grouped.setdefault(row.key, []).append(row)
+    return [
+        ProtocolSummary(
+            key=key, name=versions[-1].name,
+            published_version=max((v.version for v in versions if v.published), default=None),
+            latest_version=versions[-1].version, versions=versions,
+        )
+        for key, versions in grouped.items()
+    ]

@@ -2,21 +2,20 @@
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
-from threading import Lock
 from typing import Any
 
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from engine.expressions import SCRIPT_ENGINE
+from engine.workflow.expressions import SCRIPT_ENGINE
+from engine.workflow.types import ProcessSpec, Workflow
 
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 _SPEC_KEYS = ("spec", "subprocess_specs")
 
 
-def _to_json_ready_dict(workflow: BpmnWorkflow) -> dict[str, Any]:
+def _to_json_ready_dict(workflow: Workflow) -> dict[str, Any]:
     # serialize_json() sets encoder mode around to_dict(); we need the dict itself to split it.
     SERIALIZER.registry._encoder_mode = True
     try:
@@ -30,7 +29,7 @@ def _dumps(dct: dict[str, Any]) -> str:
     return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"), ensure_ascii=False)
 
 
-def spec_json_of(spec: Any, subprocess_specs: dict[str, Any]) -> str:
+def spec_json_of(spec: ProcessSpec, subprocess_specs: dict[str, ProcessSpec]) -> str:
     """The serialised spec of a freshly parsed protocol, as stored on its version."""
     dct = _to_json_ready_dict(BpmnWorkflow(spec, subprocess_specs))
     blob = {key: dct[key] for key in _SPEC_KEYS}
@@ -38,7 +37,7 @@ def spec_json_of(spec: Any, subprocess_specs: dict[str, Any]) -> str:
     return _dumps(blob)
 
 
-def state_json_of(workflow: BpmnWorkflow) -> str:
+def state_json_of(workflow: Workflow) -> str:
     dct = _to_json_ready_dict(workflow)
     for key in _SPEC_KEYS:
         dct.pop(key, None)
@@ -46,7 +45,7 @@ def state_json_of(workflow: BpmnWorkflow) -> str:
     return _dumps(dct)
 
 
-def restore_workflow(state_json: str, spec_json: str) -> BpmnWorkflow:
+def restore_workflow(state_json: str, spec_json: str) -> Workflow:
     """Rebuild a case's workflow and re-attach the expression-only script engine."""
     dct = json.loads(state_json, cls=SERIALIZER.json_decoder_cls)
     spec_blob = json.loads(spec_json, cls=SERIALIZER.json_decoder_cls)
@@ -65,7 +64,7 @@ def restore_workflow(state_json: str, spec_json: str) -> BpmnWorkflow:
     return workflow
 
 
-def new_workflow(spec_json: str) -> BpmnWorkflow:
+def new_workflow(spec_json: str) -> Workflow:
     spec_blob = json.loads(spec_json, cls=SERIALIZER.json_decoder_cls)
     spec_blob.pop(SERIALIZER.VERSION_KEY, None)
     spec = SERIALIZER.registry.restore(spec_blob["spec"])
@@ -73,24 +72,3 @@ def new_workflow(spec_json: str) -> BpmnWorkflow:
         name: SERIALIZER.registry.restore(sub) for name, sub in spec_blob["subprocess_specs"].items()
     }
     return BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE)
-
-
-class SpecCache:
-    """Spec JSON per protocol version id; versions are immutable once stored, so never stale."""
-
-    def __init__(self, size: int = 64) -> None:
-        self._size = size
-        self._items: OrderedDict[int, str] = OrderedDict()
-        self._lock = Lock()
-
-    def get(self, version_id: int, load: Any) -> str:
-        with self._lock:
-            if version_id in self._items:
-                self._items.move_to_end(version_id)
-                return self._items[version_id]
-        value = load()
-        with self._lock:
-            self._items[version_id] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return value

@@ -8,30 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import EscalationEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import ThrowingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine.workflow.time import is_timer_definition, timer_due_at
+from engine.workflow.timers import is_timer_definition, timer_due_at
+from engine.workflow.types import Task, TaskTree, Workflow
 
 LIVE_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
-def all_workflows(workflow: BpmnWorkflow) -> list[Any]:
+def all_workflows(workflow: Workflow) -> list[TaskTree]:
     return [workflow, *workflow.subprocesses.values()]
 
 
-def all_tasks(workflow: BpmnWorkflow) -> Iterator[Any]:
+def all_tasks(workflow: Workflow) -> Iterator[Task]:
     for each in all_workflows(workflow):
         yield from each.tasks.values()
 
 
-def max_depth(workflow: BpmnWorkflow) -> int:
+def max_depth(workflow: Workflow) -> int:
     """The deepest task in any of the case's task trees (one tree per (sub)process)."""
     deepest = 0
     for each in all_workflows(workflow):
@@ -43,7 +43,7 @@ def max_depth(workflow: BpmnWorkflow) -> int:
     return deepest
 
 
-def live_manual_tasks(workflow: BpmnWorkflow) -> list[Any]:
+def live_manual_tasks(workflow: Workflow) -> list[Task]:
     return [
         task
         for task in all_tasks(workflow)
@@ -51,15 +51,15 @@ def live_manual_tasks(workflow: BpmnWorkflow) -> list[Any]:
     ]
 
 
-def has_ready_engine_tasks(workflow: BpmnWorkflow) -> bool:
+def has_ready_engine_tasks(workflow: Workflow) -> bool:
     return any(task.state == TaskState.READY and not task.task_spec.manual for task in all_tasks(workflow))
 
 
-def has_live_tasks(workflow: BpmnWorkflow) -> bool:
+def has_live_tasks(workflow: Workflow) -> bool:
     return any(task.state & LIVE_STATES for task in all_tasks(workflow))
 
 
-def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
+def next_timer_at(workflow: Workflow) -> datetime | None:
     due_times = [
         due
         for task in all_tasks(workflow)
@@ -68,7 +68,7 @@ def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
     return min(due_times, default=None)
 
 
-def boundary_timer_due_times(task: Any) -> list[datetime]:
+def boundary_timer_due_times(task: Task) -> list[datetime]:
     """Due times of the timer boundary events attached to this task that are still waiting."""
     parent = task.parent
     if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
@@ -82,7 +82,7 @@ def boundary_timer_due_times(task: Any) -> list[datetime]:
     ]
 
 
-def waiting_timers(workflow: BpmnWorkflow) -> dict[Any, tuple[Any, int | None]]:
+def waiting_timers(workflow: Workflow) -> dict[UUID, tuple[Task, int | None]]:
     """Every WAITING timer task, with the cycles a repeating timer has left (None otherwise)."""
     snapshot = {}
     for task in all_tasks(workflow):
@@ -92,7 +92,7 @@ def waiting_timers(workflow: BpmnWorkflow) -> dict[Any, tuple[Any, int | None]]:
     return snapshot
 
 
-def timers_fired_since(snapshot: dict[Any, tuple[Any, int | None]]) -> list[Any]:
+def timers_fired_since(snapshot: dict[UUID, tuple[Task, int | None]]) -> list[Task]:
     """The timer tasks in ``snapshot`` that have fired since, once per firing.
 
     A one-shot timer has fired when it left WAITING other than by cancellation; a repeating
@@ -110,11 +110,11 @@ def timers_fired_since(snapshot: dict[Any, tuple[Any, int | None]]) -> list[Any]
     return fired
 
 
-def element_id(task: Any) -> str:
+def element_id(task: Task) -> str:
     return task.task_spec.bpmn_id or task.task_spec.name
 
 
-def attached_task(boundary_event_task: Any) -> Any | None:
+def attached_task(boundary_event_task: Task) -> Task | None:
     """The task a boundary event is attached to (its sibling under the boundary split)."""
     parent = boundary_event_task.parent
     if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
@@ -125,7 +125,7 @@ def attached_task(boundary_event_task: Any) -> Any | None:
     )
 
 
-def nearest_manual_ancestor(task: Any) -> Any | None:
+def nearest_manual_ancestor(task: Task) -> Task | None:
     """The user task the token most recently left on its way to ``task``."""
     current = task.parent
     while current is not None:
@@ -135,9 +135,12 @@ def nearest_manual_ancestor(task: Any) -> Any | None:
     return None
 
 
-def escalation_code(task: Any) -> str | None | bool:
-    """The code of a throwing escalation event; False when the task throws no escalation."""
+def throws_escalation(task: Task) -> bool:
+    """Whether the task is a throwing BPMN escalation event."""
     definition = getattr(task.task_spec, "event_definition", None)
-    if isinstance(definition, EscalationEventDefinition) and isinstance(task.task_spec, ThrowingEvent):
-        return definition.code
-    return False
+    return isinstance(definition, EscalationEventDefinition) and isinstance(task.task_spec, ThrowingEvent)
+
+
+def escalation_code(task: Task) -> str | None:
+    """The code a throwing escalation event throws (None when it names none)."""
+    return task.task_spec.event_definition.code if throws_escalation(task) else None

@@ -168,6 +168,7 @@ def test_failures_spread_over_time_do_not_lock(plain_client, worker, auth_clock)
     assert _login(plain_client, worker).status_code == 200
 
 
+@pytest.mark.slow
 def test_one_address_trying_many_names_is_rate_limited(plain_client, worker, session):
     for n in range(auth.ADDRESS_FAILURE_LIMIT):
         assert _login(plain_client, f"spray{n}", "guess").status_code == 401

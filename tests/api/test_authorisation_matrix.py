@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
-from engine.cases.models import WorkItem
-from engine.deadlines.models import Escalation
+from engine.cases import assignment, commands
+from engine.cases.models import Escalation, WorkItem
+from engine.deadlines.tick import tick
 from engine.people import auth
 from engine.protocols import service as protocols
 from tests.api.conftest import API
@@ -63,7 +63,7 @@ class World:
 
     def case(self) -> tuple[int, int]:
         """A fresh case reported by the school office; returns (case id, intake task id)."""
-        case = runtime.start_case(session=self.session, protocol_key="reference", data={"channel": "school"},
+        case = commands.start_case(session=self.session, protocol_key="reference", data={"channel": "school"},
                                   actor=self.staff["worker.spm_tak"].actor, clock=self.clock, network=self.network)
         item = self.session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
         return case.id, item.id
@@ -73,16 +73,16 @@ class World:
         _, item_id = self.case()
         who = self.person(caller, "spm_tak", "police_tak")
         claimer = who if who is not None and who.actor.agency_code == "spm_tak" else self.staff["worker.spm_tak"]
-        runtime.claim(session=self.session, work_item_id=item_id, actor=claimer.actor, clock=self.clock)
+        assignment.claim(session=self.session, work_item_id=item_id, actor=claimer.actor, clock=self.clock)
         return item_id
 
     def escalation(self) -> int:
         """A fresh level-1 escalation of late work at the social development office (pmj_tak)."""
         case_id, report_id = self.case()
-        runtime.complete(session=self.session, work_item_id=report_id, data={"severity": "high"},
+        commands.complete(session=self.session, work_item_id=report_id, data={"severity": "high"},
                          actor=self.staff["worker.spm_tak"].actor, clock=self.clock, network=self.network)
         self.clock.advance(timedelta(hours=25))
-        runtime.tick(session=self.session, clock=self.clock, network=self.network)
+        tick(session=self.session, clock=self.clock, network=self.network)
         return self.session.scalar(select(Escalation.id).where(Escalation.case_id == case_id))
 
     def draft(self) -> str:

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import Case, WorkItem
 from engine.children.models import Child, Guardian
 from engine.forms.service import put_form
 from tests.api.conftest import API
 from tests.api.test_http_contract import INTAKE_FORM
-from tests.engine.cases.test_runtime import publish_reference
+from tests.engine.cases.test_commands import publish_reference
 
 
 def _child(session, clock, **fields):
@@ -32,7 +32,7 @@ def intake(session, network, clock, staff, reference_forms):
     publish_reference(session, network, clock, staff["policy"].actor)
 
     def start(who: str = "worker.spm_tak") -> tuple[Case, WorkItem]:
-        case = runtime.start_case(session=session, protocol_key="reference", data={}, actor=staff[who].actor,
+        case = commands.start_case(session=session, protocol_key="reference", data={}, actor=staff[who].actor,
                                   clock=clock, network=network)
         return case, session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
 

@@ -99,3 +99,26 @@ def test_serve_does_not_believe_forwarded_headers_from_localhost(database_url):
         addresses = session.scalars(select(LoginAttempt.client_address)).all()
     engine.dispose()
     assert addresses == ["127.0.0.1"]
+
+
+def test_serve_puts_the_process_together_on_one_database_engine(tmp_path, monkeypatch):
+    """Migrating, loading the network, the app and the worker share one wiring, so one engine."""
+    import uvicorn
+
+    import engine.db
+
+    made: list[str] = []
+    real_create_engine = engine.db.create_engine
+
+    def counting_create_engine(url, **kwargs):
+        made.append(str(url))
+        return real_create_engine(url, **kwargs)
+
+    served = []
+    monkeypatch.setattr(engine.db, "create_engine", counting_create_engine)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(app))
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    result = runner.invoke(app, ["serve", "--no-worker", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    assert len(served) == 1 and served[0].state.wiring.settings.database_url == url
+    assert made == [url]

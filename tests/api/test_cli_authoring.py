@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from engine.audit import AuditEvent
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import Case
 from engine.protocols import service as protocols
 from tests.conftest import FIXTURES
@@ -164,7 +164,7 @@ def stored(session, network, clock, people):
     text = REFERENCE.read_text(encoding="utf-8")
     first, _ = protocols.store_draft(session=session, key="reference", bpmn=text, network=network, clock=clock, actor=policy)
     protocols.publish(session=session, key="reference", version=1, clock=clock, actor=policy)
-    case = runtime.start_case(session=session, protocol_key="reference", data={}, actor=people["school_worker"], clock=clock, network=network)
+    case = commands.start_case(session=session, protocol_key="reference", data={}, actor=people["school_worker"], clock=clock, network=network)
     protocols.store_draft(
         session=session, key="reference", bpmn=text.replace("บันทึก เรื่อง", "บันทึก และ ปิด เรื่อง"),
         network=network, clock=clock, actor=policy,

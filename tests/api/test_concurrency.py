@@ -6,13 +6,13 @@ import threading
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import Case, WorkItem
 from engine.children.models import Child
 from engine.forms.service import put_form
 from tests.api.conftest import API, person
 from tests.api.test_http_contract import INTAKE_FORM, NATIONAL_ID
-from tests.engine.cases.test_runtime import publish_reference
+from tests.engine.cases.test_commands import publish_reference
 
 
 def _race(client, item_id: int, callers) -> list[int]:
@@ -39,7 +39,7 @@ def test_concurrent_completion_gives_one_200_and_one_409(client, session, clock,
     publish_reference(session, network, clock, staff["policy"].actor)
     callers = [staff["worker.spm_tak"], person(session, clock, "worker2.spm_tak", "case_worker", "spm_tak")]
     for _round in range(5):
-        case = runtime.start_case(session=session, protocol_key="reference", data={}, actor=callers[0].actor,
+        case = commands.start_case(session=session, protocol_key="reference", data={}, actor=callers[0].actor,
                                   clock=clock, network=network)
         item_id = session.scalar(select(WorkItem.id).where(WorkItem.case_id == case.id))
         assert sorted(_race(client, item_id, callers)) == [200, 409]
@@ -58,7 +58,7 @@ def test_twenty_simultaneous_intakes_of_one_new_child_all_succeed_on_one_record(
     worker = staff["worker.spm_tak"]
     items = []
     for _ in range(20):
-        case = runtime.start_case(session=session, protocol_key="reference", data={}, actor=worker.actor, clock=clock,
+        case = commands.start_case(session=session, protocol_key="reference", data={}, actor=worker.actor, clock=clock,
                                   network=network)
         items.append(session.scalar(select(WorkItem.id).where(WorkItem.case_id == case.id)))
     data = {"severity": "low", "child_first_name": "ฝน", "child_national_id": NATIONAL_ID}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from api.cli import app as cli
@@ -54,6 +55,7 @@ def _tasks(client, who, **params):
     return response.json()["items"]
 
 
+@pytest.mark.slow
 def test_a_reference_case_runs_start_to_finish_over_http(client, session, database_url):
     _accounts(database_url)
     policy = _login(client, "policy.one")
@@ -168,6 +170,7 @@ def test_a_reference_case_runs_start_to_finish_over_http(client, session, databa
     assert client.get(f"{API}/me", headers=teacher).status_code == 401
 
 
+@pytest.mark.slow
 def test_a_p1_abuse_report_runs_over_http(client, session, database_url):
     """The Tak protocol P1 (abuse report) with its real forms: intake and triage at the social
     development office, then the police, whose six-hour deadline passes and escalates."""

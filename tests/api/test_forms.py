@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import WorkItem
 from engine.forms.models import Form
 from tests.api.conftest import API
-from tests.engine.cases.test_runtime import publish_reference
+from tests.engine.cases.test_commands import publish_reference
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def test_a_form_that_could_hang_or_recurse_is_refused_and_not_stored(client, ses
 
 def test_a_completion_with_a_field_the_form_lacks_is_refused_and_the_task_stays_open(client, session, clock, network, staff,
                                                                                     reference):
-    case = runtime.start_case(session=session, protocol_key="reference", data={}, actor=staff["worker.spm_tak"].actor,
+    case = commands.start_case(session=session, protocol_key="reference", data={}, actor=staff["worker.spm_tak"].actor,
                               clock=clock, network=network)
     item_id = session.scalar(select(WorkItem.id).where(WorkItem.case_id == case.id))
     worker = staff["worker.spm_tak"].headers

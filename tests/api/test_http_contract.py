@@ -10,13 +10,13 @@ from sqlalchemy import select, update
 
 from api.app import create_app
 from engine.audit import AuditEvent
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import CaseLink, WorkItem
 from engine.children.service import CHILD_RECORD_FLAG
 from engine.forms.service import put_form
 from engine.settings import Settings
 from tests.api.conftest import API, REPORT_FORM
-from tests.engine.cases.test_runtime import publish_reference
+from tests.engine.cases.test_commands import publish_reference
 
 # The intake form marked as the child's record, so completing it links the case to a child.
 INTAKE_FORM = {
@@ -38,7 +38,7 @@ def reference(session, network, clock, staff, reference_forms):
 
 
 def _start(session, clock, network, staff):
-    case = runtime.start_case(session=session, protocol_key="reference", data={"channel": "school"}, actor=staff["worker.spm_tak"].actor,
+    case = commands.start_case(session=session, protocol_key="reference", data={"channel": "school"}, actor=staff["worker.spm_tak"].actor,
                               clock=clock, network=network)
     return case, session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
 
@@ -135,7 +135,7 @@ def test_task_list_sorts_overdue_first_and_filters(client, session, clock, netwo
     ids = []
     for _ in range(3):
         case, item = _start(session, clock, network, staff)
-        runtime.complete(session=session, work_item_id=item.id, data={"severity": "high"}, actor=school.actor,
+        commands.complete(session=session, work_item_id=item.id, data={"severity": "high"}, actor=school.actor,
                          clock=clock, network=network)
         ids.append(session.scalar(select(WorkItem.id).where(WorkItem.case_id == case.id, WorkItem.task_name == "assess")))
         clock.advance(timedelta(hours=10))

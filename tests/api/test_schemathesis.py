@@ -24,11 +24,12 @@ from schemathesis.checks import (
 )
 from sqlalchemy import select
 
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import WorkItem
+from engine.deadlines.tick import tick
 from engine.people import auth
 from tests.api.conftest import person
-from tests.engine.cases.test_runtime import publish_reference
+from tests.engine.cases.test_commands import publish_reference
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
@@ -45,14 +46,14 @@ def seeded(session, clock, network, staff, reference_forms):
     publish_reference(session, network, clock, staff["policy"].actor)
     worker = staff["worker.spm_tak"].actor
     for severity in ("high", "low", None):
-        case = runtime.start_case(session=session, protocol_key="reference", data={"channel": "school"}, actor=worker,
+        case = commands.start_case(session=session, protocol_key="reference", data={"channel": "school"}, actor=worker,
                                   clock=clock, network=network)
         if severity:
             item_id = session.scalar(select(WorkItem.id).where(WorkItem.case_id == case.id))
-            runtime.complete(session=session, work_item_id=item_id, data={"severity": severity}, actor=worker,
+            commands.complete(session=session, work_item_id=item_id, data={"severity": severity}, actor=worker,
                              clock=clock, network=network)
     clock.advance(timedelta(hours=25))
-    runtime.tick(session=session, clock=clock, network=network)
+    tick(session=session, clock=clock, network=network)
     admin = person(session, clock, "fuzz.admin", "admin", None)
     secret = "kkt_fuzzing-admin-token-not-a-real-secret"
     session.add(auth.ApiToken(id=ADMIN_TOKEN_ID, user_id=admin.id, name="fuzz", token_hash=auth.digest(secret),
@@ -76,6 +77,7 @@ def _fuzz(operation, mode: GenerationMode, examples: int, headers: dict[str, str
     return run
 
 
+@pytest.mark.slow
 def test_generated_requests_find_no_server_error_and_no_schema_violation(app, seeded):
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]

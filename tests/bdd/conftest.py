@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 
 from engine.clock import SimulatedClock
 from engine.errors import KhumkrongError, ProtocolInvalid
+from engine.forms.catalogue import FormCatalogue, form_name, load_forms
 from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.protocols import service as protocol_service
 from engine.protocols.findings import Severity
-from engine.protocols.forms import FormCatalogue, form_name, load_forms
 from engine.settings import PROJECT_ROOT
 from tests.bdd import steps
 from tests.bdd.steps import VOCABULARY, World

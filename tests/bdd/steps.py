@@ -20,12 +20,12 @@ from pytest_bdd import parsers, step
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.links import linked_cases
-from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem
+from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, Escalation, EscalationStatus, WorkItem
 from engine.clock import SimulatedClock
-from engine.deadlines.models import Escalation, EscalationStatus
 from engine.deadlines.service import acknowledge
+from engine.deadlines.tick import TickReport, tick
 from engine.errors import KhumkrongError
 from engine.network.definition import Network
 from engine.people.actors import Actor
@@ -202,7 +202,7 @@ class World:
         key = self.protocol_key(protocol)
         agency = self.agency_of_reporter(reporter)
         case = self._engine(
-            f"starting {key} for {reporter}", runtime.start_case,
+            f"starting {key} for {reporter}", commands.start_case,
             session=self.session, protocol_key=key, data={"reporting_unit": reporter},
             actor=self.person(agency, "case_worker"), clock=self.clock, network=self.network,
         )
@@ -222,7 +222,7 @@ class World:
             )
         actor = self.person(agency, "supervisor" if item.candidate_role == "supervisor" else "case_worker")
         return self._engine(
-            f"{actor.username} completing {label!r} with {data}", runtime.complete,
+            f"{actor.username} completing {label!r} with {data}", commands.complete,
             session=self.session, work_item_id=item.id, data=data, actor=actor, clock=self.clock,
             network=self.network,
         )
@@ -234,7 +234,7 @@ class World:
         # The vocabulary has no "in the linked case" completion, so a task found in exactly one
         # case linked to this one (a referral) is the one meant.
         elsewhere = [
-            item for other in linked_cases(self.session, case.id)
+            item for other in linked_cases(session=self.session, case_id=case.id)
             for item in self.live_items(other.id) if item.label == label
         ]
         if len({item.case_id for item in elsewhere}) == 1:
@@ -283,8 +283,8 @@ class World:
         due = [moment for moment in (timer, climb) if moment is not None]
         return min(due) if due else None
 
-    def _tick(self) -> runtime.TickReport:
-        report = runtime.tick(session=self.session, clock=self.clock, network=self.network)
+    def _tick(self) -> TickReport:
+        report = tick(session=self.session, clock=self.clock, network=self.network)
         if report.failed_case_ids:
             failed = [self._fresh_case(case_id) for case_id in report.failed_case_ids]
             raise ScenarioFailure(
@@ -421,7 +421,7 @@ class World:
     def assert_linked_case(self, protocol: str) -> Case:
         key = self.protocol_key(protocol)
         case = self.current_case()
-        linked = linked_cases(self.session, case.id)
+        linked = linked_cases(session=self.session, case_id=case.id)
         for other in linked:
             other_key = self.session.scalar(select(ProtocolVersion.key).where(ProtocolVersion.id == other.protocol_version_id))
             if other_key == key:
@@ -436,7 +436,7 @@ class World:
 
     def assert_linked_open_task(self, label: str, agency: str) -> WorkItem:
         if self.linked_case_id is None:
-            linked = linked_cases(self.session, self.current_case().id)
+            linked = linked_cases(session=self.session, case_id=self.current_case().id)
             if len(linked) != 1:
                 raise ScenarioFailure(
                     f"{len(linked)} cases are linked to the current case; say which first "

@@ -10,7 +10,7 @@ from pytest_bdd import scenarios
 from pytest_bdd.exceptions import StepDefinitionNotFoundError
 from sqlalchemy import select
 
-from engine.deadlines.models import Escalation
+from engine.cases.models import Escalation
 from tests.bdd.conftest import pytest_bdd_step_func_lookup_error
 from tests.bdd.steps import ScenarioFailure, World, duration, table_data
 from tests.conftest import FIXTURES

@@ -27,10 +27,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from api.pages.static import INSTALL_HINT, NODE_MODULES, vendor_missing
 from engine.clock import SimulatedClock
-from engine.db import make_engine, make_session_factory, upgrade_database
 from engine.demo import demo_password, load_demo
-from engine.network.definition import load_network
+from engine.migrations import upgrade_database
 from engine.settings import PROJECT_ROOT, Settings
+from engine.wiring import Wiring
 from tests.conftest import START, PostgresDatabases
 from tests.requirements import unavailable
 
@@ -93,14 +93,12 @@ def server(browser, tmp_path_factory: pytest.TempPathFactory, postgres_databases
         url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'khumkrong.db'}"
         upgrade_database(url)
     clock = SimulatedClock(START)
-    settings = Settings(database_url=url)
-    db_engine = make_engine(url)
-    factory = make_session_factory(db_engine)
-    network = load_network(settings.network_file)
+    wiring = Wiring.from_settings(Settings(database_url=url), clock=clock)
+    factory, network = wiring.session_factory, wiring.network
     with factory() as session:
-        load_demo(session, network=network, clock=clock, protocols_dir=settings.network_file.parent,
+        load_demo(session=session, network=network, clock=clock, protocols_dir=wiring.settings.network_file.parent,
                   forms_dir=PROJECT_ROOT / "forms")
-    app = create_app(settings, clock=clock, simulation=True)
+    app = create_app(wiring=wiring, simulation=True)
     port = _free_port()
     uvicorn_server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=uvicorn_server.run, name="browser-test-server", daemon=True)
@@ -113,7 +111,7 @@ def server(browser, tmp_path_factory: pytest.TempPathFactory, postgres_databases
     yield Server(f"http://127.0.0.1:{port}", clock, factory, demo_password(network))
     uvicorn_server.should_exit = True
     thread.join(timeout=10)
-    db_engine.dispose()
+    wiring.dispose()
 
 
 @dataclass

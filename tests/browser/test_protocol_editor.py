@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import Case
 from engine.network.definition import load_network
 from engine.protocols import service as protocols
@@ -45,7 +45,7 @@ def start_p1_case(server) -> Case:
     with server.session_factory() as session:
         from engine.people.actors import SYSTEM
 
-        case = runtime.start_case(session=session, protocol_key="p1_abuse_report", data={}, actor=SYSTEM,
+        case = commands.start_case(session=session, protocol_key="p1_abuse_report", data={}, actor=SYSTEM,
                                   clock=server.clock, network=load_network(PROJECT_ROOT / "protocols" / "network.toml"))
         session.expunge(case)
         return case

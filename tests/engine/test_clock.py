@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
-import engine.workflow.time  # noqa: F401 - installs the clock bridge
+import engine.workflow.timers  # noqa: F401 - installs the clock bridge
 from engine.clock import SimulatedClock, SystemClock, clock_in_effect, current_clock
 
 

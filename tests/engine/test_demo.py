@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import func, select
 
 from engine.demo import load_demo
@@ -20,6 +21,7 @@ def test_passwords_are_argon2_and_verify():
     assert not verify_password(None, "x") and not verify_password("not-a-hash", "x")
 
 
+@pytest.mark.slow
 def test_demo_loads_protocols_forms_and_accounts_once(session_factory, network, clock, tmp_path, monkeypatch):
     protocols_dir, forms_dir = tmp_path / "protocols", tmp_path / "forms"
     protocols_dir.mkdir()
@@ -33,7 +35,7 @@ def test_demo_loads_protocols_forms_and_accounts_once(session_factory, network, 
     monkeypatch.setenv(network.demo_password_env, "tak-demo")
 
     with session_factory() as session:
-        first = load_demo(session, network=network, clock=clock, protocols_dir=protocols_dir, forms_dir=forms_dir)
+        first = load_demo(session=session, network=network, clock=clock, protocols_dir=protocols_dir, forms_dir=forms_dir)
     assert first.password == "tak-demo" and first.forms == 3
     assert first.protocols_published == ["reference v1"]
     expected = {"admin", "policy", "committee"} | {
@@ -42,7 +44,7 @@ def test_demo_loads_protocols_forms_and_accounts_once(session_factory, network, 
     assert set(first.users_created) == expected and len(expected) == 23
 
     with session_factory() as session:
-        again = load_demo(session, network=network, clock=clock, protocols_dir=protocols_dir, forms_dir=forms_dir)
+        again = load_demo(session=session, network=network, clock=clock, protocols_dir=protocols_dir, forms_dir=forms_dir)
         assert (again.users_created, again.protocols_published) == ([], [])
         assert session.scalar(select(func.count()).select_from(User)) == 23
         assert session.scalar(select(func.count()).select_from(ProtocolVersion)) == 1

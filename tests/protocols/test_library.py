@@ -9,10 +9,10 @@ from collections import defaultdict
 import pytest
 from lxml import etree
 
+from engine.forms.catalogue import load_forms
 from engine.forms.service import check_schema
 from engine.network.definition import load_network
 from engine.protocols.findings import Severity
-from engine.protocols.forms import load_forms
 from engine.protocols.loading import BPMN_NS
 from engine.protocols.parsing import parse_protocol
 from engine.protocols.service import message_start_names

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from engine.deadlines.models import Escalation
-from engine.protocols.rehearsal import Rehearsal, load_scenario, run_scenario
+from engine.cases.models import Escalation
+from engine.rehearsal import Rehearsal, load_scenario, run_scenario
 from engine.settings import PROJECT_ROOT
 
 P1 = (PROJECT_ROOT / "protocols" / "p1_abuse_report.bpmn").read_bytes()

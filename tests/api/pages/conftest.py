@@ -59,10 +59,10 @@ def accounts(session):
 @pytest.fixture
 def tak_library(session, clock, network):
     """The Tak protocols and forms, published (the demo loader, without its accounts)."""
+    from engine.forms.catalogue import load_forms
     from engine.forms.service import load_forms_folder
     from engine.people.actors import SYSTEM
     from engine.protocols import service as protocols
-    from engine.protocols.forms import load_forms
 
     load_forms_folder(session, folder=PROJECT_ROOT / "forms", clock=clock)
     session.commit()

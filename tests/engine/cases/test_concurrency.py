@@ -4,17 +4,18 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
+from engine.cases import commands, stepping
 from engine.cases.models import Case, WorkItem
 from engine.errors import Conflict
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.workflow import serialization
 from tests.conftest import START
-from tests.engine.cases.test_runtime import publish_reference
+from tests.engine.cases.test_commands import publish_reference
 
 RACES = 5
 
@@ -37,7 +38,7 @@ def _race(factory, network, clock, monkeypatch):
     with factory() as session:
         publish_reference(session, network, clock, policy)
         cases = [
-            runtime.start_case(session=session, protocol_key="reference", data={}, actor=one, clock=clock, network=network).id
+            commands.start_case(session=session, protocol_key="reference", data={}, actor=one, clock=clock, network=network).id
             for _ in range(RACES)
         ]
         items = [session.scalar(select(WorkItem.id).where(WorkItem.case_id == c)) for c in cases]
@@ -49,7 +50,7 @@ def _race(factory, network, clock, monkeypatch):
         time.sleep(0.05)
         return real_restore(*args, **kwargs)
 
-    monkeypatch.setattr(runtime, "restore_workflow", slow_restore)
+    monkeypatch.setattr(stepping, "restore_workflow", slow_restore)
 
     outcomes: list[tuple[int, str]] = []
     lock = threading.Lock()
@@ -58,7 +59,7 @@ def _race(factory, network, clock, monkeypatch):
         barrier.wait()
         with factory() as session:
             try:
-                runtime.complete(session=session, work_item_id=item_id, data={"severity": severity}, actor=actor, clock=clock)
+                commands.complete(session=session, work_item_id=item_id, data={"severity": severity}, actor=actor, clock=clock, network=network)
                 result = f"won:{severity}"
             except Conflict:
                 result = "conflict"
@@ -96,10 +97,11 @@ def _race(factory, network, clock, monkeypatch):
             next_item = session.scalar(select(WorkItem.id).where(WorkItem.case_id == case_id, WorkItem.state == "open"))
             actor = two if winner == "low" else None
             if actor is not None:
-                runtime.complete(session=session, work_item_id=next_item, data={}, actor=actor, clock=clock)
+                commands.complete(session=session, work_item_id=next_item, data={}, actor=actor, clock=clock, network=network)
                 assert session.get(Case, case_id).status == "completed"
 
 
+@pytest.mark.postgres
 def test_concurrent_completion_on_postgresql(postgres_session_factory, network, clock, monkeypatch):
     _race(postgres_session_factory, network, clock, monkeypatch)
 

@@ -13,9 +13,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
+from engine.cases import assignment, commands
 from engine.cases.models import Case, WorkItem
 from engine.clock import SimulatedClock
+from engine.deadlines.tick import tick
 from engine.protocols import service as protocols
 from engine.protocols.models import ProtocolVersion
 from engine.workflow.serialization import restore_workflow
@@ -114,7 +115,7 @@ def publish(session, network, clock, people, key: str, bpmn: str) -> ProtocolVer
 
 
 def start(session, network, clock, people, key: str, **data) -> Case:
-    return runtime.start_case(
+    return commands.start_case(
         session=session, protocol_key=key, data=data, actor=people["school_worker"], clock=clock, network=network
     )
 
@@ -161,12 +162,12 @@ def test_duration_timer_forms_set_the_deadline_and_fire(session, network, clock,
     assert next_timer(session, case.id) == START + delay
 
     clock.advance(delay - timedelta(minutes=1))
-    early = runtime.tick(session=session, clock=clock)
+    early = tick(session=session, clock=clock, network=network)
     assert (early.cases_examined, early.timers_fired) == (0, 0)
     assert set(live(session, case.id)) == {"assess"}
 
     clock.advance(timedelta(minutes=2))
-    fired = runtime.tick(session=session, clock=clock)
+    fired = tick(session=session, clock=clock, network=network)
     assert (fired.cases_examined, fired.timers_fired, fired.failed_case_ids) == (1, 1, [])
     after = live(session, case.id)
     assert set(after) == {"assess", "follow_up"}
@@ -198,11 +199,11 @@ def test_time_date_on_an_intermediate_catch_event_waits_until_that_instant(sessi
     assert next_timer(session, case.id) == datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
 
     clock.set(due - timedelta(minutes=1))
-    assert runtime.tick(session=session, clock=clock).timers_fired == 0
+    assert tick(session=session, clock=clock, network=network).timers_fired == 0
     assert items(session, case.id) == []
 
     clock.set(due + timedelta(minutes=1))
-    report = runtime.tick(session=session, clock=clock)
+    report = tick(session=session, clock=clock, network=network)
     assert (report.cases_examined, report.timers_fired) == (1, 1)
     assess = live(session, case.id)["assess"]
     assert assess.created_at == due + timedelta(minutes=1)
@@ -219,21 +220,21 @@ def test_cycle_on_a_non_interrupting_boundary_fires_twice_then_stops(session, ne
     assert next_timer(session, case.id) == START + timedelta(hours=1)
 
     clock.advance(timedelta(minutes=61))
-    assert runtime.tick(session=session, clock=clock).cases_examined == 1
+    assert tick(session=session, clock=clock, network=network).cases_examined == 1
     assert len(items(session, case.id, "follow_up")) == 1
     # The second cycle is due one interval after the first was due, not after it fired.
     assert next_timer(session, case.id) == START + timedelta(hours=2)
 
     clock.advance(timedelta(hours=1))
-    assert runtime.tick(session=session, clock=clock).cases_examined == 1
+    assert tick(session=session, clock=clock, network=network).cases_examined == 1
     assert len(items(session, case.id, "follow_up")) == 2
     assert next_timer(session, case.id) is None
 
     clock.advance(timedelta(hours=5))
-    assert runtime.tick(session=session, clock=clock).cases_examined == 0
+    assert tick(session=session, clock=clock, network=network).cases_examined == 0
     # Another command runs the workflow (and its timer refresh) again: still no third reminder.
     first = items(session, case.id, "follow_up")[0]
-    runtime.complete(session=session, work_item_id=first.id, data={}, actor=people["social_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=first.id, data={}, actor=people["social_worker"], clock=clock, network=network)
     follow_ups = items(session, case.id, "follow_up")
     assert [(i.created_at, i.state) for i in follow_ups] == [
         (START + timedelta(minutes=61), "completed"), (START + timedelta(minutes=121), "open"),
@@ -248,10 +249,10 @@ def test_cycle_firings_are_counted_and_audited(session, network, clock, people):
     reports = []
     for _ in range(2):
         clock.advance(timedelta(hours=1, minutes=1))
-        reports.append(runtime.tick(session=session, clock=clock))
+        reports.append(tick(session=session, clock=clock, network=network))
     clock.advance(timedelta(minutes=5))
     first = items(session, case.id, "follow_up")[0]
-    runtime.complete(session=session, work_item_id=first.id, data={}, actor=people["social_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=first.id, data={}, actor=people["social_worker"], clock=clock, network=network)
 
     assert [(r.cases_examined, r.timers_fired) for r in reports] == [(1, 1), (1, 1)]
     audited = [
@@ -303,10 +304,10 @@ def test_due_at_is_the_earliest_boundary_timer_and_an_interrupting_one_takes_the
     assess = live(session, case.id)["assess"]
     assert assess.due_at == START + timedelta(hours=12)
     assert next_timer(session, case.id) == START + timedelta(hours=12)
-    runtime.claim(session=session, work_item_id=assess.id, actor=people["school_worker"], clock=clock)
+    assignment.claim(session=session, work_item_id=assess.id, actor=people["school_worker"], clock=clock)
 
     clock.advance(timedelta(hours=12, minutes=1))
-    report = runtime.tick(session=session, clock=clock)
+    report = tick(session=session, clock=clock, network=network)
     assert (report.cases_examined, report.timers_fired) == (1, 1)
 
     session.expire_all()
@@ -321,7 +322,7 @@ def test_due_at_is_the_earliest_boundary_timer_and_an_interrupting_one_takes_the
     # The 48-hour reminder went with the task it was attached to.
     assert next_timer(session, case.id) is None
     clock.advance(timedelta(days=3))
-    assert runtime.tick(session=session, clock=clock).timers_fired == 0
+    assert tick(session=session, clock=clock, network=network).timers_fired == 0
     assert items(session, case.id, "follow_up") == []
 
     actions = [
@@ -359,7 +360,7 @@ def test_due_date_property_alone_sets_due_at_and_no_timer(session, network, cloc
     assert next_timer(session, case.id) is None
 
     clock.advance(timedelta(hours=5))
-    runtime.complete(session=session, work_item_id=assess.id, data={}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=assess.id, data={}, actor=people["school_worker"], clock=clock, network=network)
     record = live(session, case.id)["record"]
     assert record.created_at == START + timedelta(hours=5)
     assert record.due_at is None
@@ -381,7 +382,7 @@ def test_camunda_due_date_counts_from_the_task_not_the_case(session, network, cl
     assess = live(session, case.id)["assess"]
     assert assess.due_at is None
     clock.advance(timedelta(hours=3))
-    runtime.complete(session=session, work_item_id=assess.id, data={}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=assess.id, data={}, actor=people["school_worker"], clock=clock, network=network)
     assert live(session, case.id)["record"].due_at == START + timedelta(hours=39)
 
 
@@ -428,7 +429,7 @@ def test_timer_behind_an_event_based_gateway_is_scheduled(session, network, cloc
     # The timer counts from when the gateway is reached, not from the start of the case.
     clock.advance(timedelta(hours=1))
     entered = clock.now()
-    runtime.complete(session=session, work_item_id=report.id, data={}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=report.id, data={}, actor=people["school_worker"], clock=clock, network=network)
     assert live(session, case.id) == {}
     assert next_timer(session, case.id) == entered + timedelta(hours=6)
 
@@ -441,11 +442,11 @@ def test_timer_behind_an_event_based_gateway_is_scheduled(session, network, cloc
     assert len(gate) == 1
 
     clock.advance(timedelta(hours=5, minutes=59))
-    assert runtime.tick(session=session, clock=clock).timers_fired == 0
+    assert tick(session=session, clock=clock, network=network).timers_fired == 0
     assert live(session, case.id) == {}
 
     clock.advance(timedelta(minutes=2))
-    fired = runtime.tick(session=session, clock=clock)
+    fired = tick(session=session, clock=clock, network=network)
     assert (fired.cases_examined, fired.timers_fired, fired.failed_case_ids) == (1, 1, [])
     chase = live(session, case.id)
     assert set(chase) == {"chase_up"}
@@ -491,19 +492,19 @@ def test_timers_follow_the_simulated_clock_not_the_wall_clock(session, network, 
     assert live(session, case.id)["assess"].due_at == opened + timedelta(hours=1)
     assert next_timer(session, case.id) == opened + timedelta(hours=1)
 
-    not_moved = runtime.tick(session=session, clock=past)
+    not_moved = tick(session=session, clock=past, network=network)
     assert (not_moved.cases_examined, not_moved.timers_fired) == (0, 0)
 
     # Any command re-checks timers; this one runs inside SpiffWorkflow, where a wall-clock
     # reading would see the 2020 deadline as long gone.
     past.advance(timedelta(minutes=30))
     note = live(session, case.id)["note"]
-    runtime.complete(session=session, work_item_id=note.id, data={}, actor=people["school_worker"], clock=past)
+    commands.complete(session=session, work_item_id=note.id, data={}, actor=people["school_worker"], clock=past, network=network)
     assert set(live(session, case.id)) == {"assess"}
     assert next_timer(session, case.id) == opened + timedelta(hours=1)
 
     past.advance(timedelta(minutes=31))
-    moved = runtime.tick(session=session, clock=past)
+    moved = tick(session=session, clock=past, network=network)
     assert (moved.cases_examined, moved.timers_fired) == (1, 1)
     assert set(live(session, case.id)) == {"assess", "follow_up"}
 
@@ -520,7 +521,7 @@ def test_tick_fires_only_the_cases_that_are_due(session, network, clock, people)
     assert next_timer(session, second.id) == START + timedelta(hours=3)
 
     clock.set(START + timedelta(hours=2, minutes=30))
-    between = runtime.tick(session=session, clock=clock)
+    between = tick(session=session, clock=clock, network=network)
     assert (between.cases_examined, between.timers_fired, between.failed_case_ids) == (1, 1, [])
     assert set(live(session, first.id)) == {"assess", "follow_up"}
     assert set(live(session, second.id)) == {"assess"}
@@ -528,7 +529,7 @@ def test_tick_fires_only_the_cases_that_are_due(session, network, clock, people)
     assert next_timer(session, second.id) == START + timedelta(hours=3)
 
     clock.set(START + timedelta(hours=3, minutes=1))
-    later = runtime.tick(session=session, clock=clock)
+    later = tick(session=session, clock=clock, network=network)
     assert (later.cases_examined, later.timers_fired) == (1, 1)
     assert set(live(session, second.id)) == {"assess", "follow_up"}
     assert len(items(session, first.id, "follow_up")) == 1

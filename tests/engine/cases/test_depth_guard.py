@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
+from engine.cases import commands, stepping
 from engine.cases.models import Case, WorkItem
 from engine.errors import DepthLimitExceeded, InvalidState, WorkflowFailure
 from engine.protocols import service as protocols
@@ -24,7 +24,7 @@ def runaway(session, network, clock, people):
 
 
 def _start_and_decide(session, network, clock, people):
-    case = runtime.start_case(
+    case = commands.start_case(
         session=session, protocol_key="runaway", data={}, actor=people["school_worker"], clock=clock, network=network
     )
     decide = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.task_name == "decide"))
@@ -40,8 +40,8 @@ def test_runaway_loop_is_refused_loudly_and_audited(session, network, clock, peo
     state_before = session.get(Case, case.id).state_json
 
     with pytest.raises(DepthLimitExceeded, match="depth") as refused:
-        runtime.complete(session=session, work_item_id=decide.id, data={"keep_looping": True}, actor=people["school_worker"], clock=clock)
-    assert refused.value.details["depth"] >= runtime.DEPTH_LIMIT
+        commands.complete(session=session, work_item_id=decide.id, data={"keep_looping": True}, actor=people["school_worker"], clock=clock, network=network)
+    assert refused.value.details["depth"] >= stepping.DEPTH_LIMIT
 
     session.expire_all()
     case = session.get(Case, case.id)
@@ -53,15 +53,15 @@ def test_runaway_loop_is_refused_loudly_and_audited(session, network, clock, peo
     errors = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == "case.error")).all()
     assert len(errors) == 1 and errors[0].details["error"] == "depth-limit"
     with pytest.raises(InvalidState):
-        runtime.complete(session=session, work_item_id=decide.id, data={"keep_looping": False}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=decide.id, data={"keep_looping": False}, actor=people["school_worker"], clock=clock, network=network)
 
 
 def test_library_claiming_completion_with_live_tasks_is_refused(session, network, clock, people, runaway, monkeypatch):
     """Without the depth guard, SpiffWorkflow says the case is complete while a task is READY."""
-    monkeypatch.setattr(runtime, "DEPTH_LIMIT", 10**6)
+    monkeypatch.setattr(stepping, "DEPTH_LIMIT", 10**6)
     case, decide = _start_and_decide(session, network, clock, people)
     with pytest.raises(WorkflowFailure, match="complete while tasks are still live"):
-        runtime.complete(session=session, work_item_id=decide.id, data={"keep_looping": True}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=decide.id, data={"keep_looping": True}, actor=people["school_worker"], clock=clock, network=network)
     session.expire_all()
     assert session.get(Case, case.id).status == "active"
     assert session.get(WorkItem, decide.id).state == "open"
@@ -69,7 +69,7 @@ def test_library_claiming_completion_with_live_tasks_is_refused(session, network
 
 def test_the_loop_runs_normally_when_it_ends(session, network, clock, people, runaway):
     case, decide = _start_and_decide(session, network, clock, people)
-    runtime.complete(session=session, work_item_id=decide.id, data={"keep_looping": False}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=decide.id, data={"keep_looping": False}, actor=people["school_worker"], clock=clock, network=network)
     case = session.get(Case, case.id)
     assert case.status == "completed"
-    assert 0 < case.max_task_depth < runtime.DEPTH_WARNING
+    assert 0 < case.max_task_depth < stepping.DEPTH_WARNING

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.links import linked_cases
 from engine.cases.models import Case, WorkItem
 from engine.protocols import service as protocols
@@ -58,16 +58,16 @@ def _publish(session, network, clock, actor):
 
 def test_the_reply_of_a_referred_case_reaches_the_case_that_waits_for_it(session, network, clock, people):
     _publish(session, network, clock, people["policy"])
-    asking = runtime.start_case(session=session, protocol_key="asks", data={}, actor=people["school_worker"], clock=clock, network=network)
+    asking = commands.start_case(session=session, protocol_key="asks", data={}, actor=people["school_worker"], clock=clock, network=network)
     [prepare] = _open(session, asking.id)
-    runtime.complete(session=session, work_item_id=prepare.id, data={}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=prepare.id, data={}, actor=people["school_worker"], clock=clock, network=network)
 
-    [helping] = linked_cases(session, asking.id)
+    [helping] = linked_cases(session=session, case_id=asking.id)
     assert _open(session, asking.id) == []  # waiting for the reply
     [help_item] = _open(session, helping.id)
     assert (help_item.task_name, help_item.agency_code) == ("help", "pmj_tak")
 
-    runtime.complete(session=session, work_item_id=help_item.id, data={}, actor=people["social_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=help_item.id, data={}, actor=people["social_worker"], clock=clock, network=network)
     assert session.get(Case, helping.id).status == "completed"
     [close] = _open(session, asking.id)
     assert close.task_name == "close"
@@ -77,14 +77,14 @@ def test_the_reply_of_a_referred_case_reaches_the_case_that_waits_for_it(session
 
 def test_a_reply_goes_only_to_the_linked_case(session, network, clock, people):
     _publish(session, network, clock, people["policy"])
-    first = runtime.start_case(session=session, protocol_key="asks", data={}, actor=people["school_worker"], clock=clock, network=network)
-    second = runtime.start_case(session=session, protocol_key="asks", data={}, actor=people["school_worker"], clock=clock, network=network)
+    first = commands.start_case(session=session, protocol_key="asks", data={}, actor=people["school_worker"], clock=clock, network=network)
+    second = commands.start_case(session=session, protocol_key="asks", data={}, actor=people["school_worker"], clock=clock, network=network)
     for case in (first, second):
         [prepare] = _open(session, case.id)
-        runtime.complete(session=session, work_item_id=prepare.id, data={}, actor=people["school_worker"], clock=clock)
-    [helping_first] = linked_cases(session, first.id)
+        commands.complete(session=session, work_item_id=prepare.id, data={}, actor=people["school_worker"], clock=clock, network=network)
+    [helping_first] = linked_cases(session=session, case_id=first.id)
     [help_item] = _open(session, helping_first.id)
-    runtime.complete(session=session, work_item_id=help_item.id, data={}, actor=people["social_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=help_item.id, data={}, actor=people["social_worker"], clock=clock, network=network)
     assert [i.task_name for i in _open(session, first.id)] == ["close"]
     assert _open(session, second.id) == []  # still waiting for its own helper
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import Case, WorkItem
 from engine.protocols import service as protocols
 from engine.protocols.parsing import parse_protocol
@@ -40,15 +40,15 @@ def test_task_inside_a_subprocess_takes_the_subprocess_lane(network):
 def test_looping_subprocess_repeats_without_deepening_the_case(session, network, clock, people):
     version, _ = protocols.store_draft(session=session, key="home_visits", bpmn=HOME_VISITS, network=network, clock=clock, actor=people["policy"])
     protocols.publish(session=session, key="home_visits", version=version.version, clock=clock, actor=people["policy"])
-    case = runtime.start_case(session=session, protocol_key="home_visits", data={}, actor=people["social_worker"], clock=clock, network=network)
+    case = commands.start_case(session=session, protocol_key="home_visits", data={}, actor=people["social_worker"], clock=clock, network=network)
 
     depths = []
     for visit in range(12):
         open_visits = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state == "open")).all()
         assert [(i.task_name, i.agency_code) for i in open_visits] == [("visit", "pmj_tak")]
-        runtime.complete(
+        commands.complete(
             session=session, work_item_id=open_visits[0].id, data={"keep_visiting": visit < 11},
-            actor=people["social_worker"], clock=clock,
+            actor=people["social_worker"], clock=clock, network=network,
         )
         depths.append(session.get(Case, case.id).max_task_depth)
 

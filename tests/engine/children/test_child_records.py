@@ -7,10 +7,11 @@ from uuid import UUID
 import pytest
 from sqlalchemy import func, select
 
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import Case, CaseLink, WorkItem
+from engine.cases.queries import other_cases
 from engine.children.models import Child, Guardian
-from engine.children.service import ChildIdentity, other_cases, possible_matches
+from engine.children.service import ChildIdentity, possible_matches
 from engine.errors import InvalidInput
 from engine.forms.service import put_form
 from engine.protocols import service as protocols
@@ -83,10 +84,10 @@ def library(session, network, clock, people):
 
 
 def _report(session, network, clock, people, **data):
-    case = runtime.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock,
+    case = commands.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock,
                               network=network, reporting_unit="school_takpit")
     intake = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
-    runtime.complete(session=session, work_item_id=intake.id, data={"refer": False, **data}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=intake.id, data={"refer": False, **data}, actor=people["school_worker"], clock=clock, network=network)
     return session.get(Case, case.id)
 
 
@@ -103,7 +104,7 @@ def test_intake_creates_the_child_record_and_a_second_report_finds_it(session, n
     # Same national ID, spelled differently: the same child.
     second = _report(session, network, clock, people, child_first_name="มะลิ์", child_national_id="1101700203450")
     assert second.child_id == child.id
-    assert [c.id for c in other_cases(session, child_id=child.id, except_case_id=second.id)] == [first.id]
+    assert [c.id for c in other_cases(session=session, child_id=child.id, except_case_id=second.id)] == [first.id]
     assert session.scalar(select(func.count()).select_from(Child)) == 1
 
 
@@ -115,20 +116,20 @@ def test_a_close_name_and_birth_date_is_offered_not_merged(session, network, clo
     # Without confirmation a new record is made; with it, the offered record is used.
     unconfirmed = _report(session, network, clock, people, child_first_name="สมศรี", child_last_name="มีสุก", child_birth_date="2010-02-03")
     assert unconfirmed.child_id != first.child_id
-    case = runtime.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock, network=network)
+    case = commands.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock, network=network)
     intake = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
-    runtime.complete(session=session, work_item_id=intake.id, child_id=first.child_id,
+    commands.complete(session=session, work_item_id=intake.id, child_id=first.child_id,
                      data={"refer": False, "child_first_name": "สมศรี", "child_last_name": "มีสุก", "child_birth_date": "2010-02-03"},
-                     actor=people["school_worker"], clock=clock)
+                     actor=people["school_worker"], clock=clock, network=network)
     assert session.get(Case, case.id).child_id == first.child_id
 
 
 def test_invalid_intake_data_is_refused_per_field_and_nothing_changes(session, network, clock, people, library):
-    case = runtime.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock, network=network)
+    case = commands.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock, network=network)
     intake = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
     with pytest.raises(InvalidInput) as refused:
-        runtime.complete(session=session, work_item_id=intake.id, data={"refer": "yes", "child_national_id": "1234567890123"},
-                         actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=intake.id, data={"refer": "yes", "child_national_id": "1234567890123"},
+                         actor=people["school_worker"], clock=clock, network=network)
     fields = [e["field"] for e in refused.value.details["errors"]]
     assert fields == ["child_first_name", "child_national_id", "refer"]
     session.expire_all()
@@ -138,7 +139,7 @@ def test_invalid_intake_data_is_refused_per_field_and_nothing_changes(session, n
 
 def test_unknown_reporting_unit_is_refused(session, network, clock, people, library):
     with pytest.raises(InvalidInput) as refused:
-        runtime.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock,
+        commands.start_case(session=session, protocol_key="sender", data={}, actor=people["school_worker"], clock=clock,
                            network=network, reporting_unit="school_nowhere")
     assert refused.value.details["field"] == "reporting_unit"
 

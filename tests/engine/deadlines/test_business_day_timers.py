@@ -7,19 +7,23 @@ Monday 7 (its substitution day) and Thursday 10 (Constitution Day) do not count.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
-from engine.cases import runtime
+from engine.calendar import BusinessCalendar, Closure, calendar_in_effect
+from engine.cases import commands
 from engine.cases.models import Case, WorkItem
 from engine.clock import SimulatedClock, clock_in_effect
-from engine.deadlines.calendar import BusinessCalendar, Closure, calendar_in_effect
-from engine.expressions import SCRIPT_ENGINE, ExpressionError, check_expression, evaluate, to_engine_value
+from engine.deadlines.tick import tick
+from engine.errors import InvalidInput
 from engine.protocols import service as protocols
-from engine.settings import get_settings
+from engine.settings import Settings
+from engine.wiring import Wiring
+from engine.workflow.expressions import SCRIPT_ENGINE, ExpressionError, check_expression, evaluate, to_engine_value
 
 TAK = timezone(timedelta(hours=7))
 FRIDAY_10 = datetime(2026, 12, 4, 10, 0, tzinfo=TAK)
@@ -29,18 +33,6 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 PMJ_CLOSED_TUESDAY = BusinessCalendar(
     (Closure(date(2026, 12, 8), "สำนักงานปิดเนื่องจากงานประเพณีท้องถิ่น", "Office closed for a local festival", "pmj_tak"),)
 )
-
-
-@pytest.fixture(autouse=True)
-def calendar_file(tmp_path, monkeypatch):
-    """The default calendar is read from an absent file, so holidays only, whatever the
-    installation's protocols/calendar.toml comes to declare."""
-    path = tmp_path / "no-calendar.toml"
-    monkeypatch.setenv("KHUMKRONG_CALENDAR_FILE", str(path))
-    get_settings.cache_clear()
-    yield path
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -86,10 +78,13 @@ def test_bad_arguments_are_expression_errors(friday, expression, message):
         evaluate(expression, {})
 
 
-def test_an_invalid_calendar_file_fails_the_expression_naming_the_field(friday, calendar_file):
+def test_an_invalid_calendar_file_stops_the_installation_naming_the_field(tmp_path):
+    # The calendar is read with the network when a process is wired, not by the expression
+    # functions: a broken file is refused before any deadline is counted in it.
+    calendar_file = tmp_path / "calendar.toml"
     calendar_file.write_text('[[closures]]\ndate = "2026-12-08"\nreason_th = "ปิด"\nreason_en = "Closed"\n')
-    with clock_in_effect(friday), pytest.raises(ExpressionError, match=r"business calendar.*closures\[0\]\.date"):
-        evaluate("business_days(3)", {})
+    with pytest.raises(InvalidInput, match=r"calendar.*closures\[0\]\.date"):
+        Wiring.from_settings(Settings(calendar_file=calendar_file, database_url="sqlite://"))
 
 
 def fake_task(lane: str | None) -> SimpleNamespace:
@@ -166,7 +161,7 @@ def start_case(session, network, clock, people, key: str, bpmn: str) -> Case:
         session=session, key=key, bpmn=bpmn, network=network, clock=clock, actor=people["policy"]
     )
     protocols.publish(session=session, key=key, version=version.version, clock=clock, actor=people["policy"])
-    return runtime.start_case(
+    return commands.start_case(
         session=session, protocol_key=key, data={}, actor=people["school_worker"], clock=clock, network=network
     )
 
@@ -192,13 +187,13 @@ def test_three_business_days_from_friday_skip_the_holidays(session, network, peo
     assert next_timer(session, case.id) == DUE
 
     friday.set(DUE - timedelta(minutes=1))
-    early = runtime.tick(session=session, clock=friday)
+    early = tick(session=session, clock=friday, network=network)
     assert early.timers_fired == 0
     assert set(live(session, case.id)) == {"assess"}
     assert next_timer(session, case.id) == DUE
 
     friday.set(DUE + timedelta(minutes=1))
-    due = runtime.tick(session=session, clock=friday)
+    due = tick(session=session, clock=friday, network=network)
     assert (due.cases_examined, due.timers_fired, due.failed_case_ids) == (1, 1, [])
     now_live = live(session, case.id)
     # Non-interrupting: the late work stays open beside the follow-up.
@@ -219,8 +214,7 @@ def test_three_business_days_from_friday_skip_the_holidays(session, network, peo
 )
 def test_an_agency_closure_moves_only_that_agency_deadlines(session, network, people, friday, owner, due):
     bpmn = deadline_protocol("closure", owner, "business_days(3)")
-    with calendar_in_effect(PMJ_CLOSED_TUESDAY):
-        case = start_case(session, network, friday, people, "closure", bpmn)
+    case = start_case(session, replace(network, calendar=PMJ_CLOSED_TUESDAY), friday, people, "closure", bpmn)
     assess = live(session, case.id)["assess"]
     assert assess.agency_code == owner.partition("/")[0]
     assert assess.due_at == due
@@ -228,9 +222,9 @@ def test_an_agency_closure_moves_only_that_agency_deadlines(session, network, pe
 
     # The deadline was fixed when the work began; the calendar in effect later does not matter.
     friday.set(due - timedelta(minutes=1))
-    assert runtime.tick(session=session, clock=friday).timers_fired == 0
+    assert tick(session=session, clock=friday, network=network).timers_fired == 0
     friday.set(due + timedelta(minutes=1))
-    assert runtime.tick(session=session, clock=friday).timers_fired == 1
+    assert tick(session=session, clock=friday, network=network).timers_fired == 1
     assert set(live(session, case.id)) == {"assess", "follow_up"}
 
 

@@ -7,16 +7,16 @@ import pytest
 from sqlalchemy import select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
-from engine.cases.models import WorkItem
+from engine.cases import assignment, commands
+from engine.cases.models import Escalation, WorkItem
 from engine.deadlines import service as escalations
-from engine.deadlines.models import Escalation
+from engine.deadlines.tick import tick
 from engine.errors import Conflict, Forbidden, InvalidInput, InvalidState
 from engine.notify.models import OutboxMessage
 from engine.people.models import User
 from engine.protocols import service as protocols
 from tests.conftest import add_user
-from tests.engine.cases.test_runtime import publish_reference
+from tests.engine.cases.test_commands import publish_reference
 
 
 @pytest.fixture
@@ -42,12 +42,12 @@ def _with_email(session, actor):
 def _late_assessment(session, network, clock, staff):
     """A reference case whose pmj_tak assessment (due in 24 h) is now 1 h late and ticked."""
     publish_reference(session, network, clock, staff["policy"])
-    case = runtime.start_case(session=session, protocol_key="reference", data={}, actor=staff["school_worker"], clock=clock, network=network)
+    case = commands.start_case(session=session, protocol_key="reference", data={}, actor=staff["school_worker"], clock=clock, network=network)
     report = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
-    runtime.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=staff["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=staff["school_worker"], clock=clock, network=network)
     assess = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.task_name == "assess"))
     clock.advance(timedelta(hours=25))
-    runtime.tick(session=session, clock=clock, network=network)
+    tick(session=session, clock=clock, network=network)
     return case, assess
 
 
@@ -88,32 +88,32 @@ def test_a_passed_deadline_raises_a_level_one_escalation(session, network, clock
 def test_unacknowledged_escalations_climb_the_chain_once_per_period(session, network, clock, staff):
     case, _ = _late_assessment(session, network, clock, staff)
     raised_at = clock.now()
-    runtime.tick(session=session, clock=clock, network=network)  # nothing is due: idempotent
+    tick(session=session, clock=clock, network=network)  # nothing is due: idempotent
     assert _escalations(session, case.id)[0].level == 1
 
     clock.advance(timedelta(days=1, minutes=1))
-    report = runtime.tick(session=session, clock=clock, network=network)
+    report = tick(session=session, clock=clock, network=network)
     [escalation] = _escalations(session, case.id)
     assert report.escalations_climbed == 1
     assert (escalation.level, escalation.target_code, escalation.target_agency_code) == (2, "committee_secretariat", "pmj_tak")
     assert escalation.level_changed_at == raised_at + timedelta(days=1)
-    assert runtime.tick(session=session, clock=clock, network=network).escalations_climbed == 0
+    assert tick(session=session, clock=clock, network=network).escalations_climbed == 0
 
     clock.advance(timedelta(days=1))
-    runtime.tick(session=session, clock=clock, network=network)
+    tick(session=session, clock=clock, network=network)
     session.refresh(escalation)
     assert (escalation.level, escalation.target_code, escalation.target_agency_code, escalation.target_role) == (
         3, "committee_chair_office", "provadmin_tak", "supervisor",
     )
     clock.advance(timedelta(days=1))
-    runtime.tick(session=session, clock=clock, network=network)
+    tick(session=session, clock=clock, network=network)
     session.refresh(escalation)
     assert (escalation.level, escalation.target_code, escalation.target_agency_code, escalation.target_role) == (
         4, "provincial_committee", None, "committee",
     )
     assert escalation.climb_at is None  # the top of the chain
     clock.advance(timedelta(days=5))
-    assert runtime.tick(session=session, clock=clock, network=network).escalations_climbed == 0
+    assert tick(session=session, clock=clock, network=network).escalations_climbed == 0
     assert [a[:2] for a in _audit(session, case.id)] == [
         ("escalation.raised", 1), ("escalation.climbed", 2), ("escalation.climbed", 3), ("escalation.climbed", 4),
     ]
@@ -127,7 +127,7 @@ def test_a_worker_that_was_down_climbs_every_missed_level_at_its_due_time(sessio
     case, _ = _late_assessment(session, network, clock, staff)
     raised_at = clock.now()
     clock.advance(timedelta(days=5))
-    assert runtime.tick(session=session, clock=clock, network=network).escalations_climbed == 3
+    assert tick(session=session, clock=clock, network=network).escalations_climbed == 3
     assert _audit(session, case.id) == [
         ("escalation.raised", 1, raised_at),
         ("escalation.climbed", 2, raised_at + timedelta(days=1)),
@@ -155,7 +155,7 @@ def test_acknowledging_stops_the_climb(session, network, clock, staff):
         escalations.acknowledge(session=session, escalation_id=escalation.id, note="again", actor=staff["social_supervisor"], clock=clock)
 
     clock.advance(timedelta(days=3))
-    assert runtime.tick(session=session, clock=clock, network=network).escalations_climbed == 0
+    assert tick(session=session, clock=clock, network=network).escalations_climbed == 0
     assert session.get(Escalation, escalation.id).level == 1
 
     resolved = escalations.resolve(session=session, escalation_id=escalation.id, note="ประเมิน เสร็จ แล้ว", actor=staff["committee"], clock=clock)
@@ -188,11 +188,11 @@ def test_a_second_deadline_on_the_same_task_raises_level_two(session, network, c
 </bpmn:definitions>"""
     version, _ = protocols.store_draft(session=session, key="two_deadlines", bpmn=two_deadlines, network=network, clock=clock, actor=staff["policy"])
     protocols.publish(session=session, key="two_deadlines", version=1, clock=clock, actor=staff["policy"])
-    case = runtime.start_case(session=session, protocol_key="two_deadlines", data={}, actor=staff["police_worker"], clock=clock, network=network)
+    case = commands.start_case(session=session, protocol_key="two_deadlines", data={}, actor=staff["police_worker"], clock=clock, network=network)
     clock.advance(timedelta(hours=6, minutes=1))
-    runtime.tick(session=session, clock=clock, network=network)
+    tick(session=session, clock=clock, network=network)
     clock.advance(timedelta(hours=6))
-    runtime.tick(session=session, clock=clock, network=network)
+    tick(session=session, clock=clock, network=network)
     rows = _escalations(session, case.id)
     assert [(e.level, e.source_element, e.target_code) for e in rows] == [
         (1, "soft", "agency_supervisors"), (2, "hard", "committee_secretariat"),
@@ -225,9 +225,9 @@ THROWS = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/
 def test_a_thrown_escalation_code_goes_to_its_mapped_target(session, network, clock, staff):
     protocols.store_draft(session=session, key="throws", bpmn=THROWS.format(code="child_in_danger"), network=network, clock=clock, actor=staff["policy"])
     protocols.publish(session=session, key="throws", version=1, clock=clock, actor=staff["policy"])
-    case = runtime.start_case(session=session, protocol_key="throws", data={}, actor=staff["police_worker"], clock=clock, network=network)
+    case = commands.start_case(session=session, protocol_key="throws", data={}, actor=staff["police_worker"], clock=clock, network=network)
     find = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
-    runtime.complete(session=session, work_item_id=find.id, data={}, actor=staff["police_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=find.id, data={}, actor=staff["police_worker"], clock=clock, network=network)
 
     [escalation] = _escalations(session, case.id)
     assert (escalation.reason, escalation.code, escalation.source_element, escalation.level) == (
@@ -239,28 +239,28 @@ def test_a_thrown_escalation_code_goes_to_its_mapped_target(session, network, cl
     assert session.scalar(select(WorkItem.task_name).where(WorkItem.case_id == case.id, WorkItem.state == "open")) == "follow"
     # Its chain continues from the mapped target: next stop, the committee.
     clock.advance(timedelta(days=1, minutes=1))
-    runtime.tick(session=session, clock=clock, network=network)
+    tick(session=session, clock=clock, network=network)
     session.refresh(escalation)
     assert (escalation.level, escalation.target_code) == (2, "committee_chair_office")
 
 
 def test_reassigning_is_a_supervisors_right(session, network, clock, staff):
     publish_reference(session, network, clock, staff["policy"])
-    case = runtime.start_case(session=session, protocol_key="reference", data={}, actor=staff["school_worker"], clock=clock, network=network)
+    case = commands.start_case(session=session, protocol_key="reference", data={}, actor=staff["school_worker"], clock=clock, network=network)
     report = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
 
     with pytest.raises(Forbidden):
-        runtime.reassign(session=session, work_item_id=report.id, assignee_id=staff["school_worker_2"].user_id, actor=staff["school_worker"], clock=clock)
+        assignment.reassign(session=session, work_item_id=report.id, assignee_id=staff["school_worker_2"].user_id, actor=staff["school_worker"], clock=clock)
     with pytest.raises(Forbidden):
-        runtime.reassign(session=session, work_item_id=report.id, assignee_id=staff["school_worker_2"].user_id, actor=staff["social_supervisor"], clock=clock)
+        assignment.reassign(session=session, work_item_id=report.id, assignee_id=staff["school_worker_2"].user_id, actor=staff["social_supervisor"], clock=clock)
     with pytest.raises(InvalidInput) as wrong_agency:
-        runtime.reassign(session=session, work_item_id=report.id, assignee_id=staff["social_worker"].user_id, actor=staff["school_supervisor"], clock=clock)
+        assignment.reassign(session=session, work_item_id=report.id, assignee_id=staff["social_worker"].user_id, actor=staff["school_supervisor"], clock=clock)
     assert wrong_agency.value.details["field"] == "assignee_id"
 
-    moved = runtime.reassign(session=session, work_item_id=report.id, assignee_id=staff["school_worker_2"].user_id, actor=staff["school_supervisor"], clock=clock)
+    moved = assignment.reassign(session=session, work_item_id=report.id, assignee_id=staff["school_worker_2"].user_id, actor=staff["school_supervisor"], clock=clock)
     assert (moved.state, moved.assignee_id) == ("claimed", staff["school_worker_2"].user_id)
     with pytest.raises(Conflict):
-        runtime.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=staff["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=staff["school_worker"], clock=clock, network=network)
     mail = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "work_item.assigned")).all()
     assert [m.recipient_id for m in mail] == [staff["school_worker_2"].user_id]
     assert case.reference in mail[0].subject + mail[0].body_text
@@ -270,7 +270,7 @@ def test_reassigning_is_a_supervisors_right(session, network, clock, staff):
 
 def test_new_work_tells_the_agency_queue(session, network, clock, staff):
     publish_reference(session, network, clock, staff["policy"])
-    case = runtime.start_case(session=session, protocol_key="reference", data={}, actor=staff["school_worker"], clock=clock, network=network)
+    case = commands.start_case(session=session, protocol_key="reference", data={}, actor=staff["school_worker"], clock=clock, network=network)
     new_work = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "work_item.new").order_by(OutboxMessage.id)).all()
     # report is for case workers of spm_tak (candidateGroups="case_worker").
     assert sorted(m.recipient_address for m in new_work) == ["worker.spm_tak@example.go.th", "worker2.spm_tak@example.go.th"]

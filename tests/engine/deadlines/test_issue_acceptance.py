@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
-from engine.cases.models import Case, WorkItem
+from engine.cases import commands
+from engine.cases.models import Case, Escalation, WorkItem
 from engine.clock import SimulatedClock
 from engine.deadlines import service as escalations
-from engine.deadlines.models import Escalation
+from engine.deadlines.tick import tick
 from engine.protocols import service as protocols
-from engine.settings import get_settings
 from tests.conftest import add_user
 
 TAK = timezone(timedelta(hours=7))
@@ -46,31 +44,23 @@ VISIT = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/M
 </bpmn:definitions>"""
 
 
-@pytest.fixture(autouse=True)
-def holidays_only_calendar(tmp_path, monkeypatch):
-    monkeypatch.setenv("KHUMKRONG_CALENDAR_FILE", str(tmp_path / "no-closures.toml"))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
 def test_business_day_deadline_escalates_climbs_and_stops_when_acknowledged(session, network, people):
     clock = SimulatedClock(FRIDAY_BEFORE_HOLIDAY)
     supervisor = add_user(session, "supervisor.pmj_tak", "supervisor", "pmj_tak")
     protocols.store_draft(session=session, key="home_visit", bpmn=VISIT, network=network, clock=clock, actor=people["policy"])
     protocols.publish(session=session, key="home_visit", version=1, clock=clock, actor=people["policy"])
-    case = runtime.start_case(session=session, protocol_key="home_visit", data={}, actor=people["social_worker"], clock=clock, network=network)
+    case = commands.start_case(session=session, protocol_key="home_visit", data={}, actor=people["social_worker"], clock=clock, network=network)
 
     item = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
     assert item.due_at == DUE
     assert session.get(Case, case.id).next_timer_at == DUE
 
     clock.set(DUE - timedelta(minutes=1))
-    runtime.tick(session=session, clock=clock, network=network)
+    tick(session=session, clock=clock, network=network)
     assert session.scalars(select(Escalation)).all() == []
 
     clock.set(DUE + timedelta(minutes=1))
-    runtime.tick(session=session, clock=clock, network=network)
+    tick(session=session, clock=clock, network=network)
     [escalation] = session.scalars(select(Escalation)).all()
     assert (escalation.level, escalation.reason, escalation.work_item_id) == (1, "overdue", item.id)
     assert (escalation.target_code, escalation.target_agency_code, escalation.target_role) == (
@@ -81,9 +71,9 @@ def test_business_day_deadline_escalates_climbs_and_stops_when_acknowledged(sess
     assert escalation.climb_at == raised_at + climb_period
 
     clock.set(raised_at + climb_period - timedelta(minutes=1))
-    assert runtime.tick(session=session, clock=clock, network=network).escalations_climbed == 0
+    assert tick(session=session, clock=clock, network=network).escalations_climbed == 0
     clock.set(raised_at + climb_period + timedelta(minutes=1))
-    assert runtime.tick(session=session, clock=clock, network=network).escalations_climbed == 1
+    assert tick(session=session, clock=clock, network=network).escalations_climbed == 1
     session.refresh(escalation)
     assert (escalation.level, escalation.target_code) == (2, "committee_secretariat")
 
@@ -91,7 +81,7 @@ def test_business_day_deadline_escalates_climbs_and_stops_when_acknowledged(sess
         session=session, escalation_id=escalation.id, note="รับทราบ จะ ลง พื้นที่ พรุ่งนี้", actor=supervisor, clock=clock,
     )
     clock.advance(timedelta(days=10))
-    assert runtime.tick(session=session, clock=clock, network=network).escalations_climbed == 0
+    assert tick(session=session, clock=clock, network=network).escalations_climbed == 0
     session.refresh(escalation)
     assert (escalation.level, escalation.status) == (2, "acknowledged")
 

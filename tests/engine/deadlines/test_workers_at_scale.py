@@ -6,12 +6,13 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
-from engine.cases.models import Case, WorkItem
-from engine.deadlines.models import Escalation
+from engine.cases import commands
+from engine.cases.models import Case, Escalation, WorkItem
+from engine.deadlines.tick import tick
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.protocols import service as protocols
@@ -38,6 +39,8 @@ DEADLINE = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/2010052
 </bpmn:definitions>"""
 
 
+@pytest.mark.postgres
+@pytest.mark.slow
 def test_two_workers_fire_a_thousand_deadlines_exactly_once(postgres_session_factory, network, clock):
     factory = postgres_session_factory
     with factory() as session:
@@ -49,7 +52,7 @@ def test_two_workers_fire_a_thousand_deadlines_exactly_once(postgres_session_fac
         protocols.store_draft(session=session, key="deadline_only", bpmn=DEADLINE, network=network, clock=clock, actor=policy)
         protocols.publish(session=session, key="deadline_only", version=1, clock=clock, actor=policy)
         for _ in range(CASES):
-            runtime.start_case(session=session, protocol_key="deadline_only", data={}, actor=worker, clock=clock, network=network)
+            commands.start_case(session=session, protocol_key="deadline_only", data={}, actor=worker, clock=clock, network=network)
 
     clock.advance(timedelta(hours=24, minutes=1))
     reports, failures = [], []
@@ -59,7 +62,7 @@ def test_two_workers_fire_a_thousand_deadlines_exactly_once(postgres_session_fac
         try:
             barrier.wait()
             with factory() as session:
-                reports.append(runtime.tick(session=session, clock=clock, network=network))
+                reports.append(tick(session=session, clock=clock, network=network))
         except Exception as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
 

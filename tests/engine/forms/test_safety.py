@@ -96,8 +96,8 @@ def test_references_to_shared_definitions_are_fine():
 
 
 def test_a_form_stored_before_the_checks_fails_cleanly_not_with_a_crash():
+    from engine.forms.catalogue import FormCatalogueInvalid
     from engine.forms.validation import field_errors
-    from engine.protocols.forms import FormCatalogueInvalid
 
     with pytest.raises(FormCatalogueInvalid):
         field_errors({"type": "object", "$ref": "#"}, {})

@@ -77,7 +77,7 @@ def test_conditional_fields_are_declared_fields():
 
 def test_no_form_of_the_network_takes_an_undeclared_field():
     """Whether or not a form says ``additionalProperties: false`` (most of the 70 do not)."""
-    from engine.protocols.forms import load_forms, schema_fields
+    from engine.forms.catalogue import load_forms, schema_fields
     from engine.settings import PROJECT_ROOT
 
     catalogue = load_forms(PROJECT_ROOT / "forms")

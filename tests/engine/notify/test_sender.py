@@ -229,5 +229,6 @@ def test_two_senders_at_once_send_each_message_once(session, session_factory, cl
     _two_senders_at_once(session_factory, clock, smtp_server)
 
 
+@pytest.mark.postgres
 def test_two_senders_share_the_queue_on_postgresql(postgres_session_factory, clock, smtp_server):
     _two_senders_at_once(postgres_session_factory, clock, smtp_server)

@@ -6,14 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from engine.cases import runtime
-from engine.cases.models import WorkItem
-from engine.deadlines.models import Escalation
+from engine.cases import assignment, commands
+from engine.cases.models import Escalation, WorkItem
 from engine.notify.models import OutboxMessage
 from engine.people.models import User
 from engine.worker import work_once
 from tests.conftest import add_user
-from tests.engine.cases.test_runtime import publish_reference
+from tests.engine.cases.test_commands import publish_reference
 
 
 def test_worker_pass_fires_escalates_and_delivers(session, session_factory, network, clock, people, smtp_server):
@@ -23,11 +22,11 @@ def test_worker_pass_fires_escalates_and_delivers(session, session_factory, netw
         session.get(User, actor.user_id).email = f"{actor.username}@tak.example"
     session.commit()
     publish_reference(session, network, clock, people["policy"])
-    case = runtime.start_case(session=session, protocol_key="reference", data={}, actor=people["school_worker"], clock=clock, network=network)
+    case = commands.start_case(session=session, protocol_key="reference", data={}, actor=people["school_worker"], clock=clock, network=network)
     report = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
-    runtime.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock, network=network)
     assess = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.task_name == "assess"))
-    runtime.claim(session=session, work_item_id=assess.id, actor=people["social_worker"], clock=clock)
+    assignment.claim(session=session, work_item_id=assess.id, actor=people["social_worker"], clock=clock)
 
     # 25 h later (11:00 Tak time, after the digest hour): the deadline passed an hour ago.
     clock.advance(timedelta(hours=25))

@@ -54,3 +54,14 @@ def test_a_long_message_name_is_refused_at_the_event_that_sends_it(network):
     message = '<bpmn:message id="referral" name="' + "m" * 256 + '"/>'
     findings = lint(protocol(body, tasks=["assess"], extra=message), network)
     assert ("name-too-long", "refer") in findings
+
+
+def test_the_lengths_lint_holds_names_to_are_the_columns_lengths():
+    """Lint lists the lengths (the columns live above protocols); the schema must agree with it."""
+    import engine.models  # noqa: F401 - every table in the metadata
+    from engine.db import Base
+    from engine.protocols.columns import STORED_LENGTHS
+
+    for name, length in STORED_LENGTHS.items():
+        table, column = name.split(".")
+        assert Base.metadata.tables[table].c[column].type.length == length, name

@@ -4,11 +4,10 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import InvalidInput, NotFound
+from engine.forms.catalogue import FormCatalogue, load_forms
 from engine.protocols import service as protocols
-from engine.protocols.forms import FormCatalogue, load_forms
 from engine.protocols.library import protocol_summaries, protocol_summary
-from engine.protocols.rehearsal import ScenarioFailed
-from engine.protocols.rehearsal_page import library_scenarios, rehearse_text
+from engine.rehearsal import ScenarioFailed, library_scenarios, rehearse_text
 from engine.settings import PROJECT_ROOT
 
 P1 = PROJECT_ROOT / "protocols" / "p1_abuse_report.bpmn"

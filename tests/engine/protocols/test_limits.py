@@ -10,8 +10,8 @@ import dataclasses
 
 import pytest
 
+from engine.forms.catalogue import FormCatalogue
 from engine.protocols.findings import Finding, Severity
-from engine.protocols.forms import FormCatalogue
 from engine.protocols.parsing import parse_protocol
 from tests.bpmn_builders import (
     flow,

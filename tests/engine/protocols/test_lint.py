@@ -11,10 +11,10 @@ import re
 import pytest
 
 from engine.errors import ProtocolInvalid
+from engine.forms.catalogue import FormCatalogue, load_forms
 from engine.people.actors import Actor
 from engine.protocols.assignees import Account
 from engine.protocols.findings import Finding, Severity
-from engine.protocols.forms import FormCatalogue, load_forms
 from engine.protocols.lint import RULES, escalation_findings, form_key_of
 from engine.protocols.loading import load_bpmn
 from engine.protocols.parsing import parse_protocol

@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import Case, WorkItem
 from engine.protocols import service as protocols
 
@@ -56,8 +56,8 @@ def _open_item(session, case_id):
 
 
 def _case_after_gateway(session, network, clock, people, key, long_path):
-    case = runtime.start_case(session=session, protocol_key=key, data={}, actor=people["school_worker"], clock=clock, network=network)
-    runtime.complete(session=session, work_item_id=_open_item(session, case.id).id, data={"long_path": long_path}, actor=people["school_worker"], clock=clock)
+    case = commands.start_case(session=session, protocol_key=key, data={}, actor=people["school_worker"], clock=clock, network=network)
+    commands.complete(session=session, work_item_id=_open_item(session, case.id).id, data={"long_path": long_path}, actor=people["school_worker"], clock=clock, network=network)
     return session.get(Case, case.id)
 
 
@@ -87,7 +87,7 @@ def test_state_grows_with_the_case_history(session, network, clock, people):
     case = _case_after_gateway(session, network, clock, people, "chain", True)
     sizes = {}
     for done in range(1, 51):
-        runtime.complete(session=session, work_item_id=_open_item(session, case.id).id, data={f"note_{done}": "บันทึก" * 200}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=_open_item(session, case.id).id, data={f"note_{done}": "บันทึก" * 200}, actor=people["school_worker"], clock=clock, network=network)
         if done in (10, 50):
             sizes[done] = len(session.get(Case, case.id).state_json)
     # Each completion stores its 1,200-character note once (as a delta, not a copy per task):
@@ -103,9 +103,9 @@ def test_restored_cases_evaluate_with_the_expression_only_engine(session, networ
     from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
     from engine.errors import WorkflowFailure
-    from engine.expressions import SCRIPT_ENGINE
     from engine.protocols.models import ProtocolVersion
     from engine.protocols.parsing import UserTaskDescriptor
+    from engine.workflow.expressions import SCRIPT_ENGINE
     from engine.workflow.serialization import restore_workflow, spec_json_of
 
     marker = tmp_path / "pwned"
@@ -121,8 +121,8 @@ def test_restored_cases_evaluate_with_the_expression_only_engine(session, networ
     session.add(version)
     session.commit()
 
-    case = runtime.start_case(session=session, protocol_key="smuggled", data={}, actor=people["school_worker"], clock=clock, network=network)
+    case = commands.start_case(session=session, protocol_key="smuggled", data={}, actor=people["school_worker"], clock=clock, network=network)
     assert restore_workflow(case.state_json, version.spec_json).script_engine is SCRIPT_ENGINE
     with pytest.raises(WorkflowFailure, match="__import__"):
-        runtime.complete(session=session, work_item_id=_open_item(session, case.id).id, data={}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=_open_item(session, case.id).id, data={}, actor=people["school_worker"], clock=clock, network=network)
     assert not marker.exists()

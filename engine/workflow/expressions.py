@@ -46,9 +46,8 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from engine.calendar import current_calendar
 from engine.clock import as_utc, current_clock
-from engine.deadlines.calendar import current_calendar
-from engine.errors import InvalidInput
 
 __all__ = [
     "ALLOWED_METHODS",
@@ -159,10 +158,7 @@ def _evaluating_agency() -> str | None:
 
 
 def _business_deadline(function: str, amount: Any) -> datetime:
-    try:
-        calendar = current_calendar()
-    except InvalidInput as err:
-        raise ExpressionError(f"{function}() cannot use the business calendar: {err.message}") from err
+    calendar = current_calendar()
     add = calendar.add_business_days if function == "business_days" else calendar.add_business_hours
     try:
         return as_utc(add(_now(), amount, _evaluating_agency()))

@@ -15,9 +15,9 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine import expressions
 from engine.clock import SimulatedClock, clock_in_effect
-from engine.expressions import (
+from engine.workflow import expressions
+from engine.workflow.expressions import (
     MAX_EXPRESSION_LENGTH,
     SAFE_FUNCTIONS,
     SCRIPT_ENGINE,

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from engine.protocols.forms import FormCatalogue, FormCatalogueInvalid, form_name, load_forms, schema_fields
+from engine.forms.catalogue import FormCatalogue, FormCatalogueInvalid, form_name, load_forms, schema_fields
 
 
 def write(folder, name, schema):

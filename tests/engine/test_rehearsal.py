@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 
 from engine.errors import InvalidInput, InvalidState, ProtocolInvalid
-from engine.protocols.rehearsal import (
+from engine.rehearsal import (
     DEFAULT_START,
     Rehearsal,
     ScenarioFailed,

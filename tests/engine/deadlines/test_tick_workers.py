@@ -4,16 +4,18 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
+from engine.cases import commands
 from engine.cases.models import Case, WorkItem
+from engine.deadlines.tick import tick
 from engine.network.service import sync_network
 from engine.people.actors import Actor
 from engine.people.models import User
 from tests.conftest import START
-from tests.engine.cases.test_runtime import publish_reference
+from tests.engine.cases.test_commands import publish_reference
 
 CASES = 40
 WORKERS = 3
@@ -30,9 +32,9 @@ def _sweep(factory, network, clock):
         publish_reference(session, network, clock, policy)
         case_ids = []
         for _ in range(CASES):
-            case = runtime.start_case(session=session, protocol_key="reference", data={}, actor=worker, clock=clock, network=network)
+            case = commands.start_case(session=session, protocol_key="reference", data={}, actor=worker, clock=clock, network=network)
             report = session.scalar(select(WorkItem.id).where(WorkItem.case_id == case.id))
-            runtime.complete(session=session, work_item_id=report, data={"severity": "high"}, actor=worker, clock=clock)
+            commands.complete(session=session, work_item_id=report, data={"severity": "high"}, actor=worker, clock=clock, network=network)
             case_ids.append(case.id)
 
     clock.advance(timedelta(hours=25))
@@ -42,7 +44,7 @@ def _sweep(factory, network, clock):
     def work():
         barrier.wait()
         with factory() as session:
-            reports.append(runtime.tick(session=session, clock=clock))
+            reports.append(tick(session=session, clock=clock, network=network))
 
     threads = [threading.Thread(target=work) for _ in range(WORKERS)]
     for thread in threads:
@@ -67,11 +69,13 @@ def _sweep(factory, network, clock):
     return reports
 
 
+@pytest.mark.postgres
 def test_workers_share_the_sweep_on_postgresql(postgres_session_factory, network, clock):
     reports = _sweep(postgres_session_factory, network, clock)
     # SKIP LOCKED lets the workers split the work instead of queueing behind each other.
     assert sum(r.cases_examined for r in reports) >= CASES
 
 
+@pytest.mark.slow
 def test_workers_fire_each_timer_once_on_configured_database(session_factory, network, clock):
     _sweep(session_factory, network, clock)

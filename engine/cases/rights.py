@@ -4,21 +4,13 @@ from __future__ import annotations
 from engine.cases.models import WorkItem
 from engine.errors import Forbidden
 from engine.people.actors import Actor
-
-# Roles that work tasks inside their own agency; a supervisor may also work any of its tasks.
-CASE_WORKER_ROLE = "case_worker"
-SUPERVISOR_ROLE = "supervisor"
-WORKING_ROLES = frozenset({CASE_WORKER_ROLE, SUPERVISOR_ROLE})
+from engine.people.roles import PROVINCE_ROLES, SUPERVISOR_ROLE, may_work_seat
 
 
 def may_work(actor: Actor, item: WorkItem) -> bool:
-    if actor.is_system or actor.role not in WORKING_ROLES:
-        return False
-    if actor.agency_code != item.agency_code:
-        return False
-    if item.candidate_role and item.candidate_role in WORKING_ROLES:
-        return actor.role == item.candidate_role or actor.role == SUPERVISOR_ROLE
-    return True
+    return not actor.is_system and may_work_seat(
+        role=actor.role, agency_code=actor.agency_code, seat_agency=item.agency_code, seat_role=item.candidate_role
+    )
 
 
 def ensure_may_work(actor: Actor, item: WorkItem) -> None:
@@ -29,9 +21,6 @@ def ensure_may_work(actor: Actor, item: WorkItem) -> None:
             work_item_id=item.id,
         )
 
-
-# Province-wide roles that may handle any escalation.
-PROVINCE_ROLES = frozenset({"committee", "admin"})
 
 
 def may_handle_escalation(actor: Actor, escalation) -> bool:

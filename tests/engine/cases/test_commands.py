@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
+from engine.cases import assignment, commands
 from engine.cases.models import Case, CaseStatus, WorkItem
+from engine.deadlines.tick import tick
 from engine.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from engine.protocols import service as protocols
 from tests.conftest import FIXTURES
@@ -43,7 +44,7 @@ def reference(session, network, clock, people):
 
 
 def start(session, clock, network, people, **data):
-    return runtime.start_case(
+    return commands.start_case(
         session=session, protocol_key="reference", data=data or {"channel": "school"},
         actor=people["school_worker"], clock=clock, network=network,
     )
@@ -64,7 +65,7 @@ def test_reference_protocol_runs_end_to_end(session, network, clock, people, ref
 
     clock.advance(timedelta(hours=1))
     assessed_from = clock.now()
-    runtime.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock, network=network)
 
     items = open_items(session, case.id)
     assert set(items) == {"assess"}
@@ -79,23 +80,23 @@ def test_reference_protocol_runs_end_to_end(session, network, clock, people, ref
 
     # Before the deadline a tick fires nothing.
     clock.advance(timedelta(hours=23))
-    report_before = runtime.tick(session=session, clock=clock)
+    report_before = tick(session=session, clock=clock, network=network)
     assert report_before.timers_fired == 0
     assert set(open_items(session, case.id)) == {"assess"}
 
     # After it, the non-interrupting boundary path runs and the task stays with its owner.
     clock.advance(timedelta(hours=1, minutes=1))
-    fired = runtime.tick(session=session, clock=clock)
+    fired = tick(session=session, clock=clock, network=network)
     assert fired.timers_fired == 1 and fired.cases_examined == 1
     items = open_items(session, case.id)
     assert set(items) == {"assess", "follow_up"}
     assert items["follow_up"].agency_code == "spm_tak"
     assert session.get(Case, case.id).next_timer_at is None
-    assert runtime.tick(session=session, clock=clock).timers_fired == 0
+    assert tick(session=session, clock=clock, network=network).timers_fired == 0
 
-    runtime.complete(session=session, work_item_id=items["follow_up"].id, data={}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=items["follow_up"].id, data={}, actor=people["school_worker"], clock=clock, network=network)
     assert session.get(Case, case.id).status == CaseStatus.ACTIVE.value
-    runtime.complete(session=session, work_item_id=items["assess"].id, data={"plan": "home visit"}, actor=people["social_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=items["assess"].id, data={"plan": "home visit"}, actor=people["social_worker"], clock=clock, network=network)
 
     case = session.get(Case, case.id)
     assert case.status == CaseStatus.COMPLETED.value
@@ -117,7 +118,7 @@ def test_reference_protocol_runs_end_to_end(session, network, clock, people, ref
 def test_default_branch_when_condition_is_false(session, network, clock, people, reference):
     case = start(session, clock, network, people)
     report = open_items(session, case.id)["report"]
-    runtime.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=people["school_worker"], clock=clock, network=network)
     assert set(open_items(session, case.id)) == {"file_report"}
 
 
@@ -126,7 +127,7 @@ def test_interrupted_state_survives_restart_of_the_process(session, session_fact
     case = start(session, clock, network, people)
     report = open_items(session, case.id)["report"]
     with session_factory() as other:
-        runtime.complete(session=other, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=other, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock, network=network)
     session.expire_all()
     assert set(open_items(session, case.id)) == {"assess"}
 
@@ -151,26 +152,26 @@ def test_claim_unclaim_and_rights(session, network, clock, people, reference):
     report = open_items(session, case.id)["report"]
 
     with pytest.raises(Forbidden):
-        runtime.claim(session=session, work_item_id=report.id, actor=people["social_worker"], clock=clock)
+        assignment.claim(session=session, work_item_id=report.id, actor=people["social_worker"], clock=clock)
     with pytest.raises(Forbidden):
-        runtime.claim(session=session, work_item_id=report.id, actor=people["policy"], clock=clock)
+        assignment.claim(session=session, work_item_id=report.id, actor=people["policy"], clock=clock)
 
-    claimed = runtime.claim(session=session, work_item_id=report.id, actor=people["school_worker"], clock=clock)
+    claimed = assignment.claim(session=session, work_item_id=report.id, actor=people["school_worker"], clock=clock)
     assert (claimed.state, claimed.assignee_id) == ("claimed", people["school_worker"].user_id)
     with pytest.raises(Conflict):
-        runtime.claim(session=session, work_item_id=report.id, actor=people["school_worker_2"], clock=clock)
+        assignment.claim(session=session, work_item_id=report.id, actor=people["school_worker_2"], clock=clock)
     with pytest.raises(Conflict):
-        runtime.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=people["school_worker_2"], clock=clock)
+        commands.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=people["school_worker_2"], clock=clock, network=network)
     with pytest.raises(Conflict):
-        runtime.unclaim(session=session, work_item_id=report.id, actor=people["school_worker_2"], clock=clock)
+        assignment.unclaim(session=session, work_item_id=report.id, actor=people["school_worker_2"], clock=clock)
 
-    released = runtime.unclaim(session=session, work_item_id=report.id, actor=people["school_worker"], clock=clock)
+    released = assignment.unclaim(session=session, work_item_id=report.id, actor=people["school_worker"], clock=clock)
     assert (released.state, released.assignee_id) == ("open", None)
     # A supervisor of the agency may work a case worker's task.
-    done = runtime.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=people["school_supervisor"], clock=clock)
+    done = commands.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=people["school_supervisor"], clock=clock, network=network)
     assert (done.state, done.completed_by_id) == ("completed", people["school_supervisor"].user_id)
     with pytest.raises(Conflict):
-        runtime.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=report.id, data={"severity": "low"}, actor=people["school_worker"], clock=clock, network=network)
     assert actions(session, case.id).count("work_item.claimed") == 1
     assert actions(session, case.id).count("work_item.unclaimed") == 1
 
@@ -190,7 +191,7 @@ def test_bad_form_data_is_refused_and_nothing_changes(session, network, clock, p
     report = open_items(session, case.id)["report"]
     before = session.get(Case, case.id).version
     with pytest.raises(InvalidInput) as refused:
-        runtime.complete(session=session, work_item_id=report.id, data=data, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=report.id, data=data, actor=people["school_worker"], clock=clock, network=network)
     assert refused.value.details["field"] == field
     session.expire_all()
     assert session.get(Case, case.id).version == before
@@ -204,7 +205,7 @@ def test_a_failing_condition_rolls_back_the_command(session, network, clock, peo
     from engine.errors import WorkflowFailure
 
     with pytest.raises(WorkflowFailure, match="severity"):
-        runtime.complete(session=session, work_item_id=report.id, data={}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=report.id, data={}, actor=people["school_worker"], clock=clock, network=network)
     session.expire_all()
     case = session.get(Case, case.id)
     assert case.status == "active"
@@ -215,29 +216,29 @@ def test_a_failing_condition_rolls_back_the_command(session, network, clock, peo
 def test_cancel_case_withdraws_work_and_timers(session, network, clock, people, reference):
     case = start(session, clock, network, people)
     report = open_items(session, case.id)["report"]
-    runtime.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock)
+    commands.complete(session=session, work_item_id=report.id, data={"severity": "high"}, actor=people["school_worker"], clock=clock, network=network)
     with pytest.raises(InvalidInput):
-        runtime.cancel_case(session=session, case_id=case.id, reason=" ", actor=people["school_supervisor"], clock=clock)
-    cancelled = runtime.cancel_case(session=session, case_id=case.id, reason="duplicate report", actor=people["school_supervisor"], clock=clock)
+        commands.cancel_case(session=session, case_id=case.id, reason=" ", actor=people["school_supervisor"], clock=clock)
+    cancelled = commands.cancel_case(session=session, case_id=case.id, reason="duplicate report", actor=people["school_supervisor"], clock=clock)
     assert cancelled.status == "cancelled" and cancelled.next_timer_at is None
     assert open_items(session, case.id) == {}
     clock.advance(timedelta(days=3))
-    assert runtime.tick(session=session, clock=clock).cases_examined == 0
+    assert tick(session=session, clock=clock, network=network).cases_examined == 0
     with pytest.raises(InvalidState):
-        runtime.cancel_case(session=session, case_id=case.id, reason="again", actor=people["school_supervisor"], clock=clock)
+        commands.cancel_case(session=session, case_id=case.id, reason="again", actor=people["school_supervisor"], clock=clock)
     assert actions(session, case.id)[-2:] == ["work_item.cancelled", "case.cancelled"]
 
 
 def test_unknown_things_are_not_found(session, network, clock, people, reference):
     with pytest.raises(NotFound):
-        runtime.complete(session=session, work_item_id=999, data={}, actor=people["school_worker"], clock=clock)
+        commands.complete(session=session, work_item_id=999, data={}, actor=people["school_worker"], clock=clock, network=network)
     with pytest.raises(NotFound):
-        runtime.cancel_case(session=session, case_id=999, reason="x", actor=people["school_worker"], clock=clock)
+        commands.cancel_case(session=session, case_id=999, reason="x", actor=people["school_worker"], clock=clock)
     with pytest.raises(NotFound):
-        runtime.start_case(session=session, protocol_key="nope", data={}, actor=people["school_worker"], clock=clock, network=network)
+        commands.start_case(session=session, protocol_key="nope", data={}, actor=people["school_worker"], clock=clock, network=network)
 
 
 def test_unpublished_protocol_cannot_start(session, network, clock, people):
     protocols.store_draft(session=session, key="draft_only", bpmn=REFERENCE, network=network, clock=clock, actor=people["policy"])
     with pytest.raises(NotFound, match="no published version"):
-        runtime.start_case(session=session, protocol_key="draft_only", data={}, actor=people["school_worker"], clock=clock, network=network)
+        commands.start_case(session=session, protocol_key="draft_only", data={}, actor=people["school_worker"], clock=clock, network=network)

@@ -6,27 +6,26 @@ day on Monday the 7th and Constitution Day falls on Thursday the 10th.
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time as wall_time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from engine.deadlines import calendar as calendar_module
-from engine.deadlines.calendar import (
+from engine.calendar import (
     MAX_BUSINESS_DAYS,
     MAX_BUSINESS_HOURS,
-    THAI_TIME,
+    PUBLIC_HOLIDAYS_ONLY,
     BusinessCalendar,
     Closure,
     calendar_in_effect,
     current_calendar,
-    default_calendar,
     load_calendar,
 )
+from engine.clock import THAI_TIME
 from engine.errors import InvalidInput
-from engine.settings import PROJECT_ROOT, get_settings
+from engine.settings import PROJECT_ROOT, Settings
+from engine.wiring import Wiring
 
 TAK = timezone(timedelta(hours=7))
 HOLIDAYS_ONLY = BusinessCalendar()
@@ -326,67 +325,51 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path):
     assert raised.value.details["field"] == "file"
 
 
-# -- the calendar in effect ---------------------------------------------------------------------
+# -- the installation's calendar, and the calendar in effect --------------------------------------
 
 
 @pytest.fixture
-def calendar_file(tmp_path, monkeypatch) -> Path:
-    """Points the settings' calendar file at a fresh path, and restores the settings after."""
+def calendar_file(tmp_path) -> Path:
+    """A fresh path for the settings' calendar file."""
     path = tmp_path / "settings" / "calendar.toml"
     path.parent.mkdir()
-    monkeypatch.setenv("KHUMKRONG_CALENDAR_FILE", str(path))
-    get_settings.cache_clear()
-    yield path
-    monkeypatch.undo()
-    get_settings.cache_clear()
+    return path
 
 
-def test_the_default_calendar_comes_from_the_settings_file(calendar_file):
+def installation(calendar_file: Path) -> Wiring:
+    """What a process is wired from: here, settings naming ``calendar_file``."""
+    return Wiring.from_settings(Settings(calendar_file=calendar_file, database_url="sqlite://"))
+
+
+def test_the_installations_calendar_comes_from_the_settings_file(calendar_file):
     calendar_file.write_text(VALID_FILE, encoding="utf-8")
-    assert current_calendar() is default_calendar()
-    assert not current_calendar().is_business_day(date(2026, 12, 9))
+    wiring = installation(calendar_file)
+    assert wiring.calendar is wiring.network.calendar
+    assert not wiring.calendar.is_business_day(date(2026, 12, 9))
     # Read once: a change to the file is not seen by a running process.
     calendar_file.write_text("closures = []\n", encoding="utf-8")
-    assert not current_calendar().is_business_day(date(2026, 12, 9))
+    assert not wiring.calendar.is_business_day(date(2026, 12, 9))
 
 
-def test_an_invalid_default_calendar_is_reported_until_it_is_fixed(calendar_file):
+def test_an_invalid_calendar_file_is_reported_until_it_is_fixed(calendar_file):
     calendar_file.write_text(closures('date = "2026-12-09"\nreason_th = "ปิด"\nreason_en = "Closed"'), encoding="utf-8")
     for _ in range(2):
         with pytest.raises(InvalidInput, match=r"closures\[0\]\.date"):
-            current_calendar()
+            installation(calendar_file)
     calendar_file.write_text(VALID_FILE, encoding="utf-8")
-    assert not current_calendar().is_business_day(date(2026, 12, 9))
+    assert not installation(calendar_file).calendar.is_business_day(date(2026, 12, 9))
 
 
-def test_the_default_calendar_is_loaded_once_by_concurrent_threads(calendar_file, monkeypatch):
-    loads: list[Path] = []
-    real_load = calendar_module.load_calendar
-
-    def slow_load(path: Path) -> BusinessCalendar:
-        loads.append(path)
-        wall_time.sleep(0.05)  # long enough for every thread to arrive while loading
-        return real_load(path)
-
-    monkeypatch.setattr(calendar_module, "load_calendar", slow_load)
-    monkeypatch.setattr(calendar_module, "_default", None)
-    barrier = threading.Barrier(8)
-    seen: list[BusinessCalendar] = []
-
-    def use() -> None:
-        barrier.wait()
-        seen.append(current_calendar())
-
-    threads = [threading.Thread(target=use) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert loads == [calendar_file]
-    assert len(seen) == 8 and all(c is seen[0] for c in seen)
+def test_outside_a_command_only_the_public_holidays_count(calendar_file, monkeypatch):
+    # No settings file is read behind the wiring's back, whatever it declares.
+    calendar_file.write_text(VALID_FILE, encoding="utf-8")
+    monkeypatch.setenv("KHUMKRONG_CALENDAR_FILE", str(calendar_file))
+    assert current_calendar() is PUBLIC_HOLIDAYS_ONLY
+    assert current_calendar().is_business_day(date(2026, 12, 9))
+    assert not current_calendar().is_business_day(date(2026, 12, 10))  # Constitution Day
 
 
-def test_a_calendar_put_in_effect_wins_and_is_withdrawn_after(calendar_file):
+def test_a_calendar_put_in_effect_wins_and_is_withdrawn_after():
     outer = BusinessCalendar((closure(date(2026, 12, 8)),))
     inner = BusinessCalendar((closure(date(2026, 12, 9)),))
     default = current_calendar()
@@ -403,3 +386,10 @@ def test_a_calendar_put_in_effect_wins_and_is_withdrawn_after(calendar_file):
 
 def test_thai_time_is_a_fixed_utc_plus_seven():
     assert THAI_TIME.utcoffset(None) == timedelta(hours=7)
+
+
+def test_closures_name_agencies_the_way_the_network_does():
+    from engine.calendar import AGENCY_CODE
+    from engine.network.definition import CODE_PATTERN
+
+    assert AGENCY_CODE.pattern == CODE_PATTERN.pattern

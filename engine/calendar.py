@@ -14,18 +14,21 @@ Counting rules:
   business days. Time before opening or after closing, and on closed days, does not count; a
   deadline that uses up a day exactly ends at 16:30 that day, not at 08:30 the next.
 
-The default calendar is read once per calendar file; a changed file is picked up on restart.
+The installation's calendar is read once, from the settings' calendar file, with the network
+(``engine.wiring``), and travels with it: commands put the network's calendar in effect for the
+expression functions (``business_days``) that SpiffWorkflow's timers call. A changed file is
+picked up on restart.
 """
 from __future__ import annotations
 
 import math
-import threading
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -34,25 +37,21 @@ from typing import Any
 import holidays
 from holidays.constants import GOVERNMENT, PUBLIC
 
+from engine.clock import THAI_TIME
 from engine.errors import InvalidInput
-from engine.network.definition import CODE_PATTERN
 
 __all__ = [
     "MAX_BUSINESS_DAYS",
     "MAX_BUSINESS_HOURS",
     "OFFICE_CLOSES",
     "OFFICE_OPENS",
-    "THAI_TIME",
     "BusinessCalendar",
     "Closure",
+    "PUBLIC_HOLIDAYS_ONLY",
     "calendar_in_effect",
     "current_calendar",
-    "default_calendar",
     "load_calendar",
 ]
-
-# Thailand has kept UTC+7 all year since 1920, so a fixed offset is exact for every case date.
-THAI_TIME = timezone(timedelta(hours=7), "ICT")
 
 # Government office hours. Lunch is deliberately not carved out, so that 8 business hours are
 # one full working day, which is how protocols and people reckon them.
@@ -189,6 +188,9 @@ def _local_date(day: date) -> date:
 # The calendar file
 
 _TOP_LEVEL_KEYS = frozenset({"closures"})
+# The shape of an agency code in the network definition (network/definition.py's CODE_PATTERN;
+# the calendar sits below the network, and a test keeps the two the same).
+AGENCY_CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 _CLOSURE_KEYS = frozenset({"date", "agency", "reason_th", "reason_en"})
 
 
@@ -216,7 +218,7 @@ def _closure(entry: Any, where: str, path: Path) -> Closure:
     agency = None
     if "agency" in entry:
         agency = entry["agency"]
-        if not isinstance(agency, str) or not CODE_PATTERN.match(agency):
+        if not isinstance(agency, str) or not AGENCY_CODE.match(agency):
             raise _invalid(path, f"{where}.agency", f"must be an agency code such as \"pmj_tak\", not {agency!r}")
     return Closure(
         day=day,
@@ -254,34 +256,17 @@ def load_calendar(path: Path) -> BusinessCalendar:
 # ----------------------------------------------------------------------------------------------
 # The calendar in effect
 
+# What the expression functions count in when no command put a calendar in effect (checking a
+# timer while linting, say): the public holidays alone, as if the network declared no closures.
+PUBLIC_HOLIDAYS_ONLY = BusinessCalendar()
+
 _calendar_in_effect: ContextVar[BusinessCalendar | None] = ContextVar("khumkrong_calendar", default=None)
-_default_lock = threading.Lock()
-_default: tuple[Path, BusinessCalendar] | None = None
-
-
-def default_calendar() -> BusinessCalendar:
-    """The installation's calendar, read once from the settings' calendar file.
-
-    Keyed on the path, so a process whose settings point elsewhere reads that file instead of
-    keeping a stale calendar. An invalid file is not cached: every use reports it until fixed.
-    """
-    global _default
-    from engine.settings import get_settings
-
-    path = Path(get_settings().calendar_file)
-    loaded = _default
-    if loaded is not None and loaded[0] == path:
-        return loaded[1]
-    with _default_lock:
-        if _default is None or _default[0] != path:
-            _default = (path, load_calendar(path))
-        return _default[1]
 
 
 def current_calendar() -> BusinessCalendar:
-    """The calendar the running command put in effect, or the installation's default."""
+    """The calendar the running command put in effect (the network's), else the public holidays."""
     calendar = _calendar_in_effect.get()
-    return default_calendar() if calendar is None else calendar
+    return PUBLIC_HOLIDAYS_ONLY if calendar is None else calendar
 
 
 @contextmanager

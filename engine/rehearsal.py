@@ -32,21 +32,23 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
-from engine.cases import runtime
-from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem
+from engine.cases import commands
+from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, Escalation, EscalationStatus, WorkItem
 from engine.clock import SimulatedClock, as_utc
-from engine.db import make_engine, make_session_factory, upgrade_database
-from engine.deadlines.models import Escalation, EscalationStatus
+from engine.db import make_engine
+from engine.deadlines.tick import tick
 from engine.errors import InvalidInput, InvalidState, KhumkrongError, ProtocolInvalid
-from engine.forms.service import load_forms_folder
+from engine.forms.catalogue import FormCatalogue, load_forms
+from engine.forms.service import put_form
+from engine.migrations import upgrade_database
 from engine.network.definition import Network
 from engine.network.service import sync_network
 from engine.people.actors import Actor
 from engine.people.models import User
-from engine.people.rights import CASE_WORKER_ROLE, WORKING_ROLES
+from engine.people.roles import CASE_WORKER_ROLE, SYSTEM_ROLE, WORKING_ROLES
 from engine.protocols import service as protocols
-from engine.protocols.forms import load_forms
-from engine.workflow.time import parse_duration
+from engine.protocols.cache import cached_session_factory
+from engine.workflow.timers import parse_duration
 
 # Monday 30 November 2026, 09:00 in Tak: a working morning, so nothing starts on a holiday.
 DEFAULT_START = datetime(2026, 11, 30, 9, 0, tzinfo=timezone(timedelta(hours=7)))
@@ -59,7 +61,7 @@ REHEARSAL_KEY = "rehearsal"
 REFERRAL_ACTIONS = ("case.referred", "case.message_unrouted")
 
 
-def _second(moment: datetime | None, zone: tzinfo) -> datetime | None:
+def _second(moment: datetime | None, zone: tzinfo | None) -> datetime | None:
     return None if moment is None else moment.astimezone(zone).replace(microsecond=0)
 
 
@@ -137,7 +139,8 @@ class Timeline:
 
         def show(moment: datetime | None) -> str:
             # The year is in the title; month-day and time keep the columns narrow.
-            return _second(moment, zone).strftime("%m-%d %H:%M") if moment else ""
+            shown = _second(moment, zone)
+            return shown.strftime("%m-%d %H:%M") if shown else ""
 
         table = Table(
             "เวลา\ntime", "งาน\ntask", "หน่วยงาน\nagency", "สร้าง\ncreated", "กำหนด\ndue",
@@ -180,26 +183,32 @@ class Rehearsal:
         start_at: datetime = DEFAULT_START,
         database_url: str | None = None,
         forms_dir: Path | None = None,
+        forms: FormCatalogue | None = None,
     ) -> None:
+        """``forms`` (or the folder ``forms_dir`` holding them) are the forms completions are
+        checked against, as they would be for real."""
         if start_at.tzinfo is None:
             raise InvalidInput("the rehearsal start needs a UTC offset, e.g. 2026-11-30T09:00:00+07:00", field="start_at")
         self.network = network
         self.started_at = start_at
         self.clock = SimulatedClock(start_at)
-        self._tmp = tempfile.TemporaryDirectory(prefix="khumkrong-rehearsal-") if database_url is None else None
-        url = database_url or f"sqlite:///{Path(self._tmp.name) / 'rehearsal.db'}"
-        upgrade_database(url)
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if database_url is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="khumkrong-rehearsal-")
+            database_url = f"sqlite:///{Path(self._tmp.name) / 'rehearsal.db'}"
+        url = database_url
         self._engine = make_engine(url)
-        self.session = make_session_factory(self._engine)()
+        upgrade_database(self._engine)
+        self.session = cached_session_factory(self._engine)()
         try:
             sync_network(session=self.session, network=network)
             # With the forms, every completion is checked as it would be for real.
-            catalogue = load_forms(forms_dir) if forms_dir is not None else None
-            if forms_dir is not None:
-                load_forms_folder(self.session, folder=forms_dir, clock=self.clock)
+            catalogue = load_forms(forms_dir) if forms_dir is not None else forms
+            for name, schema in (catalogue.schemas if catalogue is not None else {}).items():
+                put_form(self.session, key=name, schema=schema, clock=self.clock)
             self.session.commit()
             self._actors = self._create_people()
-            author = Actor(None, "rehearsal", "system", None)
+            author = Actor(None, "rehearsal", SYSTEM_ROLE, None)
             version, self.findings = protocols.store_draft(
                 session=self.session, key=REHEARSAL_KEY, bpmn=protocol_bpmn, network=network,
                 clock=self.clock, actor=author, forms=catalogue,
@@ -259,7 +268,7 @@ class Rehearsal:
         if self.case_id is None:
             raise InvalidState("the rehearsal case has not been started")
         self.session.expire_all()
-        return self.session.get(Case, self.case_id)
+        return self.session.get_one(Case, self.case_id)
 
     def _note_referrals(self, work_item_id: int | None) -> None:
         """Record the referral messages the last command sent, against the task that sent them.
@@ -288,8 +297,8 @@ class Rehearsal:
     def start(self, data: dict[str, Any] | None = None, *, as_agency: str | None = None) -> Rehearsal:
         if self.case_id is not None:
             raise InvalidState("a rehearsal runs one case; it has already started")
-        actor = self._actor(as_agency, None) if as_agency else Actor(None, "rehearsal", "system", None)
-        case = runtime.start_case(
+        actor = self._actor(as_agency, None) if as_agency else Actor(None, "rehearsal", SYSTEM_ROLE, None)
+        case = commands.start_case(
             session=self.session, protocol_key=REHEARSAL_KEY, data=data or {}, actor=actor,
             clock=self.clock, network=self.network,
         )
@@ -319,7 +328,7 @@ class Rehearsal:
             raise InvalidInput(
                 f"task {task_name!r} belongs to {item.agency_code}, not {as_agency}", field="as",
             )
-        runtime.complete(
+        commands.complete(
             session=self.session, work_item_id=item.id, data=data or {},
             actor=self._actor(item.agency_code, item.candidate_role), clock=self.clock, network=self.network,
         )
@@ -343,7 +352,7 @@ class Rehearsal:
         return min(candidates, default=None)
 
     def _tick(self) -> None:
-        runtime.tick(session=self.session, clock=self.clock, network=self.network)
+        tick(session=self.session, clock=self.clock, network=self.network)
         self._note_referrals(None)
 
     def advance_to(self, moment: datetime) -> Rehearsal:
@@ -428,7 +437,7 @@ class Rehearsal:
                 at=item.created_at, kind="task", task=item.task_name, label=item.label, agency=item.agency_code,
                 created=item.created_at, due=item.due_at,
                 completed=item.completed_at, state=item.state,
-                completed_by=usernames.get(item.completed_by_id),
+                completed_by=usernames.get(item.completed_by_id) if item.completed_by_id is not None else None,
                 escalations=[summary(e) for e in escalations if e.work_item_id == item.id],
                 referrals=[name for _, name, source in self._referrals if source == item.id],
             ))
@@ -563,10 +572,12 @@ def run_scenario(
     *,
     database_url: str | None = None,
     forms_dir: Path | None = None,
+    forms: FormCatalogue | None = None,
 ) -> Timeline:
     """Play a scenario; raises :class:`ProtocolInvalid` or :class:`ScenarioFailed`."""
     with Rehearsal(
-        protocol_bpmn, network, start_at=scenario.start_at, database_url=database_url, forms_dir=forms_dir
+        protocol_bpmn, network, start_at=scenario.start_at, database_url=database_url, forms_dir=forms_dir,
+        forms=forms,
     ) as rehearsal:
         try:
             rehearsal.play(scenario)
@@ -579,3 +590,36 @@ def run_scenario(
                 f"scenario {where} failed: {exc.message}", step=current, timeline=rehearsal.timeline()
             ) from exc
         return rehearsal.timeline()
+
+
+# -- rehearsing from the editor: the scenario as TOML text, the forms as stored ---------------
+
+MAX_SCENARIO_CHARS = 200_000
+
+
+@dataclass(frozen=True)
+class LibraryScenario:
+    name: str
+    text: str
+
+
+def library_scenarios(folder: Path, key: str) -> list[LibraryScenario]:
+    """The scenarios kept beside the protocols for ``key``: files named after its number (``p1_…``)."""
+    prefix = key.split("_", 1)[0] + "_"
+    if not folder.is_dir():
+        return []
+    return [
+        LibraryScenario(path.stem, path.read_text(encoding="utf-8"))
+        for path in sorted(folder.glob(f"{prefix}*.toml"))
+    ]
+
+
+def rehearse_text(bpmn: bytes | str, *, network: Network, scenario_text: str, forms: FormCatalogue) -> Timeline:
+    """Play a scenario given as TOML text; raises InvalidInput, ProtocolInvalid or ScenarioFailed."""
+    if len(scenario_text) > MAX_SCENARIO_CHARS:
+        raise InvalidInput(f"a scenario may have at most {MAX_SCENARIO_CHARS:,} characters", field="scenario")
+    try:
+        document = tomllib.loads(scenario_text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"the scenario is not valid TOML: {exc}", field="scenario") from exc
+    return run_scenario(bpmn, network, parse_scenario(document), forms=forms)

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from engine.deadlines.digests import queue_daily_digests
 from engine.notify.models import OutboxMessage
-from engine.notify.outbox import queue_daily_digests
 from tests.conftest import START
 from tests.engine.notify.conftest import add_case, add_person, add_protocol_version, add_work_item
 
@@ -46,7 +46,7 @@ def test_daily_digest_of_overdue_items(session, clock):
     add_work_item(session, cases[5], label="ไม่มีอีเมล", due_at=now - timedelta(days=1), assignee=paper)
     session.commit()
 
-    assert queue_daily_digests(session, now=now) == 1
+    assert queue_daily_digests(session=session, now=now) == 1
     session.commit()
 
     [digest] = _digests(session)
@@ -72,25 +72,25 @@ def test_one_digest_per_thai_day(session, clock):
     add_work_item(session, case, label="รับแจ้งเหตุ", due_at=clock.now() - timedelta(days=1), assignee=late)
     session.commit()
 
-    assert queue_daily_digests(session, now=clock.now()) == 1
+    assert queue_daily_digests(session=session, now=clock.now()) == 1
     session.commit()
     # 23:59 the same evening in Tak.
     clock.set(datetime(2026, 11, 30, 23, 59, tzinfo=TAK))
-    assert queue_daily_digests(session, now=clock.now()) == 0
+    assert queue_daily_digests(session=session, now=clock.now()) == 0
     session.commit()
     # Two minutes later it is 1 December in Tak while still 30 November in UTC.
     clock.set(datetime(2026, 12, 1, 0, 1, tzinfo=TAK))
     assert clock.now().date() == START.astimezone(timezone.utc).date()
-    assert queue_daily_digests(session, now=clock.now()) == 1
+    assert queue_daily_digests(session=session, now=clock.now()) == 1
     session.commit()
 
     assert [d.dedupe_key for d in _digests(session)] == [f"digest:{late.id}:2026-11-30", f"digest:{late.id}:2026-12-01"]
 
 
 def test_a_long_list_is_cut_and_counted(session, clock, monkeypatch):
-    from engine.notify import outbox
+    from engine.deadlines import digests
 
-    monkeypatch.setattr(outbox, "DIGEST_ITEM_LIMIT", 2)
+    monkeypatch.setattr(digests, "DIGEST_ITEM_LIMIT", 2)
     version = add_protocol_version(session)
     late = add_person(session, "late", email_address="late@tak.example")
     for n in range(1, 5):
@@ -98,7 +98,7 @@ def test_a_long_list_is_cut_and_counted(session, clock, monkeypatch):
         add_work_item(session, case, label=f"งาน {n}", due_at=clock.now() - timedelta(hours=n), assignee=late)
     session.commit()
 
-    assert queue_daily_digests(session, now=clock.now()) == 1
+    assert queue_daily_digests(session=session, now=clock.now()) == 1
     [digest] = _digests(session)
     assert "งานเกินกำหนด 4 รายการ" in digest.subject
     # The two most overdue are listed.

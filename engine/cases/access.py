@@ -1,0 +1,166 @@
+"""Who may read what: the visibility rules for case data, and the record of every read.
+
+A case's details (its child, its work items, their data, its audit trail, comments) are visible
+to the agencies that hold or held a work item in it, to the provincial committee and to
+administrators. Policy staff manage protocols and forms and never read case data. Anything a
+caller may not see is reported exactly like something that does not exist, and the refusal is
+audited as ``access.denied``.
+
+Each rule exists twice on purpose: as a yes/no for one object, and as a SQL condition for lists,
+so that lists never load cases one by one and never disagree with the detail view.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.cases.models import Case, Escalation, WorkItem
+from engine.cases.rights import may_handle_escalation
+from engine.errors import NotFound
+from engine.people.actors import Actor
+from engine.people.roles import CASE_READING_ROLES, ESCALATION_ROLES, PROVINCE_ROLES, SUPERVISOR_ROLE
+
+
+def reads_case_data(actor: Actor) -> bool:
+    return not actor.is_system and actor.role in CASE_READING_ROLES
+
+
+def sees_every_case(actor: Actor) -> bool:
+    return not actor.is_system and actor.role in PROVINCE_ROLES
+
+
+def case_visibility(actor: Actor, case_id_column=Case.id) -> ColumnElement[bool]:
+    """SQL condition: the case in ``case_id_column`` is visible to the actor."""
+    if sees_every_case(actor):
+        return true()
+    if not reads_case_data(actor) or actor.agency_code is None:
+        return false()
+    return exists(
+        select(WorkItem.id).where(WorkItem.case_id == case_id_column, WorkItem.agency_code == actor.agency_code)
+    )
+
+
+def may_see_case(*, session: Session, actor: Actor, case_id: int) -> bool:
+    if sees_every_case(actor):
+        return True
+    if not reads_case_data(actor) or actor.agency_code is None:
+        return False
+    return session.scalar(
+        select(WorkItem.id).where(WorkItem.case_id == case_id, WorkItem.agency_code == actor.agency_code).limit(1)
+    ) is not None
+
+
+def sees_child_elsewhere(*, session: Session, actor: Actor, child_id: int, except_case_id: int) -> bool:
+    """Whether the child's record is already on another case the actor may see."""
+    return session.scalar(
+        select(Case.id).where(Case.child_id == child_id, Case.id != except_case_id, case_visibility(actor)).limit(1)
+    ) is not None
+
+
+def escalation_visibility(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition matching ``rights.may_handle_escalation``: the escalations the actor may handle."""
+    if actor.is_system or actor.role not in ESCALATION_ROLES:
+        return false()
+    if actor.role in PROVINCE_ROLES:
+        return true()
+    reached = and_(
+        Escalation.target_role == actor.role,
+        or_(Escalation.target_agency_code.is_(None), Escalation.target_agency_code == actor.agency_code),
+    )
+    if actor.role == SUPERVISOR_ROLE and actor.agency_code is not None:
+        return or_(reached, Escalation.agency_code == actor.agency_code)
+    return reached
+
+
+def record_read(
+    *,
+    session: Session,
+    action: str,
+    actor: Actor,
+    at: datetime,
+    case_id: int | None = None,
+    work_item_id: int | None = None,
+    **details: Any,
+) -> None:
+    """A read of case data, in the caller's transaction (the caller commits before answering)."""
+    audit.record(session, action=action, actor=actor, at=at, case_id=case_id, work_item_id=work_item_id, **details)
+
+
+def record_denied(
+    *,
+    session: Session,
+    actor: Actor,
+    at: datetime,
+    resource: str,
+    resource_id: int | str,
+    case_id: int | None = None,
+    work_item_id: int | None = None,
+    attempted: str,
+) -> None:
+    """A refused read or action on case data, committed at once: the refusal is what is answered."""
+    audit.record(
+        session, action="access.denied", actor=actor, at=at, case_id=case_id, work_item_id=work_item_id,
+        resource=resource, resource_id=resource_id, attempted=attempted, exists=case_id is not None,
+    )
+    session.commit()
+
+
+def commit_read(
+    *,
+    session: Session,
+    action: str,
+    actor: Actor,
+    at: datetime,
+    case_id: int | None = None,
+    work_item_id: int | None = None,
+    **details: Any,
+) -> None:
+    """A read of case data, recorded and committed before it is answered."""
+    record_read(session=session, action=action, actor=actor, at=at, case_id=case_id, work_item_id=work_item_id, **details)
+    session.commit()
+
+
+# -- one object, or an audited "not found" ------------------------------------------------------
+
+
+def visible_case(*, session: Session, actor: Actor, case_id: int, now: datetime, attempted: str) -> Case:
+    """The case, if the actor may see it; otherwise the refusal is audited and it is not found."""
+    case = session.get(Case, case_id)
+    if case is None or not may_see_case(session=session, actor=actor, case_id=case.id):
+        record_denied(session=session, actor=actor, at=now, resource="case", resource_id=case_id,
+                      case_id=case.id if case else None, attempted=attempted)
+        raise NotFound(f"case {case_id} not found", field="case_id")
+    return case
+
+
+def visible_item(*, session: Session, actor: Actor, work_item_id: int, now: datetime, attempted: str) -> WorkItem:
+    """The work item, if the actor may see its case; otherwise audited, and not found."""
+    item = session.get(WorkItem, work_item_id)
+    if item is None or not may_see_case(session=session, actor=actor, case_id=item.case_id):
+        record_denied(session=session, actor=actor, at=now, resource="task", resource_id=work_item_id,
+                      case_id=item.case_id if item else None, work_item_id=item.id if item else None,
+                      attempted=attempted)
+        raise NotFound(f"task {work_item_id} not found", field="task_id")
+    return item
+
+
+def visible_escalation(
+    *, session: Session, actor: Actor, escalation_id: int, now: datetime, attempted: str
+) -> Escalation:
+    """The escalation, if the actor may handle it or see its case; otherwise audited, not found.
+
+    Refusing here, before the handling rules run, keeps an escalation of someone else's case from
+    answering differently from one that does not exist.
+    """
+    escalation = session.get(Escalation, escalation_id)
+    if escalation is None or not (
+        may_handle_escalation(actor, escalation) or may_see_case(session=session, actor=actor, case_id=escalation.case_id)
+    ):
+        record_denied(session=session, actor=actor, at=now, resource="escalation", resource_id=escalation_id,
+                      case_id=escalation.case_id if escalation else None, attempted=attempted)
+        raise NotFound(f"escalation {escalation_id} not found", field="escalation_id")
+    return escalation

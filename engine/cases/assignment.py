@@ -1,0 +1,87 @@
+"""Who holds a task: claiming it, giving it back, and a supervisor assigning it to someone."""
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, update
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.cases.models import LIVE_WORK_ITEM_STATES, WorkItem, WorkItemState
+from engine.cases.rights import ensure_may_assign, ensure_may_work, may_work
+from engine.cases.stepping import find_item
+from engine.cases.work_items import notify_assignment
+from engine.clock import Clock
+from engine.errors import Conflict, InvalidInput
+from engine.people.actors import Actor
+from engine.people.models import User
+
+
+def _set_assignment(session: Session, item: WorkItem, *, only_if: Any, state: WorkItemState, assignee_id: int | None,
+                    conflict: str) -> None:
+    """Change who holds a work item in one conditional UPDATE, atomic on every database."""
+    result = session.execute(
+        update(WorkItem)
+        .where(WorkItem.id == item.id, only_if)
+        .values(state=state.value, assignee_id=assignee_id)
+        .execution_options(synchronize_session=False)
+    )
+    changed = cast(CursorResult[Any], result).rowcount
+    if changed != 1:
+        session.rollback()
+        raise Conflict(f"work item {item.id} {conflict}", work_item_id=item.id)
+
+
+def claim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) -> WorkItem:
+    item = find_item(session=session, work_item_id=work_item_id)
+    ensure_may_work(actor, item)
+    _set_assignment(
+        session, item, only_if=WorkItem.state == WorkItemState.OPEN.value,
+        state=WorkItemState.CLAIMED, assignee_id=actor.user_id, conflict="is not open any more",
+    )
+    audit.record(session, action="work_item.claimed", actor=actor, at=clock.now(), case_id=item.case_id, work_item_id=item.id)
+    session.commit()
+    session.refresh(item)  # the conditional UPDATE changed the row behind the session's back
+    return item
+
+
+def unclaim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) -> WorkItem:
+    item = find_item(session=session, work_item_id=work_item_id)
+    ensure_may_work(actor, item)
+    _set_assignment(
+        session, item,
+        only_if=(WorkItem.state == WorkItemState.CLAIMED.value) & (WorkItem.assignee_id == actor.user_id),
+        state=WorkItemState.OPEN, assignee_id=None, conflict=f"is not claimed by {actor.username}",
+    )
+    audit.record(session, action="work_item.unclaimed", actor=actor, at=clock.now(), case_id=item.case_id, work_item_id=item.id)
+    session.commit()
+    session.refresh(item)  # the conditional UPDATE changed the row behind the session's back
+    return item
+
+
+def reassign(*, session: Session, work_item_id: int, assignee_id: int, actor: Actor, clock: Clock) -> WorkItem:
+    """A supervisor gives a task to a named person of the owning agency."""
+    item = find_item(session=session, work_item_id=work_item_id)
+    ensure_may_assign(actor, item)
+    assignee = session.get(User, assignee_id)
+    if assignee is None or not assignee.active:
+        raise InvalidInput(f"user {assignee_id} does not exist or is disabled", field="assignee_id")
+    if not may_work(Actor.of(assignee), item):
+        raise InvalidInput(
+            f"{assignee.username} cannot work task {item.task_name!r} of agency {item.agency_code}",
+            field="assignee_id",
+        )
+    previous = item.assignee_id
+    _set_assignment(
+        session, item, only_if=WorkItem.state.in_(LIVE_WORK_ITEM_STATES),
+        state=WorkItemState.CLAIMED, assignee_id=assignee.id, conflict="is not open any more",
+    )
+    now = clock.now()
+    audit.record(
+        session, action="work_item.reassigned", actor=actor, at=now, case_id=item.case_id,
+        work_item_id=item.id, from_user=previous, to_user=assignee.id,
+    )
+    session.refresh(item)  # the conditional UPDATE changed the row behind the session's back
+    notify_assignment(session=session, item=item, assignee=assignee, now=now)
+    session.commit()
+    return item

@@ -1,0 +1,134 @@
+"""Running a case's workflow: SpiffWorkflow's engine steps (with the timers that fired and the
+escalations thrown on the way), its ready tasks, and the messages it exchanges with others.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine.errors import WorkflowFailure
+from engine.workflow.expressions import ExpressionError
+from engine.workflow.tree import (
+    element_id,
+    has_ready_engine_tasks,
+    throws_escalation,
+    timers_fired_since,
+    waiting_timers,
+)
+from engine.workflow.types import Event, Task, Workflow
+
+MAX_ENGINE_ROUNDS = 20
+
+
+@dataclass
+class Advance:
+    """What happened while the engine ran: timer tasks that fired, escalation events thrown."""
+
+    fired_timers: list[Task] = field(default_factory=list)
+    thrown_escalations: list[Task] = field(default_factory=list)
+
+    @property
+    def timer_names(self) -> list[str]:
+        return [element_id(task) for task in self.fired_timers]
+
+    def extend(self, more: Advance) -> None:
+        self.fired_timers.extend(more.fired_timers)
+        self.thrown_escalations.extend(more.thrown_escalations)
+
+
+def advance(workflow: Workflow) -> Advance:
+    """Fire due timers and run every automatic step.
+
+    ``do_engine_steps`` re-checks timers only at its very end, so a timer that falls due while
+    it runs (a date already past, say) is left READY; go round again until nothing automatic
+    is ready, or the rounds run out (a zero-length cycle timer must not spin forever).
+    """
+    result = Advance()
+
+    def note_completion(task: Task) -> None:
+        if throws_escalation(task):
+            result.thrown_escalations.append(task)
+
+    try:
+        for _ in range(MAX_ENGINE_ROUNDS):
+            before = waiting_timers(workflow)
+            workflow.refresh_timers()
+            workflow.do_engine_steps(did_complete_task=note_completion)
+            result.fired_timers.extend(timers_fired_since(before))
+            if not has_ready_engine_tasks(workflow):
+                break
+    except (WorkflowException, ExpressionError) as exc:
+        raise WorkflowFailure(f"the protocol failed while running: {exc}") from exc
+    return result
+
+
+# -- starting and completing tasks ----------------------------------------------------------------
+
+
+def start_with(workflow: Workflow, data: dict[str, Any]) -> None:
+    """Give a new workflow its first variables (the intake data, or a referral's payload)."""
+    workflow.get_next_task(state=TaskState.READY).set_data(**data)
+
+
+def ready_task(workflow: Workflow, task_id: str) -> Task | None:
+    """The task with this id, if it is ready to be completed."""
+    task = workflow.get_task_from_id(UUID(task_id))
+    return task if task is not None and task.state == TaskState.READY else None
+
+
+def run_task(task: Task, data: dict[str, Any]) -> None:
+    """Complete a ready (user) task with the data its form gave."""
+    task.set_data(**data)
+    task.run()
+
+
+def task_data(workflow: Workflow, task_id: str) -> dict[str, Any] | None:
+    """The variables a task holds (all of the case's so far), or None when there is no such task."""
+    task = workflow.get_task_from_id(UUID(task_id))
+    return None if task is None else dict(task.data)
+
+
+# -- messages between workflows -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Message:
+    """A BPMN message a workflow threw that nothing inside it caught."""
+
+    name: str
+    payload: dict[str, Any]
+    event: Event
+
+
+def thrown_messages(workflow: Workflow) -> list[Message]:
+    """The messages the workflow threw since last asked (asking takes them off the workflow)."""
+    return [
+        Message(event.event_definition.name, event.payload if isinstance(event.payload, dict) else {}, event)
+        for event in workflow.get_events()
+        if isinstance(event.event_definition, MessageEventDefinition)
+    ]
+
+
+def waits_for(workflow: Workflow, message_name: str) -> bool:
+    return message_name in {pending.name for pending in workflow.waiting_events()}
+
+
+def send_message(workflow: Workflow, message: Message) -> None:
+    """Hand a message to a workflow that waits for it."""
+    workflow.send_event(message.event)
+
+
+def deliver(workflow: Workflow, message: Message) -> bool:
+    """Hand a message over if the workflow waits for it and its correlation values match."""
+    if not waits_for(workflow, message.name):
+        return False
+    try:
+        workflow.send_event(message.event)
+    except WorkflowException:
+        return False  # its correlation values do not match this message
+    return True
