@@ -24,6 +24,7 @@ from engine import expressions
 from engine.clock import SimulatedClock, clock_in_effect
 from engine.protocols.findings import Finding, Severity
 from engine.protocols.forms import FormCatalogue
+from engine.protocols.language import LANGUAGE_RULES, language_findings
 
 # The loader's private timer validation, imported deliberately: an evaluated timer is held to
 # exactly the rules a literal one is.
@@ -84,6 +85,7 @@ RULES: Mapping[str, Rule] = dict([
     _rule("message-uncaught", Severity.WARNING, "message no protocol catches", "ข้อความที่ไม่มีโพรโทคอลใดรับ"),
     _rule("escalation-code-unknown", Severity.ERROR, "escalation code not in the network", "รหัสการยกระดับไม่มีในเครือข่าย"),
     _rule("loop-back-edge", Severity.WARNING, "loop drawn as a back-edge", "วนซ้ำด้วยเส้นย้อนกลับ"),
+    *(_rule(*rule) for rule in LANGUAGE_RULES),
 ])
 
 
@@ -719,6 +721,7 @@ def lint_tree(
     if network is not None:
         findings += escalation_findings(tree, network)
     findings += back_edge_findings(tree)
+    findings += language_findings(tree)
     return findings
 
 

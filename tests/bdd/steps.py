@@ -34,7 +34,7 @@ from engine.protocols.models import ProtocolVersion
 # Timers must fire at (about) their due time, so the clock never jumps further than this
 # between two ticks.
 MAX_TICK_STEP = timedelta(hours=1)
-ACKNOWLEDGEMENT_NOTE = "รับทราบ แล้ว (สถานการณ์ ทดสอบ) / acknowledged (scenario step)"
+ACKNOWLEDGEMENT_NOTE = "รับทราบแล้ว (สถานการณ์ทดสอบ) / acknowledged (scenario step)"
 
 UNITS = {
     "minute": timedelta(minutes=1), "minutes": timedelta(minutes=1), "นาที": timedelta(minutes=1),
@@ -47,32 +47,32 @@ UNITS = {
 VOCABULARY = """\
 Given the clock reads "2026-11-30T09:00:00+07:00"
 Given a case of protocol "P1" started by "school_takpit"
-When "police_tak" completes "รับแจ้ง เหตุ"
-When "police_tak" completes "รับแจ้ง เหตุ" with:      (then a | field | value | table)
+When "police_tak" completes "รับแจ้งเหตุ"
+When "police_tak" completes "รับแจ้งเหตุ" with:      (then a | field | value | table)
 When 13 hours pass / When 2 days pass / When 30 minutes pass
 When the supervisors of "police_tak" acknowledge the escalation
-Then "shelter_tak" has an open task "รับ เด็ก เข้า สถานแรกรับ"
-Then "police_tak" has no open task "รับแจ้ง เหตุ"
-Then the task "สอบ ปากคำ เด็ก" is due 12 hours after it was created
+Then "shelter_tak" has an open task "รับเด็กเข้าสถานแรกรับ"
+Then "police_tak" has no open task "รับแจ้งเหตุ"
+Then the task "ซักถามเด็ก" is due 12 hours after it was created
 Then a level-1 escalation targets "agency_supervisors" of "police_tak"
 Then a level-2 escalation targets "committee_secretariat"
 Then the case is completed
 Then a linked case of protocol "P1" is started
-Then the linked case has an open task "รับแจ้ง เหตุ" for "pmj_tak"
+Then the linked case has an open task "รับแจ้งเหตุ" for "pmj_tak"
 กำหนดให้ เวลาคือ "2026-11-30T09:00:00+07:00"
 กำหนดให้ มีกรณีตามโพรโทคอล "P1" ที่เริ่มโดย "school_takpit"
-เมื่อ "police_tak" ทำงาน "รับแจ้ง เหตุ" เสร็จ
-เมื่อ "police_tak" ทำงาน "รับแจ้ง เหตุ" เสร็จ ด้วยข้อมูล:      (then a | field | value | table)
+เมื่อ "police_tak" ทำงาน "รับแจ้งเหตุ" เสร็จ
+เมื่อ "police_tak" ทำงาน "รับแจ้งเหตุ" เสร็จ ด้วยข้อมูล:      (then a | field | value | table)
 เมื่อ เวลาผ่านไป 13 ชั่วโมง / เมื่อ เวลาผ่านไป 2 วัน / เมื่อ เวลาผ่านไป 30 นาที
 เมื่อ หัวหน้างานของ "police_tak" รับทราบการยกระดับ
-ดังนั้น "shelter_tak" มีงานค้าง "รับ เด็ก เข้า สถานแรกรับ"
-ดังนั้น "police_tak" ไม่มีงานค้าง "รับแจ้ง เหตุ"
-ดังนั้น งาน "สอบ ปากคำ เด็ก" ครบกำหนด 12 ชั่วโมงหลังสร้าง
+ดังนั้น "shelter_tak" มีงานค้าง "รับเด็กเข้าสถานแรกรับ"
+ดังนั้น "police_tak" ไม่มีงานค้าง "รับแจ้งเหตุ"
+ดังนั้น งาน "ซักถามเด็ก" ครบกำหนด 12 ชั่วโมงหลังสร้าง
 ดังนั้น มีการยกระดับขั้นที่ 1 ถึง "agency_supervisors" ของ "police_tak"
 ดังนั้น มีการยกระดับขั้นที่ 2 ถึง "committee_secretariat"
 ดังนั้น กรณีปิดแล้ว
 ดังนั้น มีกรณีเชื่อมโยงตามโพรโทคอล "P1" เริ่มขึ้น
-ดังนั้น กรณีเชื่อมโยงมีงานค้าง "รับแจ้ง เหตุ" ของ "pmj_tak"
+ดังนั้น กรณีเชื่อมโยงมีงานค้าง "รับแจ้งเหตุ" ของ "pmj_tak"
 """
 
 
