@@ -54,8 +54,10 @@ When the supervisors of "police_tak" acknowledge the escalation
 Then "shelter_tak" has an open task "รับเด็กเข้าสถานแรกรับ"
 Then "police_tak" has no open task "รับแจ้งเหตุ"
 Then the task "ซักถามเด็ก" is due 12 hours after it was created
+Then the task "ซักถามเด็ก" is due at "2026-11-30T21:00:00+07:00"
 Then a level-1 escalation targets "agency_supervisors" of "police_tak"
 Then a level-2 escalation targets "committee_secretariat"
+Then no escalation targets "committee_secretariat"
 Then the case is completed
 Then a linked case of protocol "P1" is started
 Then the linked case has an open task "รับแจ้งเหตุ" for "pmj_tak"
@@ -68,8 +70,10 @@ Then the linked case has an open task "รับแจ้งเหตุ" for "p
 ดังนั้น "shelter_tak" มีงานค้าง "รับเด็กเข้าสถานแรกรับ"
 ดังนั้น "police_tak" ไม่มีงานค้าง "รับแจ้งเหตุ"
 ดังนั้น งาน "ซักถามเด็ก" ครบกำหนด 12 ชั่วโมงหลังสร้าง
+ดังนั้น งาน "ซักถามเด็ก" ครบกำหนดเวลา "2026-11-30T21:00:00+07:00"
 ดังนั้น มีการยกระดับขั้นที่ 1 ถึง "agency_supervisors" ของ "police_tak"
 ดังนั้น มีการยกระดับขั้นที่ 2 ถึง "committee_secretariat"
+ดังนั้น ไม่มีการยกระดับถึง "committee_secretariat"
 ดังนั้น กรณีปิดแล้ว
 ดังนั้น มีกรณีเชื่อมโยงตามโพรโทคอล "P1" เริ่มขึ้น
 ดังนั้น กรณีเชื่อมโยงมีงานค้าง "รับแจ้งเหตุ" ของ "pmj_tak"
@@ -367,6 +371,38 @@ class World:
                 f"created {item.created_at.isoformat()}), not {_say(delta)}"
             )
 
+    def assert_due_at(self, label: str, text: str) -> None:
+        case = self.current_case()
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise ScenarioFailure(f"{text!r} is not an ISO 8601 date-time such as 2026-11-30T21:00:00+07:00") from exc
+        if moment.tzinfo is None:
+            raise ScenarioFailure(f"{text!r} has no time zone offset (write +07:00 for Tak)")
+        items = [item for item in self.live_items(case.id) if item.label == label]
+        if not items:
+            raise ScenarioFailure(f"{self.describe_case(case)} has no open task {label!r}; {self.describe_open_tasks(case.id)}")
+        due = items[-1].due_at
+        if due is None or due != moment:
+            shown = due.astimezone(moment.tzinfo).isoformat() if due else "never (no deadline timer on it?)"
+            raise ScenarioFailure(f"task {label!r} is due {shown}, not {moment.isoformat()}")
+
+    def assert_no_escalation(self, target: str) -> None:
+        """No escalation of the scenario has reached *target*, at any level it passed through."""
+        if target not in self.network.escalation_targets:
+            raise ScenarioFailure(
+                f"{target!r} is not an escalation target of the network; targets: "
+                f"{', '.join(self.network.escalation_targets)}"
+            )
+        escalations = self._scenario_escalations()
+        reached = self._levels_reached(escalations)
+        hits = [
+            e for e in escalations
+            if e.target_code == target or any(code == target for _, code in reached.get(e.id, set()))
+        ]
+        if hits:
+            raise ScenarioFailure(f"escalations reached {target!r}: {self.describe_escalations(hits)}")
+
     def assert_escalation(self, level: int, target: str, agency: str | None) -> Escalation:
         if target not in self.network.escalation_targets:
             raise ScenarioFailure(
@@ -568,6 +604,16 @@ def _has_no_open_task(world: World, agency: str, task: str) -> None:
 )
 def _due_after(world: World, task: str, amount: int, unit: str) -> None:
     world.assert_due_after(task, duration(amount, unit))
+
+
+@_steps('the task "{task:Q}" is due at "{moment:Q}"', 'งาน "{task:Q}" ครบกำหนดเวลา "{moment:Q}"')
+def _due_at(world: World, task: str, moment: str) -> None:
+    world.assert_due_at(task, moment)
+
+
+@_steps('no escalation targets "{target:Q}"', 'ไม่มีการยกระดับถึง "{target:Q}"')
+def _no_escalation(world: World, target: str) -> None:
+    world.assert_no_escalation(target)
 
 
 @_steps(

@@ -117,6 +117,21 @@ def test_timers_fire_at_their_due_time_during_a_long_wait(world: World):
         world.assert_escalation(1, "the_governor", None)
 
 
+def test_due_times_and_absent_escalations_are_checked_against_what_happened(world: World):
+    world.start("REF", "school_takpit")
+    world.complete("spm_tak", "รับแจ้งเหตุ", {"severity": "high"})
+    world.assert_due_at("ประเมินสภาพปัญหา", "2026-12-01T09:00:00+07:00")
+    with pytest.raises(ScenarioFailure, match=r"is due 2026-12-01T09:00:00\+07:00, not 2026-12-01T10:00:00\+07:00"):
+        world.assert_due_at("ประเมินสภาพปัญหา", "2026-12-01T10:00:00+07:00")
+    world.assert_no_escalation("agency_supervisors")
+    world.pass_time(timedelta(days=2))
+    # Climbed on to the secretariat: the supervisors were reached on the way.
+    with pytest.raises(ScenarioFailure, match="escalations reached 'agency_supervisors'"):
+        world.assert_no_escalation("agency_supervisors")
+    with pytest.raises(ScenarioFailure, match="not an escalation target"):
+        world.assert_no_escalation("the_governor")
+
+
 def test_acknowledging_without_an_escalation_lists_what_is_open(world: World):
     world.start("REF", "school_takpit")
     with pytest.raises(ScenarioFailure, match="no open escalation reaches the supervisors of 'police_tak'; open escalations: none"):

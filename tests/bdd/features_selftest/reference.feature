@@ -12,6 +12,7 @@ Feature: The step library drives the reference protocol
     Then "pmj_tak" has an open task "ประเมินสภาพปัญหา"
     And "spm_tak" has no open task "รับแจ้งเหตุ"
     And the task "ประเมินสภาพปัญหา" is due 24 hours after it was created
+    And the task "ประเมินสภาพปัญหา" is due at "2026-12-01T09:00:00+07:00"
     When 30 minutes pass
     And "pmj_tak" completes "ประเมินสภาพปัญหา" with:
       | plan | "เยี่ยมบ้านภายใน 7 วัน" |
@@ -23,11 +24,13 @@ Feature: The step library drives the reference protocol
       | severity | high |
     And 23 hours pass
     Then "pmj_tak" has an open task "ประเมินสภาพปัญหา"
+    And no escalation targets "agency_supervisors"
     And "spm_tak" has no open task "ติดตามงานที่ล่าช้า"
     When 2 hours pass
     Then a level-1 escalation targets "agency_supervisors" of "pmj_tak"
     And "spm_tak" has an open task "ติดตามงานที่ล่าช้า"
     And "pmj_tak" has an open task "ประเมินสภาพปัญหา"
+    And no escalation targets "committee_secretariat"
     When 1 day passes
     Then a level-2 escalation targets "committee_secretariat"
     And a level-2 escalation targets "committee_secretariat" of "pmj_tak"
