@@ -49,6 +49,7 @@ Given the clock reads "2026-11-30T09:00:00+07:00"
 Given a case of protocol "P1" started by "school_takpit"
 When "police_tak" completes "รับแจ้งเหตุ"
 When "police_tak" completes "รับแจ้งเหตุ" with:      (then a | field | value | table)
+When "police_tak" cannot complete "รับแจ้งเหตุ" with:      (the engine refuses the data; the task stays open)
 When 13 hours pass / When 2 days pass / When 30 minutes pass
 When the supervisors of "police_tak" acknowledge the escalation
 Then "shelter_tak" has an open task "รับเด็กเข้าสถานแรกรับ"
@@ -65,6 +66,7 @@ Then the linked case has an open task "รับแจ้งเหตุ" for "p
 กำหนดให้ มีกรณีตามโพรโทคอล "P1" ที่เริ่มโดย "school_takpit"
 เมื่อ "police_tak" ทำงาน "รับแจ้งเหตุ" เสร็จ
 เมื่อ "police_tak" ทำงาน "รับแจ้งเหตุ" เสร็จ ด้วยข้อมูล:      (then a | field | value | table)
+เมื่อ "police_tak" ทำงาน "รับแจ้งเหตุ" เสร็จไม่ได้ ด้วยข้อมูล:      (the engine refuses the data; the task stays open)
 เมื่อ เวลาผ่านไป 13 ชั่วโมง / เมื่อ เวลาผ่านไป 2 วัน / เมื่อ เวลาผ่านไป 30 นาที
 เมื่อ หัวหน้างานของ "police_tak" รับทราบการยกระดับ
 ดังนั้น "shelter_tak" มีงานค้าง "รับเด็กเข้าสถานแรกรับ"
@@ -230,6 +232,18 @@ class World:
             session=self.session, work_item_id=item.id, data=data, actor=actor, clock=self.clock,
             network=self.network,
         )
+
+    def complete_refused(self, agency: str, label: str, data: dict[str, Any]) -> str:
+        """The engine must refuse this completion (the form or the law says no); the task stays open."""
+        try:
+            self.complete(agency, label, data)
+        except ScenarioFailure as exc:
+            if "the engine refused" not in str(exc):
+                raise
+            self.session.rollback()
+            self.assert_open_task(agency, label)
+            return str(exc)
+        raise ScenarioFailure(f"{agency!r} completed {label!r} with {data}, but the engine should have refused it")
 
     def _find_item_to_complete(self, case: Case, label: str) -> WorkItem:
         mine = [item for item in self.live_items(case.id) if item.label == label]
@@ -572,6 +586,11 @@ def _completes(world: World, agency: str, task: str, datatable: list[list[str]] 
 @_steps('"{agency:Q}" completes "{task:Q}" with:', '"{agency:Q}" ทำงาน "{task:Q}" เสร็จ ด้วยข้อมูล:')
 def _completes_with(world: World, agency: str, task: str, datatable: list[list[str]] | None = None) -> None:
     world.complete(agency, task, table_data(datatable))
+
+
+@_steps('"{agency:Q}" cannot complete "{task:Q}" with:', '"{agency:Q}" ทำงาน "{task:Q}" เสร็จไม่ได้ ด้วยข้อมูล:')
+def _cannot_complete(world: World, agency: str, task: str, datatable: list[list[str]] | None = None) -> None:
+    world.complete_refused(agency, task, table_data(datatable))
 
 
 @_steps("{amount:d} {unit:Unit} pass", "{amount:d} {unit:Unit} passes", "เวลาผ่านไป {amount:d} {unit:Unit}")

@@ -132,6 +132,15 @@ def test_due_times_and_absent_escalations_are_checked_against_what_happened(worl
         world.assert_no_escalation("the_governor")
 
 
+def test_a_refused_completion_is_checked_and_leaves_the_task_open(world: World):
+    world.start("REF", "school_takpit")
+    message = world.complete_refused("spm_tak", "รับแจ้งเหตุ", {"severity": "extreme"})
+    assert "severity" in message
+    world.assert_open_task("spm_tak", "รับแจ้งเหตุ")
+    with pytest.raises(ScenarioFailure, match="should have refused"):
+        world.complete_refused("spm_tak", "รับแจ้งเหตุ", {"severity": "high"})
+
+
 def test_acknowledging_without_an_escalation_lists_what_is_open(world: World):
     world.start("REF", "school_takpit")
     with pytest.raises(ScenarioFailure, match="no open escalation reaches the supervisors of 'police_tak'; open escalations: none"):
