@@ -148,10 +148,15 @@ def current_glossary() -> Glossary:
 def spacing_problems(text: str) -> list[Problem]:
     """Spaces that split Thai words, each with the fragment joined as it should be written."""
     found = []
-    for run in _THAI_RUN.finditer(text or ""):
+    text = text or ""
+    for run in _THAI_RUN.finditer(text):
         tokens = run.group(0).split()
-        for left, right in zip(tokens, tokens[1:], strict=False):
+        # An abbreviation (พมจ., พ.ร.บ.) is set off by spaces, so a space before one splits nothing.
+        abbreviation = text[run.end():run.end() + 1] == "."
+        for index, (left, right) in enumerate(zip(tokens, tokens[1:], strict=False)):
             if _MAI_YAMOK in (left, right):
+                continue
+            if abbreviation and index == len(tokens) - 2:
                 continue
             if left in _NO_SPACE_AFTER or right in _NO_SPACE_BEFORE:
                 found.append(Problem("thai-spacing", f"{left} {right}", f"{left}{right}"))
