@@ -17,8 +17,8 @@ Both are warnings: a modeller's wording never stops an upload, but the shipped l
 """
 from __future__ import annotations
 
+import functools
 import re
-import threading
 import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -127,19 +127,16 @@ def load_glossary(path: Path) -> Glossary:
     return parse_glossary(document, source=str(path))
 
 
-_default: Glossary | None = None
-_default_lock = threading.Lock()
+@functools.lru_cache(maxsize=4)
+def _glossary_at(path: Path) -> Glossary:
+    return load_glossary(path)
 
 
 def current_glossary() -> Glossary:
     """The glossary of this installation, loaded once from the settings' glossary file."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            from engine.settings import get_settings
+    from engine.settings import get_settings
 
-            _default = load_glossary(get_settings().glossary_file)
-        return _default
+    return _glossary_at(Path(get_settings().glossary_file))
 
 
 # -- checking text ------------------------------------------------------------------------------

@@ -86,6 +86,17 @@ class ScenarioFailure(AssertionError):
     """A step's expectation does not hold, or the engine refused what the step asked."""
 
 
+def _moment(text: str) -> datetime:
+    """An ISO 8601 date-time with its offset, as a scenario writes it."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ScenarioFailure(f"{text!r} is not an ISO 8601 date-time such as 2026-11-30T09:00:00+07:00") from exc
+    if moment.tzinfo is None:
+        raise ScenarioFailure(f"{text!r} has no time zone offset (write +07:00 for Tak)")
+    return moment
+
+
 @dataclass
 class World:
     """One scenario's state: its database, clock, people and the cases its steps started."""
@@ -188,12 +199,7 @@ class World:
     # -- actions ---------------------------------------------------------------------------
 
     def set_clock(self, text: str) -> None:
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise ScenarioFailure(f"{text!r} is not an ISO 8601 date-time such as 2026-11-30T09:00:00+07:00") from exc
-        if moment.tzinfo is None:
-            raise ScenarioFailure(f"{text!r} has no time zone offset (write +07:00 for Tak)")
+        moment = _moment(text)
         now = self.clock.now()
         if moment >= now:
             self.pass_time(moment - now)
@@ -387,12 +393,7 @@ class World:
 
     def assert_due_at(self, label: str, text: str) -> None:
         case = self.current_case()
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise ScenarioFailure(f"{text!r} is not an ISO 8601 date-time such as 2026-11-30T21:00:00+07:00") from exc
-        if moment.tzinfo is None:
-            raise ScenarioFailure(f"{text!r} has no time zone offset (write +07:00 for Tak)")
+        moment = _moment(text)
         items = [item for item in self.live_items(case.id) if item.label == label]
         if not items:
             raise ScenarioFailure(f"{self.describe_case(case)} has no open task {label!r}; {self.describe_open_tasks(case.id)}")
@@ -401,13 +402,16 @@ class World:
             shown = due.astimezone(moment.tzinfo).isoformat() if due else "never (no deadline timer on it?)"
             raise ScenarioFailure(f"task {label!r} is due {shown}, not {moment.isoformat()}")
 
-    def assert_no_escalation(self, target: str) -> None:
-        """No escalation of the scenario has reached *target*, at any level it passed through."""
+    def _known_target(self, target: str) -> None:
         if target not in self.network.escalation_targets:
             raise ScenarioFailure(
                 f"{target!r} is not an escalation target of the network; targets: "
                 f"{', '.join(self.network.escalation_targets)}"
             )
+
+    def assert_no_escalation(self, target: str) -> None:
+        """No escalation of the scenario has reached *target*, at any level it passed through."""
+        self._known_target(target)
         escalations = self._scenario_escalations()
         reached = self._levels_reached(escalations)
         hits = [
@@ -418,11 +422,7 @@ class World:
             raise ScenarioFailure(f"escalations reached {target!r}: {self.describe_escalations(hits)}")
 
     def assert_escalation(self, level: int, target: str, agency: str | None) -> Escalation:
-        if target not in self.network.escalation_targets:
-            raise ScenarioFailure(
-                f"{target!r} is not an escalation target of the network; targets: "
-                f"{', '.join(self.network.escalation_targets)}"
-            )
+        self._known_target(target)
         escalations = self._scenario_escalations()
         current = self._current_escalations(escalations)
         for escalation in current:
