@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'khumkrong.db'}"
     network_file: Path = PROJECT_ROOT / "protocols" / "network.toml"
     calendar_file: Path = PROJECT_ROOT / "protocols" / "calendar.toml"
+    glossary_file: Path = PROJECT_ROOT / "protocols" / "glossary.toml"
 
     # Outgoing mail for notifications. Credentials come only from the environment.
     smtp_host: str = "127.0.0.1"

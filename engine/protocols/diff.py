@@ -22,18 +22,18 @@ from engine.protocols.parsing import _lanes_by_node, _rejection_finding
 _TIMER_KINDS = ("timeDuration", "timeDate", "timeCycle")
 _THAI_KINDS = {
     "userTask": "งาน",
-    "manualTask": "งาน ภายนอก ระบบ",
+    "manualTask": "งานภายนอกระบบ",
     "task": "งาน",
     "exclusiveGateway": "ทางแยก",
-    "inclusiveGateway": "ทางแยก แบบ รวม",
-    "parallelGateway": "ทางแยก ขนาน",
-    "eventBasedGateway": "ทางแยก ตาม เหตุการณ์",
+    "inclusiveGateway": "ทางแยกแบบรวม",
+    "parallelGateway": "ทางแยกขนาน",
+    "eventBasedGateway": "ทางแยกตามเหตุการณ์",
     "startEvent": "จุดเริ่มต้น",
     "endEvent": "จุดสิ้นสุด",
-    "boundaryEvent": "เหตุการณ์ ขอบ งาน",
-    "intermediateCatchEvent": "เหตุการณ์ รอ",
-    "intermediateThrowEvent": "เหตุการณ์ ส่ง",
-    "subProcess": "กระบวนการ ย่อย",
+    "boundaryEvent": "เหตุการณ์ขอบงาน",
+    "intermediateCatchEvent": "เหตุการณ์รอ",
+    "intermediateThrowEvent": "เหตุการณ์ส่ง",
+    "subProcess": "กระบวนการย่อย",
     "sequenceFlow": "เส้นทาง",
 }
 CATEGORIES = ("added", "removed", "renamed", "retyped", "moved", "rewired", "timers", "conditions", "forms")

@@ -35,6 +35,7 @@ from engine.protocols.graph import label as _label
 from engine.protocols.graph import local_name as _local
 from engine.protocols.graph import reachable as _reachable
 from engine.protocols.graph import scopes as _scopes
+from engine.protocols.language import LANGUAGE_RULES, language_findings
 from engine.protocols.limits import FieldLookup, cycle_findings, cycle_from_case_data, size_findings
 from engine.protocols.loading import BPMN_NS, CAMUNDA_NS, SPIFF_NS, canvas_element
 from engine.workflow import expressions
@@ -97,6 +98,7 @@ RULES: Mapping[str, Rule] = dict([
     _rule("name-too-long", Severity.ERROR, "name or id longer than its database column", "ชื่อหรือรหัสยาวเกินที่ฐานข้อมูลเก็บได้"),
     _rule("assignee-not-in-agency", Severity.ERROR, "assignee may not work the lane's tasks", "ผู้รับผิดชอบไม่ได้อยู่ในหน่วยงานของช่อง"),
     _rule("assignee-unknown", Severity.WARNING, "assignee is no active user", "ไม่พบผู้รับผิดชอบในบัญชีผู้ใช้"),
+    *(_rule(*rule) for rule in LANGUAGE_RULES),
 ])
 
 
@@ -487,6 +489,7 @@ def lint_tree(
         findings += escalation_findings(tree, network)
     findings += back_edge_findings(tree)
     findings += size_findings(tree, limits, fields=None if forms is None else _form_fields(tree, forms))
+    findings += language_findings(tree)
     return findings
 
 

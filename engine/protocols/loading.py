@@ -14,7 +14,7 @@ from lxml import etree
 
 from engine.workflow.expressions import ExpressionError, check_expression
 from engine.workflow.parsing import BPMN_NS, CAMUNDA_NS, SPIFF_NS
-from engine.workflow.timers import TIMER_EXAMPLES, InvalidTimerText, validate_timer_text
+from engine.workflow.timers import TIMER_EXAMPLES, TIMER_EXAMPLES_TH, InvalidTimerText, validate_timer_text
 
 __all__ = [
     "BPMN_NS",
@@ -35,12 +35,14 @@ MAX_ELEMENT_DEPTH = 100
 
 
 class ProtocolRejected(ValueError):
-    """An uploaded model was refused; ``code`` names the rule, ``message`` explains it."""
+    """An uploaded model was refused; ``code`` names the rule, ``message`` explains it in
+    English and ``message_th`` in Thai."""
 
     def __init__(
         self,
         code: str,
         message: str,
+        message_th: str | None = None,
         *,
         element_id: str | None = None,
         line: int | None = None,
@@ -48,6 +50,7 @@ class ProtocolRejected(ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.message_th = message_th or message
         self.element_id = element_id
         self.line = line
 
@@ -66,19 +69,22 @@ def load_bpmn(data: bytes | str, *, filename: str = "upload.bpmn") -> etree._Ele
             "too-large",
             f"{filename} is {len(raw):,} bytes; the limit for a BPMN model is "
             f"{MAX_BPMN_BYTES:,} bytes (2 MiB).",
+            f"{filename} มีขนาด {len(raw):,} ไบต์ เกินขนาดสูงสุดของแบบจำลอง BPMN ที่ {MAX_BPMN_BYTES:,} ไบต์ (2 MiB)",
         )
     _check_encoding(raw)
     _refuse_doctype_text(raw)
     root = _parse(raw, filename)
     tree = root.getroottree()
     if tree.docinfo.doctype:
-        raise ProtocolRejected("doctype", _DOCTYPE_MESSAGE)
+        raise ProtocolRejected("doctype", _DOCTYPE_MESSAGE, _DOCTYPE_MESSAGE_TH)
     _check_depth(root)
     if root.tag != _tag(BPMN_NS, "definitions"):
         raise ProtocolRejected(
             "not-bpmn",
             f"The root element is {_display_name(root)}, not bpmn:definitions "
             f"({BPMN_NS}); this does not look like a BPMN 2.0 model.",
+            f"องค์ประกอบรากของเอกสารคือ {_display_name(root)} ไม่ใช่ bpmn:definitions ({BPMN_NS}) "
+            "เอกสารนี้จึงไม่ใช่แบบจำลอง BPMN 2.0",
             line=root.sourceline,
         )
     _refuse_forbidden_elements(root)
@@ -98,6 +104,10 @@ _DOCTYPE_MESSAGE = (
     "that read local files, reach the network or expand to gigabytes. BPMN models never need one; "
     "remove it."
 )
+_DOCTYPE_MESSAGE_TH = (
+    "เอกสารมีการประกาศ DOCTYPE ซึ่งไม่อนุญาต เพราะ DTD กำหนดเอนทิตีที่อ่านไฟล์ในเครื่อง เชื่อมต่อเครือข่าย "
+    "หรือขยายตัวจนใหญ่หลายกิกะไบต์ได้ แบบจำลอง BPMN ไม่ต้องใช้ DOCTYPE ให้ลบออก"
+)
 
 
 def _as_bytes(data: bytes | str) -> bytes:
@@ -106,7 +116,8 @@ def _as_bytes(data: bytes | str) -> bytes:
             return data.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise ProtocolRejected(
-                "encoding", f"The document cannot be encoded as UTF-8: {exc.reason}."
+                "encoding", f"The document cannot be encoded as UTF-8: {exc.reason}.",
+                f"เข้ารหัสเอกสารเป็น UTF-8 ไม่ได้ ({exc.reason})",
             ) from None
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"load_bpmn expects bytes or str, not {type(data).__name__}")
@@ -123,6 +134,7 @@ def _check_encoding(raw: bytes) -> None:
             "encoding",
             "The document contains NUL bytes, so it is probably UTF-16 or UTF-32 encoded; "
             "save it as UTF-8.",
+            "เอกสารมีไบต์ NUL จึงน่าจะเข้ารหัสเป็น UTF-16 หรือ UTF-32 ให้บันทึกเป็น UTF-8",
         )
     try:
         body.decode("utf-8")
@@ -130,6 +142,7 @@ def _check_encoding(raw: bytes) -> None:
         raise ProtocolRejected(
             "encoding",
             f"The document is not valid UTF-8 (bad byte at offset {exc.start}); save it as UTF-8.",
+            f"เอกสารไม่ใช่ UTF-8 ที่ถูกต้อง (ไบต์ผิดที่ตำแหน่ง {exc.start}) ให้บันทึกเป็น UTF-8",
         ) from None
     declared = _XML_DECL_ENCODING.match(body)
     if declared:
@@ -139,6 +152,8 @@ def _check_encoding(raw: bytes) -> None:
                 "encoding",
                 f"The XML declaration says encoding={name!r}; only UTF-8 is accepted. "
                 "Save the model as UTF-8 and declare encoding=\"UTF-8\".",
+                f"การประกาศ XML ระบุ encoding={name!r} แต่ระบบรับเฉพาะ UTF-8 "
+                "ให้บันทึกแบบจำลองเป็น UTF-8 และประกาศ encoding=\"UTF-8\"",
                 line=1,
             )
 
@@ -150,7 +165,7 @@ def _refuse_doctype_text(raw: bytes) -> None:
     found = _DOCTYPE.search(raw)
     if found:
         line = raw.count(b"\n", 0, found.start()) + 1
-        raise ProtocolRejected("doctype", _DOCTYPE_MESSAGE, line=line)
+        raise ProtocolRejected("doctype", _DOCTYPE_MESSAGE, _DOCTYPE_MESSAGE_TH, line=line)
 
 
 def _parse(raw: bytes, filename: str) -> etree._Element:
@@ -173,10 +188,13 @@ def _parse(raw: bytes, filename: str) -> etree._Element:
                 "too-deep",
                 f"Elements in {filename} are nested more than 256 levels deep; the limit is "
                 f"{MAX_ELEMENT_DEPTH}. ({detail})",
+                f"องค์ประกอบใน {filename} ซ้อนกันลึกเกิน 256 ชั้น ขีดจำกัดคือ {MAX_ELEMENT_DEPTH} ชั้น "
+                f"(ข้อความจากตัวอ่าน XML: {detail})",
                 line=line,
             ) from None
         raise ProtocolRejected(
-            "xml-syntax", f"{filename} is not well-formed XML: {detail}", line=line
+            "xml-syntax", f"{filename} is not well-formed XML: {detail}",
+            f"{filename} ไม่ใช่ XML ที่สมบูรณ์ (ข้อความจากตัวอ่าน XML: {detail})", line=line,
         ) from None
 
 
@@ -191,6 +209,8 @@ def _check_depth(root: etree._Element) -> None:
                 "too-deep",
                 f"Elements are nested more than {MAX_ELEMENT_DEPTH} levels deep "
                 f"(at {_describe(element)}); no BPMN model needs that.",
+                f"องค์ประกอบซ้อนกันลึกเกิน {MAX_ELEMENT_DEPTH} ชั้น (ที่ {_describe(element, thai=True)}) "
+                "ไม่มีแบบจำลอง BPMN ใดต้องซ้อนลึกขนาดนี้",
                 element_id=owner.get("id") if owner is not None else None,
                 line=element.sourceline,
             )
@@ -259,21 +279,22 @@ def canvas_element(element: etree._Element) -> etree._Element | None:
     return fallback
 
 
-def _describe(element: etree._Element) -> str:
+def _describe(element: etree._Element, *, thai: bool = False) -> str:
     name = _display_name(element)
     owner = canvas_element(element)
     if owner is None:
         return name
     if owner is element:
         return f"{name} '{owner.get('id')}'"
-    return f"{name} in {_display_name(owner)} '{owner.get('id')}'"
+    return f"{name} {'ใน' if thai else 'in'} {_display_name(owner)} '{owner.get('id')}'"
 
 
-def _reject_at(code: str, element: etree._Element, message: str) -> ProtocolRejected:
+def _reject_at(code: str, element: etree._Element, message: str, message_th: str) -> ProtocolRejected:
     owner = canvas_element(element)
     return ProtocolRejected(
         code,
         message,
+        message_th,
         element_id=owner.get("id") if owner is not None else None,
         line=element.sourceline,
     )
@@ -281,11 +302,25 @@ def _reject_at(code: str, element: etree._Element, message: str) -> ProtocolReje
 
 # --- forbidden elements -----------------------------------------------------------------------
 
-_RUNS_PYTHON = "it would run Python code inside the engine, which uploaded models may not do"
-_CALLS_OUT = "it would call external code or services, which uploaded models may not do"
-_CAMUNDA_LISTENER = "Camunda listeners run scripts, expressions or Java classes"
+_RUNS_PYTHON = (
+    "it would run Python code inside the engine, which uploaded models may not do",
+    "จะรันโค้ด Python ภายในเครื่องยนต์ ซึ่งแบบจำลองที่อัปโหลดทำไม่ได้",
+)
+_CALLS_OUT = (
+    "it would call external code or services, which uploaded models may not do",
+    "จะเรียกโค้ดหรือบริการภายนอก ซึ่งแบบจำลองที่อัปโหลดทำไม่ได้",
+)
+_CAMUNDA_LISTENER = (
+    "Camunda listeners run scripts, expressions or Java classes",
+    "ตัวรับเหตุการณ์ของ Camunda รันสคริปต์ นิพจน์ หรือคลาส Java",
+)
+_EMBEDDED_SCRIPT = (
+    "embedded scripts run code, which uploaded models may not contain",
+    "สคริปต์ที่ฝังไว้จะรันโค้ด ซึ่งแบบจำลองที่อัปโหลดมีไม่ได้",
+)
 
-_FORBIDDEN: dict[str, str] = {
+# (English, Thai) reasons why each element is refused.
+_FORBIDDEN: dict[str, tuple[str, str]] = {
     _tag(BPMN_NS, "scriptTask"): _RUNS_PYTHON,
     _tag(BPMN_NS, "globalScriptTask"): _RUNS_PYTHON,
     _tag(BPMN_NS, "script"): _RUNS_PYTHON,
@@ -298,10 +333,15 @@ _FORBIDDEN: dict[str, str] = {
     _tag(CAMUNDA_NS, "taskListener"): _CAMUNDA_LISTENER,
     _tag(CAMUNDA_NS, "connector"): _CALLS_OUT,
     # Nothing calls xinclude() today, but an include is a file read waiting for one call.
-    _tag(XINCLUDE_NS, "include"): "XInclude pulls other files into the document",
+    _tag(XINCLUDE_NS, "include"): (
+        "XInclude pulls other files into the document", "XInclude ดึงไฟล์อื่นเข้ามาในเอกสาร",
+    ),
 }
 _FORBIDDEN_HINT = (
     " Use user tasks, gateways and timers; anything automatic belongs in Khumkrong's code."
+)
+_FORBIDDEN_HINT_TH = (
+    " ให้ใช้งานของผู้ใช้ (user task) ทางแยก และตัวจับเวลา งานที่ต้องทำอัตโนมัติเป็นหน้าที่ของโค้ดของคุ้มครอง"
 )
 
 
@@ -309,12 +349,13 @@ def _refuse_forbidden_elements(root: etree._Element) -> None:
     for element in root.iter(etree.Element):
         reason = _FORBIDDEN.get(element.tag)
         if reason is None and _split(element.tag)[1] == "script":
-            reason = "embedded scripts run code, which uploaded models may not contain"
+            reason = _EMBEDDED_SCRIPT
         if reason is not None:
             raise _reject_at(
                 "forbidden-element",
                 element,
-                f"{_describe(element)} is not allowed: {reason}.{_FORBIDDEN_HINT}",
+                f"{_describe(element)} is not allowed: {reason[0]}.{_FORBIDDEN_HINT}",
+                f"ไม่อนุญาตให้มี {_describe(element, thai=True)} เพราะ{reason[1]}{_FORBIDDEN_HINT_TH}",
             )
 
 
@@ -339,6 +380,7 @@ def _quote_timer_literals(root: etree._Element) -> None:
                 "invalid-timer",
                 element,
                 f"{_describe(element)} is empty; give {TIMER_EXAMPLES[kind]}, or an expression.",
+                f"{_describe(element, thai=True)} ไม่มีค่า ให้ระบุ{TIMER_EXAMPLES_TH[kind]} หรือนิพจน์",
             )
         if not _LOOKS_ISO.match(text):
             continue
@@ -346,7 +388,8 @@ def _quote_timer_literals(root: etree._Element) -> None:
             validate_timer_text(kind, text)
         except InvalidTimerText as exc:
             raise _reject_at(
-                "invalid-timer", element, f"{_describe(element)} has {_shorten(text)!r}: {exc}"
+                "invalid-timer", element, f"{_describe(element)} has {_shorten(text)!r}: {exc}",
+                f"{_describe(element, thai=True)} มีค่า {_shorten(text)!r} ซึ่ง{exc.message_th}",
             ) from None
         element.text = f'"{text}"'
 
@@ -414,4 +457,5 @@ def _check_text(text: str | None, located: etree._Element) -> None:
             "forbidden-expression",
             located,
             f"{_describe(located)} is not an allowed expression: {exc}",
+            f"{_describe(located, thai=True)} ไม่ใช่นิพจน์ที่อนุญาต (เหตุผลจากตัวตรวจนิพจน์: {exc})",
         ) from None

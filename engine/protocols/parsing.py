@@ -59,7 +59,7 @@ def _rejection_finding(exc: ProtocolRejected) -> Finding:
         code=exc.code,
         severity=Severity.ERROR,
         message_en=exc.message,
-        message_th=f"ไฟล์ BPMN ถูกปฏิเสธ ({exc.code}): {exc.message}",
+        message_th=exc.message_th,
         element_id=exc.element_id,
         line=exc.line,
     )
@@ -71,7 +71,7 @@ def _validation_finding(exc: BpmnInvalid) -> Finding:
         code="bpmn-invalid",
         severity=Severity.ERROR,
         message_en=message,
-        message_th=f"BPMN ไม่ถูกต้องตามมาตรฐาน: {message}",
+        message_th=f"SpiffWorkflow หรือ XML Schema ของ BPMN ไม่รับโครงสร้างนี้ (ข้อความจากตัวตรวจ: {message})",
         element_id=exc.element_id,
         line=exc.line,
     )

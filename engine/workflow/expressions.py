@@ -146,6 +146,20 @@ def _minutes(n: Any) -> timedelta:
     return timedelta(minutes=_duration_units(n, "minutes"))
 
 
+def _instant(text: Any) -> datetime:
+    """A moment a form recorded (ISO 8601 with a UTC offset), so a deadline can count from when
+    something happened rather than from when someone got round to recording it."""
+    if not isinstance(text, str):
+        raise ExpressionError(f"instant() needs ISO 8601 text, got {type(text).__name__}")
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as err:
+        raise ExpressionError(f"instant(): {text[:40]!r} is not an ISO 8601 date-time") from err
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ExpressionError(f"instant(): {text[:40]!r} has no UTC offset")
+    return as_utc(moment)
+
+
 # The lane of the task whose expression SpiffWorkflow is evaluating, so that business-day
 # deadlines honour the closures of the agency that owns the work.
 _evaluating_lane: ContextVar[str | None] = ContextVar("khumkrong_evaluating_lane", default=None)
@@ -198,6 +212,7 @@ SAFE_FUNCTIONS: Mapping[str, Callable[..., Any]] = types.MappingProxyType(
         "days": _days,
         "hours": _hours,
         "minutes": _minutes,
+        "instant": _instant,
         "business_days": _business_days,
         "business_hours": _business_hours,
         "len": len,

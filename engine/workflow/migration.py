@@ -92,7 +92,7 @@ def _check_tasks(
             # holds no longer matches the way the new version reaches it.
             raise MigrationRefused(
                 f"งาน '{label}' ({name}) ซึ่งยังดำเนินอยู่ ถูกเชื่อมต่อต่างไปในฉบับที่ {version} "
-                "(เช่น เพิ่ม หรือ ลบ ตัวจับเวลา ที่ งาน นี้)",
+                "(เช่น เพิ่มหรือลบตัวจับเวลาที่ติดกับงานนี้)",
                 f"live task '{label}' ({name}) is reached differently in version {version} (a timer "
                 "or event attached to it was added or removed)",
             )

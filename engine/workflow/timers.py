@@ -106,6 +106,12 @@ TIMER_EXAMPLES = {
         "R2/2026-12-01T09:00:00+07:00/PT1H"
     ),
 }
+TIMER_EXAMPLES_TH = {
+    "duration": "ระยะเวลาตาม ISO 8601 เช่น PT24H, P3D, P1DT12H หรือ P2W",
+    "date-time": "วันเวลาตาม ISO 8601 ที่ระบุส่วนต่างจาก UTC เช่น 2026-12-01T09:00:00+07:00",
+    "cycle": "ช่วงเวลาซ้ำตาม ISO 8601 เช่น R3/PT1H, R/P1D หรือ R2/2026-12-01T09:00:00+07:00/PT1H",
+}
+_TIMER_KIND_TH = {"duration": "ระยะเวลา", "date-time": "วันเวลา", "cycle": "ช่วงเวลาซ้ำ"}
 
 _NUM = r"[0-9]+(?:[.,][0-9]+)?"
 _DURATION = re.compile(
@@ -130,14 +136,21 @@ _REFERENCE_START = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 class InvalidTimerText(ValueError):
-    """A timer literal that SpiffWorkflow would misread or refuse; the message says why."""
+    """A timer literal that SpiffWorkflow would misread or refuse; the message says why, in
+    English (``str()``) and in Thai (``message_th``)."""
+
+    def __init__(self, message: str, message_th: str | None = None) -> None:
+        super().__init__(message)
+        self.message_th = message_th or message
+
 
 def validate_timer_text(kind: str, text: str) -> None:
     """Check an ISO 8601 literal for a ``duration``, ``date-time`` or ``cycle`` timer element."""
     found = "cycle" if text.startswith("R") else "duration" if text.startswith("P") else "date-time"
     if found != kind:
         raise InvalidTimerText(
-            f"this element needs {TIMER_EXAMPLES[kind]}, but the value looks like a {found}."
+            f"this element needs {TIMER_EXAMPLES[kind]}, but the value looks like a {found}.",
+            f"ดูเป็น{_TIMER_KIND_TH[found]} แต่องค์ประกอบนี้ต้องการ{TIMER_EXAMPLES_TH[kind]}",
         )
     if kind == "duration":
         _validate_duration(text)
@@ -146,10 +159,14 @@ def validate_timer_text(kind: str, text: str) -> None:
         try:
             value = TimerEventDefinition.parse_time_or_duration(text)
         except Exception as exc:
-            raise InvalidTimerText(f"SpiffWorkflow cannot read it as a date-time ({exc}).") from None
+            raise InvalidTimerText(
+                f"SpiffWorkflow cannot read it as a date-time ({exc}).",
+                f"SpiffWorkflow อ่านเป็นวันเวลาไม่ได้ ({exc})",
+            ) from None
         if not isinstance(value, datetime):
             raise InvalidTimerText(
-                f"SpiffWorkflow does not read it as a date-time; use {TIMER_EXAMPLES[kind]}."
+                f"SpiffWorkflow does not read it as a date-time; use {TIMER_EXAMPLES[kind]}.",
+                f"SpiffWorkflow ไม่อ่านเป็นวันเวลา ให้ใช้{TIMER_EXAMPLES_TH[kind]}",
             )
     else:
         _validate_cycle(text)
@@ -157,51 +174,70 @@ def validate_timer_text(kind: str, text: str) -> None:
 
 def _validate_duration(text: str) -> None:
     if not _DURATION.fullmatch(text) or _INNER_FRACTION.search(text):
-        raise InvalidTimerText(f"it is not a valid ISO 8601 duration; use {TIMER_EXAMPLES['duration']}.")
+        raise InvalidTimerText(
+            f"it is not a valid ISO 8601 duration; use {TIMER_EXAMPLES['duration']}.",
+            f"ไม่ใช่ระยะเวลาตาม ISO 8601 ที่ถูกต้อง ให้ใช้{TIMER_EXAMPLES_TH['duration']}",
+        )
     try:
         parsed = TimerEventDefinition.parse_iso_duration(text)
     except Exception:
         raise InvalidTimerText(
-            f"SpiffWorkflow cannot read it as a duration; use {TIMER_EXAMPLES['duration']}."
+            f"SpiffWorkflow cannot read it as a duration; use {TIMER_EXAMPLES['duration']}.",
+            f"SpiffWorkflow อ่านเป็นระยะเวลาไม่ได้ ให้ใช้{TIMER_EXAMPLES_TH['duration']}",
         ) from None
     approx = sum(_APPROX_SECONDS[unit] * value for unit, value in parsed.items())
     if approx > MAX_TIMER_YEARS * 366 * 86400:
-        raise InvalidTimerText(f"the duration is longer than {MAX_TIMER_YEARS} years.")
+        raise InvalidTimerText(
+            f"the duration is longer than {MAX_TIMER_YEARS} years.", f"ระยะเวลายาวเกิน {MAX_TIMER_YEARS} ปี",
+        )
     try:
         TimerEventDefinition.get_timedelta_from_start(dict(parsed), _REFERENCE_START)
     except Exception as exc:
-        raise InvalidTimerText(f"SpiffWorkflow cannot compute this duration ({exc}).") from None
+        raise InvalidTimerText(
+            f"SpiffWorkflow cannot compute this duration ({exc}).", f"SpiffWorkflow คำนวณระยะเวลานี้ไม่ได้ ({exc})",
+        ) from None
 
 
 def _validate_datetime(text: str) -> None:
     if "W" in text.upper():
         # SpiffWorkflow reads week dates with its own parser, which mangles negative offsets.
-        raise InvalidTimerText("ISO week dates are not supported; write a calendar date-time such as "
-                        "2026-12-01T09:00:00+07:00.")
+        raise InvalidTimerText(
+            "ISO week dates are not supported; write a calendar date-time such as 2026-12-01T09:00:00+07:00.",
+            "ไม่รองรับวันที่แบบเลขสัปดาห์ตาม ISO ให้เขียนวันเวลาตามปฏิทิน เช่น 2026-12-01T09:00:00+07:00",
+        )
     try:
         # The same call SpiffWorkflow's get_datetime makes, minus its local-time fallback.
         value = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidTimerText(
-            f"it is not a valid ISO 8601 date-time; use {TIMER_EXAMPLES['date-time']}."
+            f"it is not a valid ISO 8601 date-time; use {TIMER_EXAMPLES['date-time']}.",
+            f"ไม่ใช่วันเวลาตาม ISO 8601 ที่ถูกต้อง ให้ใช้{TIMER_EXAMPLES_TH['date-time']}",
         ) from None
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidTimerText(
             "the date-time has no UTC offset. SpiffWorkflow would silently apply the server's "
             "fixed local offset (taken at start-up, ignoring daylight saving), so the timer could "
-            "fire at the wrong hour. Add an offset, e.g. 2026-12-01T09:00:00+07:00, or a Z for UTC."
+            "fire at the wrong hour. Add an offset, e.g. 2026-12-01T09:00:00+07:00, or a Z for UTC.",
+            "วันเวลาไม่ได้ระบุส่วนต่างจาก UTC SpiffWorkflow จะใช้ส่วนต่างเวลาท้องถิ่นของเซิร์ฟเวอร์แบบคงที่ "
+            "(อ่านครั้งเดียวตอนเริ่มระบบ ไม่คำนึงถึงเวลาออมแสง) ตัวจับเวลาจึงอาจทำงานผิดชั่วโมง "
+            "ให้ระบุส่วนต่าง เช่น 2026-12-01T09:00:00+07:00 หรือ Z สำหรับ UTC",
         )
     try:
         TimerEventDefinition.get_datetime(text)
     except Exception as exc:
-        raise InvalidTimerText(f"SpiffWorkflow cannot read it as a date-time ({exc}).") from None
+        raise InvalidTimerText(
+            f"SpiffWorkflow cannot read it as a date-time ({exc}).", f"SpiffWorkflow อ่านเป็นวันเวลาไม่ได้ ({exc})",
+        ) from None
 
 
 def _validate_cycle(text: str) -> None:
     match = _CYCLE.fullmatch(text)
     parts = match.group(2).split("/") if match else []
     if not 1 <= len(parts) <= 2 or sum(part.startswith("P") for part in parts) != 1:
-        raise InvalidTimerText(f"it is not valid; use {TIMER_EXAMPLES['cycle']}.")
+        raise InvalidTimerText(
+            f"it is not valid; use {TIMER_EXAMPLES['cycle']}.",
+            f"ไม่ใช่ช่วงเวลาซ้ำที่ถูกต้อง ให้ใช้{TIMER_EXAMPLES_TH['cycle']}",
+        )
     for part in parts:
         if part.startswith("P"):
             _validate_duration(part)
@@ -210,4 +246,7 @@ def _validate_cycle(text: str) -> None:
     try:
         TimerEventDefinition.parse_iso_recurring_interval(text)
     except Exception as exc:
-        raise InvalidTimerText(f"SpiffWorkflow cannot read it as a repeating interval ({exc}).") from None
+        raise InvalidTimerText(
+            f"SpiffWorkflow cannot read it as a repeating interval ({exc}).",
+            f"SpiffWorkflow อ่านเป็นช่วงเวลาซ้ำไม่ได้ ({exc})",
+        ) from None

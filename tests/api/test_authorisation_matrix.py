@@ -160,7 +160,7 @@ ROWS = [
     Row("POST /tasks/{id}/complete", expect(200, 200, 404, 404, 403, 403, 403),
         lambda w, c: ("POST", f"/tasks/{w.case()[1]}/complete", {"json": {"data": {"severity": "low"}}})),
     Row("POST /tasks/{id}/comments", expect(201, 201, 404, 404, 403, 201, 201),
-        lambda w, c: ("POST", f"/tasks/{shared_case(w)[1]}/comments", {"json": {"body": "โทร หา ผู้ปกครอง แล้ว"}})),
+        lambda w, c: ("POST", f"/tasks/{shared_case(w)[1]}/comments", {"json": {"body": "โทรหาผู้ปกครองแล้ว"}})),
     Row("GET /tasks/{id}/comments", CASE_READ, lambda w, c: ("GET", f"/tasks/{shared_case(w)[1]}/comments", {}),
         read_action="task.comments_viewed"),
     Row("GET /escalations", expect(200, 200, 200, 200, 403, 200, 200), lambda w, c: ("GET", "/escalations", {}),

@@ -137,15 +137,15 @@ def test_rehearse_refuses_bad_input_and_reports_failing_steps(tmp_path, scenario
 
 def test_diff_of_two_files_as_text_and_json(tmp_path):
     renamed = tmp_path / "renamed.bpmn"
-    renamed.write_text(REFERENCE.read_text(encoding="utf-8").replace("บันทึก เรื่อง", "บันทึก และ ปิด เรื่อง"), encoding="utf-8")
+    renamed.write_text(REFERENCE.read_text(encoding="utf-8").replace("บันทึกเรื่อง", "บันทึกและปิดเรื่อง"), encoding="utf-8")
     text = run("protocols", "diff", str(REFERENCE), str(renamed))
     assert text.exit_code == 0, text.output
     assert text.stdout.splitlines() == [
-        "~ เปลี่ยนชื่อ งาน 'file_report': \"บันทึก เรื่อง\" → \"บันทึก และ ปิด เรื่อง\"",
-        "~ renamed userTask 'file_report': \"บันทึก เรื่อง\" → \"บันทึก และ ปิด เรื่อง\"",
+        "~ เปลี่ยนชื่อ งาน 'file_report': \"บันทึกเรื่อง\" → \"บันทึกและปิดเรื่อง\"",
+        "~ renamed userTask 'file_report': \"บันทึกเรื่อง\" → \"บันทึกและปิดเรื่อง\"",
     ]
     as_json = run("protocols", "diff", str(REFERENCE), str(renamed), "--json")
-    assert json.loads(as_json.stdout)["renamed"][0]["new"] == "บันทึก และ ปิด เรื่อง"
+    assert json.loads(as_json.stdout)["renamed"][0]["new"] == "บันทึกและปิดเรื่อง"
 
 
 def test_diff_of_unreadable_files_is_bad_input(tmp_path):
@@ -166,7 +166,7 @@ def stored(session, network, clock, people):
     protocols.publish(session=session, key="reference", version=1, clock=clock, actor=policy)
     case = commands.start_case(session=session, protocol_key="reference", data={}, actor=people["school_worker"], clock=clock, network=network)
     protocols.store_draft(
-        session=session, key="reference", bpmn=text.replace("บันทึก เรื่อง", "บันทึก และ ปิด เรื่อง"),
+        session=session, key="reference", bpmn=text.replace("บันทึกเรื่อง", "บันทึกและปิดเรื่อง"),
         network=network, clock=clock, actor=policy,
     )
     return case

@@ -103,7 +103,7 @@ def test_a_reference_case_runs_start_to_finish_over_http(client, session, databa
     assert bad.headers["content-type"] == "application/problem+json"
     assert [e["field"] for e in bad.json()["errors"]] == ["severity"]
 
-    comment = client.post(f"{API}/tasks/{report['id']}/comments", headers=teacher, json={"body": "นักเรียน มี รอย ฟกช้ำ"})
+    comment = client.post(f"{API}/tasks/{report['id']}/comments", headers=teacher, json={"body": "นักเรียนมีรอยฟกช้ำ"})
     assert comment.status_code == 201
     done = client.post(f"{API}/tasks/{report['id']}/complete", headers=teacher,
                        json={"data": {"severity": "high", "summary": "bruises"}})
@@ -129,7 +129,7 @@ def test_a_reference_case_runs_start_to_finish_over_http(client, session, databa
         case["reference"], 1, "pmj_tak",
     )
     acknowledged = client.post(f"{API}/escalations/{escalation['id']}/acknowledge", headers=head,
-                               json={"note": "รับทราบ มอบหมาย แล้ว"})
+                               json={"note": "รับทราบ มอบหมายแล้ว"})
     assert acknowledged.status_code == 200 and acknowledged.json()["status"] == "acknowledged"
     assert client.get(f"{API}/escalations", headers=head).json()["items"] == []
 
@@ -173,7 +173,8 @@ def test_a_reference_case_runs_start_to_finish_over_http(client, session, databa
 @pytest.mark.slow
 def test_a_p1_abuse_report_runs_over_http(client, session, database_url):
     """The Tak protocol P1 (abuse report) with its real forms: intake and triage at the social
-    development office, then the police, whose six-hour deadline passes and escalates."""
+    development office, then the police, whose 24-hour deadline for taking the complaint passes
+    and escalates (the s.41 separation is the competent official's since issue 12)."""
     _accounts(database_url)
     policy, social, police = _login(client, "policy.one"), _login(client, "social.worker"), _login(client, "police.officer")
     police_head, shelter, admin = _login(client, "police.head"), _login(client, "shelter.worker"), _login(client, "admin.one")
@@ -200,8 +201,9 @@ def test_a_p1_abuse_report_runs_over_http(client, session, database_url):
     assert {"child_first_name", "concern_type", "incident_summary"} <= {e["field"] for e in missing.json()["errors"]}
     intake = {
         "child_first_name": "ด.ญ. ดาว", "child_last_name": "ทองดี", "child_birth_date": "2011-03-14",
-        "child_national_id": "1101700230708", "report_channel": "school", "concern_type": ["physical_abuse"],
-        "incident_summary": "ครู พบ รอย ช้ำ ที่ แขน", "guardians": [{"name": "นาย ก", "relation": "parent", "alleged_abuser": True}],
+        "child_national_id": "1101700230708", "child_is_student": True, "report_channel": "school",
+        "concern_type": ["physical_abuse"], "incident_summary": "ครูพบรอยช้ำที่แขน", "alleged_abuser_is_school_staff": False,
+        "guardians": [{"name": "นาย ก", "relation": "parent", "alleged_abuser": True}],
     }
     done = client.post(f"{API}/tasks/{receive['id']}/complete", headers=social, json={"data": intake})
     assert done.status_code == 200, done.text
@@ -210,7 +212,8 @@ def test_a_p1_abuse_report_runs_over_http(client, session, database_url):
     assert triage["task_name"] == "triage"
     assert client.post(f"{API}/tasks/{triage['id']}/claim", headers=social).status_code == 200
     triaged = client.post(f"{API}/tasks/{triage['id']}/complete", headers=social, json={"data": {
-        "risk_level": "high", "needs_separation": True, "best_interests_considered": True,
+        "risk_level": "high", "needs_separation": True, "offence_suspected": True, "alleged_abuser_in_household": True,
+        "best_interests_considered": True,
     }})
     assert triaged.status_code == 200, triaged.text
 
@@ -221,20 +224,19 @@ def test_a_p1_abuse_report_runs_over_http(client, session, database_url):
     assert detail["child"]["first_name"] == "ด.ญ. ดาว" and detail["child"]["guardians"][0]["alleged_abuser"] is True
     assert client.get(f"{API}/cases/{case['id']}", headers=shelter).status_code == 404
 
-    # Seven hours with nobody acting: the six-hour deadline escalates to the police supervisors.
-    assert client.post(f"{API}/simulation/clock", headers=admin, json={"advance": "PT7H"}).status_code == 200
+    # A day and an hour with nobody acting: the 24-hour deadline escalates to the police supervisors.
+    assert client.post(f"{API}/simulation/clock", headers=admin, json={"advance": "PT25H"}).status_code == 200
     assert _tasks(client, police, overdue="true")[0]["id"] == police_task["id"]
     escalations = client.get(f"{API}/escalations", headers=police_head).json()["items"]
     [late] = [e for e in escalations if e["work_item_id"] == police_task["id"]]
     assert (late["agency_code"], late["level"], late["target_role"]) == ("police_tak", 1, "supervisor")
     acknowledged = client.post(f"{API}/escalations/{late['id']}/acknowledge", headers=police_head,
-                               json={"note": "ส่ง เจ้าหน้าที่ ไป แล้ว"})
+                               json={"note": "ส่งเจ้าหน้าที่ไปแล้ว"})
     assert acknowledged.status_code == 200 and acknowledged.json()["status"] == "acknowledged"
 
     assert client.post(f"{API}/tasks/{police_task['id']}/claim", headers=police).status_code == 200
     received = client.post(f"{API}/tasks/{police_task['id']}/complete", headers=police, json={"data": {
-        "report_received_at": "2026-11-30T10:00:00+07:00", "child_separated": True,
-        "separated_at": "2026-11-30T11:00:00+07:00",
+        "report_received_at": "2026-12-01T10:00:00+07:00", "police_log_number": "123/2569",
     }})
     assert received.status_code == 200, received.text
     assert client.get(f"{API}/cases", headers=police, params={"q": "ดาว"}).json()["total"] == 1

@@ -34,7 +34,7 @@ from engine.protocols.models import ProtocolVersion
 # Timers must fire at (about) their due time, so the clock never jumps further than this
 # between two ticks.
 MAX_TICK_STEP = timedelta(hours=1)
-ACKNOWLEDGEMENT_NOTE = "รับทราบ แล้ว (สถานการณ์ ทดสอบ) / acknowledged (scenario step)"
+ACKNOWLEDGEMENT_NOTE = "รับทราบแล้ว (สถานการณ์ทดสอบ) / acknowledged (scenario step)"
 
 UNITS = {
     "minute": timedelta(minutes=1), "minutes": timedelta(minutes=1), "นาที": timedelta(minutes=1),
@@ -47,37 +47,54 @@ UNITS = {
 VOCABULARY = """\
 Given the clock reads "2026-11-30T09:00:00+07:00"
 Given a case of protocol "P1" started by "school_takpit"
-When "police_tak" completes "รับแจ้ง เหตุ"
-When "police_tak" completes "รับแจ้ง เหตุ" with:      (then a | field | value | table)
+When "police_tak" completes "รับแจ้งเหตุ"
+When "police_tak" completes "รับแจ้งเหตุ" with:      (then a | field | value | table)
+When "police_tak" cannot complete "รับแจ้งเหตุ" with:      (the engine refuses the data; the task stays open)
 When 13 hours pass / When 2 days pass / When 30 minutes pass
 When the supervisors of "police_tak" acknowledge the escalation
-Then "shelter_tak" has an open task "รับ เด็ก เข้า สถานแรกรับ"
-Then "police_tak" has no open task "รับแจ้ง เหตุ"
-Then the task "สอบ ปากคำ เด็ก" is due 12 hours after it was created
+Then "shelter_tak" has an open task "รับเด็กเข้าสถานแรกรับ"
+Then "police_tak" has no open task "รับแจ้งเหตุ"
+Then the task "ซักถามเด็ก" is due 12 hours after it was created
+Then the task "ซักถามเด็ก" is due at "2026-11-30T21:00:00+07:00"
 Then a level-1 escalation targets "agency_supervisors" of "police_tak"
 Then a level-2 escalation targets "committee_secretariat"
+Then no escalation targets "committee_secretariat"
 Then the case is completed
 Then a linked case of protocol "P1" is started
-Then the linked case has an open task "รับแจ้ง เหตุ" for "pmj_tak"
+Then the linked case has an open task "รับแจ้งเหตุ" for "pmj_tak"
 กำหนดให้ เวลาคือ "2026-11-30T09:00:00+07:00"
 กำหนดให้ มีกรณีตามโพรโทคอล "P1" ที่เริ่มโดย "school_takpit"
-เมื่อ "police_tak" ทำงาน "รับแจ้ง เหตุ" เสร็จ
-เมื่อ "police_tak" ทำงาน "รับแจ้ง เหตุ" เสร็จ ด้วยข้อมูล:      (then a | field | value | table)
+เมื่อ "police_tak" ทำงาน "รับแจ้งเหตุ" เสร็จ
+เมื่อ "police_tak" ทำงาน "รับแจ้งเหตุ" เสร็จ ด้วยข้อมูล:      (then a | field | value | table)
+เมื่อ "police_tak" ทำงาน "รับแจ้งเหตุ" เสร็จไม่ได้ ด้วยข้อมูล:      (the engine refuses the data; the task stays open)
 เมื่อ เวลาผ่านไป 13 ชั่วโมง / เมื่อ เวลาผ่านไป 2 วัน / เมื่อ เวลาผ่านไป 30 นาที
 เมื่อ หัวหน้างานของ "police_tak" รับทราบการยกระดับ
-ดังนั้น "shelter_tak" มีงานค้าง "รับ เด็ก เข้า สถานแรกรับ"
-ดังนั้น "police_tak" ไม่มีงานค้าง "รับแจ้ง เหตุ"
-ดังนั้น งาน "สอบ ปากคำ เด็ก" ครบกำหนด 12 ชั่วโมงหลังสร้าง
+ดังนั้น "shelter_tak" มีงานค้าง "รับเด็กเข้าสถานแรกรับ"
+ดังนั้น "police_tak" ไม่มีงานค้าง "รับแจ้งเหตุ"
+ดังนั้น งาน "ซักถามเด็ก" ครบกำหนด 12 ชั่วโมงหลังสร้าง
+ดังนั้น งาน "ซักถามเด็ก" ครบกำหนดเวลา "2026-11-30T21:00:00+07:00"
 ดังนั้น มีการยกระดับขั้นที่ 1 ถึง "agency_supervisors" ของ "police_tak"
 ดังนั้น มีการยกระดับขั้นที่ 2 ถึง "committee_secretariat"
+ดังนั้น ไม่มีการยกระดับถึง "committee_secretariat"
 ดังนั้น กรณีปิดแล้ว
 ดังนั้น มีกรณีเชื่อมโยงตามโพรโทคอล "P1" เริ่มขึ้น
-ดังนั้น กรณีเชื่อมโยงมีงานค้าง "รับแจ้ง เหตุ" ของ "pmj_tak"
+ดังนั้น กรณีเชื่อมโยงมีงานค้าง "รับแจ้งเหตุ" ของ "pmj_tak"
 """
 
 
 class ScenarioFailure(AssertionError):
     """A step's expectation does not hold, or the engine refused what the step asked."""
+
+
+def _moment(text: str) -> datetime:
+    """An ISO 8601 date-time with its offset, as a scenario writes it."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ScenarioFailure(f"{text!r} is not an ISO 8601 date-time such as 2026-11-30T09:00:00+07:00") from exc
+    if moment.tzinfo is None:
+        raise ScenarioFailure(f"{text!r} has no time zone offset (write +07:00 for Tak)")
+    return moment
 
 
 @dataclass
@@ -182,12 +199,7 @@ class World:
     # -- actions ---------------------------------------------------------------------------
 
     def set_clock(self, text: str) -> None:
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise ScenarioFailure(f"{text!r} is not an ISO 8601 date-time such as 2026-11-30T09:00:00+07:00") from exc
-        if moment.tzinfo is None:
-            raise ScenarioFailure(f"{text!r} has no time zone offset (write +07:00 for Tak)")
+        moment = _moment(text)
         now = self.clock.now()
         if moment >= now:
             self.pass_time(moment - now)
@@ -226,6 +238,18 @@ class World:
             session=self.session, work_item_id=item.id, data=data, actor=actor, clock=self.clock,
             network=self.network,
         )
+
+    def complete_refused(self, agency: str, label: str, data: dict[str, Any]) -> str:
+        """The engine must refuse this completion (the form or the law says no); the task stays open."""
+        try:
+            self.complete(agency, label, data)
+        except ScenarioFailure as exc:
+            if "the engine refused" not in str(exc):
+                raise
+            self.session.rollback()
+            self.assert_open_task(agency, label)
+            return str(exc)
+        raise ScenarioFailure(f"{agency!r} completed {label!r} with {data}, but the engine should have refused it")
 
     def _find_item_to_complete(self, case: Case, label: str) -> WorkItem:
         mine = [item for item in self.live_items(case.id) if item.label == label]
@@ -367,12 +391,38 @@ class World:
                 f"created {item.created_at.isoformat()}), not {_say(delta)}"
             )
 
-    def assert_escalation(self, level: int, target: str, agency: str | None) -> Escalation:
+    def assert_due_at(self, label: str, text: str) -> None:
+        case = self.current_case()
+        moment = _moment(text)
+        items = [item for item in self.live_items(case.id) if item.label == label]
+        if not items:
+            raise ScenarioFailure(f"{self.describe_case(case)} has no open task {label!r}; {self.describe_open_tasks(case.id)}")
+        due = items[-1].due_at
+        if due is None or due != moment:
+            shown = due.astimezone(moment.tzinfo).isoformat() if due else "never (no deadline timer on it?)"
+            raise ScenarioFailure(f"task {label!r} is due {shown}, not {moment.isoformat()}")
+
+    def _known_target(self, target: str) -> None:
         if target not in self.network.escalation_targets:
             raise ScenarioFailure(
                 f"{target!r} is not an escalation target of the network; targets: "
                 f"{', '.join(self.network.escalation_targets)}"
             )
+
+    def assert_no_escalation(self, target: str) -> None:
+        """No escalation of the scenario has reached *target*, at any level it passed through."""
+        self._known_target(target)
+        escalations = self._scenario_escalations()
+        reached = self._levels_reached(escalations)
+        hits = [
+            e for e in escalations
+            if e.target_code == target or any(code == target for _, code in reached.get(e.id, set()))
+        ]
+        if hits:
+            raise ScenarioFailure(f"escalations reached {target!r}: {self.describe_escalations(hits)}")
+
+    def assert_escalation(self, level: int, target: str, agency: str | None) -> Escalation:
+        self._known_target(target)
         escalations = self._scenario_escalations()
         current = self._current_escalations(escalations)
         for escalation in current:
@@ -538,6 +588,11 @@ def _completes_with(world: World, agency: str, task: str, datatable: list[list[s
     world.complete(agency, task, table_data(datatable))
 
 
+@_steps('"{agency:Q}" cannot complete "{task:Q}" with:', '"{agency:Q}" ทำงาน "{task:Q}" เสร็จไม่ได้ ด้วยข้อมูล:')
+def _cannot_complete(world: World, agency: str, task: str, datatable: list[list[str]] | None = None) -> None:
+    world.complete_refused(agency, task, table_data(datatable))
+
+
 @_steps("{amount:d} {unit:Unit} pass", "{amount:d} {unit:Unit} passes", "เวลาผ่านไป {amount:d} {unit:Unit}")
 def _time_passes(world: World, amount: int, unit: str) -> None:
     world.pass_time(duration(amount, unit))
@@ -568,6 +623,16 @@ def _has_no_open_task(world: World, agency: str, task: str) -> None:
 )
 def _due_after(world: World, task: str, amount: int, unit: str) -> None:
     world.assert_due_after(task, duration(amount, unit))
+
+
+@_steps('the task "{task:Q}" is due at "{moment:Q}"', 'งาน "{task:Q}" ครบกำหนดเวลา "{moment:Q}"')
+def _due_at(world: World, task: str, moment: str) -> None:
+    world.assert_due_at(task, moment)
+
+
+@_steps('no escalation targets "{target:Q}"', 'ไม่มีการยกระดับถึง "{target:Q}"')
+def _no_escalation(world: World, target: str) -> None:
+    world.assert_no_escalation(target)
 
 
 @_steps(

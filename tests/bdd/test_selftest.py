@@ -79,21 +79,21 @@ def test_a_refused_protocol_fails_only_the_scenarios_that_use_it(world: World):
 def test_completing_as_the_wrong_agency_or_with_bad_data_says_why(world: World):
     world.start("REF", "school_takpit")
     with pytest.raises(ScenarioFailure, match="belongs to 'spm_tak', not 'police_tak'"):
-        world.complete("police_tak", "รับแจ้ง เหตุ", {"severity": "high"})
+        world.complete("police_tak", "รับแจ้งเหตุ", {"severity": "high"})
     with pytest.raises(ScenarioFailure, match="severity"):
-        world.complete("spm_tak", "รับแจ้ง เหตุ", {})
-    with pytest.raises(ScenarioFailure, match=r"no open task 'ไม่ มี' in case TAK-2026-000001 \(reference, active\).*'รับแจ้ง เหตุ' \(spm_tak\)"):
-        world.complete("spm_tak", "ไม่ มี", {})
+        world.complete("spm_tak", "รับแจ้งเหตุ", {})
+    with pytest.raises(ScenarioFailure, match=r"no open task 'ไม่มี' in case TAK-2026-000001 \(reference, active\).*'รับแจ้งเหตุ' \(spm_tak\)"):
+        world.complete("spm_tak", "ไม่มี", {})
     with pytest.raises(ScenarioFailure, match="is open for spm_tak, not for 'pmj_tak'"):
-        world.assert_open_task("pmj_tak", "รับแจ้ง เหตุ")
+        world.assert_open_task("pmj_tak", "รับแจ้งเหตุ")
 
 
 def test_a_referral_links_the_cases_and_the_linked_task_can_be_completed(world: World):
     sender = world.start("SEND", "school_padung")
-    world.complete("spm_tak", "ตัดสินใจ ส่ง ต่อ", {"reason": "ขาด เรียน บ่อย"})
+    world.complete("spm_tak", "ตัดสินใจส่งต่อ", {"reason": "ขาดเรียนบ่อย"})
     linked = world.assert_linked_case("RECV")
     assert linked.reporting_unit == "school_padung"
-    world.complete("pmj_tak", "รับ เรื่อง ส่ง ต่อ", {})  # found in the linked case
+    world.complete("pmj_tak", "รับเรื่องส่งต่อ", {})  # found in the linked case
     assert world.current_case_id == sender.id
     assert world._fresh_case(linked.id).status == "completed"
     with pytest.raises(ScenarioFailure, match="has no linked case of reference"):
@@ -102,7 +102,7 @@ def test_a_referral_links_the_cases_and_the_linked_task_can_be_completed(world: 
 
 def test_timers_fire_at_their_due_time_during_a_long_wait(world: World):
     world.start("REF", "school_takpit")
-    world.complete("spm_tak", "รับแจ้ง เหตุ", {"severity": "high"})
+    world.complete("spm_tak", "รับแจ้งเหตุ", {"severity": "high"})
     created = world.clock.now()
     world.pass_time(timedelta(days=5))
     escalation = world.session.scalars(select(Escalation)).one()
@@ -115,6 +115,30 @@ def test_timers_fire_at_their_due_time_during_a_long_wait(world: World):
         world.assert_escalation(1, "provincial_committee", None)
     with pytest.raises(ScenarioFailure, match="not an escalation target"):
         world.assert_escalation(1, "the_governor", None)
+
+
+def test_due_times_and_absent_escalations_are_checked_against_what_happened(world: World):
+    world.start("REF", "school_takpit")
+    world.complete("spm_tak", "รับแจ้งเหตุ", {"severity": "high"})
+    world.assert_due_at("ประเมินสภาพปัญหา", "2026-12-01T09:00:00+07:00")
+    with pytest.raises(ScenarioFailure, match=r"is due 2026-12-01T09:00:00\+07:00, not 2026-12-01T10:00:00\+07:00"):
+        world.assert_due_at("ประเมินสภาพปัญหา", "2026-12-01T10:00:00+07:00")
+    world.assert_no_escalation("agency_supervisors")
+    world.pass_time(timedelta(days=2))
+    # Climbed on to the secretariat: the supervisors were reached on the way.
+    with pytest.raises(ScenarioFailure, match="escalations reached 'agency_supervisors'"):
+        world.assert_no_escalation("agency_supervisors")
+    with pytest.raises(ScenarioFailure, match="not an escalation target"):
+        world.assert_no_escalation("the_governor")
+
+
+def test_a_refused_completion_is_checked_and_leaves_the_task_open(world: World):
+    world.start("REF", "school_takpit")
+    message = world.complete_refused("spm_tak", "รับแจ้งเหตุ", {"severity": "extreme"})
+    assert "severity" in message
+    world.assert_open_task("spm_tak", "รับแจ้งเหตุ")
+    with pytest.raises(ScenarioFailure, match="should have refused"):
+        world.complete_refused("spm_tak", "รับแจ้งเหตุ", {"severity": "high"})
 
 
 def test_acknowledging_without_an_escalation_lists_what_is_open(world: World):
@@ -133,9 +157,9 @@ def test_the_clock_cannot_go_back_once_a_case_exists(world: World):
 
 
 def test_tables_and_durations():
-    assert table_data([["field", "value"], ["age", "12"], ["danger", "true"], ["note", "ไม่ ปลอดภัย"],
+    assert table_data([["field", "value"], ["age", "12"], ["danger", "true"], ["note", "ไม่ปลอดภัย"],
                        ["tags", '["a", "b"]'], ["code", '"007"']]) == {
-        "age": 12, "danger": True, "note": "ไม่ ปลอดภัย", "tags": ["a", "b"], "code": "007",
+        "age": 12, "danger": True, "note": "ไม่ปลอดภัย", "tags": ["a", "b"], "code": "007",
     }
     with pytest.raises(ScenarioFailure, match="twice"):
         table_data([["a", "1"], ["a", "2"]])
@@ -147,12 +171,12 @@ def test_tables_and_durations():
 
 
 def test_an_unknown_step_gets_the_nearest_wording_and_the_vocabulary():
-    step = SimpleNamespace(keyword="When", name="“police_tak” finishes “รับแจ้ง เหตุ”", line_number=7)
+    step = SimpleNamespace(keyword="When", name="“police_tak” finishes “รับแจ้งเหตุ”", line_number=7)
     feature = SimpleNamespace(rel_filename="features/p1.feature")
     with pytest.raises(StepDefinitionNotFoundError) as caught:
         pytest_bdd_step_func_lookup_error(request=None, feature=feature, scenario=None, step=step, exception=None)
     message = str(caught.value)
     assert "features/p1.feature:7" in message
     assert "straight double quotes" in message
-    assert 'When "police_tak" completes "รับแจ้ง เหตุ"' in message.split("closest known step(s):")[1].split("the vocabulary")[0]
+    assert 'When "police_tak" completes "รับแจ้งเหตุ"' in message.split("closest known step(s):")[1].split("the vocabulary")[0]
     assert "กรณีปิดแล้ว" in message

@@ -58,15 +58,15 @@ def test_policy_staff_preview_a_form_with_thai_errors_and_kept_values(tab):
     tab.sign_in("policy")
     tab.goto("/forms")
     check_page(tab, title="แบบฟอร์ม", name="forms-list")
-    page.get_by_role("link", name="แบบ คัดกรอง และ ประเมิน ความ เสี่ยง").click()
+    page.get_by_role("link", name="แบบคัดกรองและประเมินความเสี่ยง").click()
     page.get_by_label("สูง").check()
-    page.get_by_label("เหตุผล ของ การ ประเมิน").fill("<b>พบรอยฟกช้ำ</b>")
+    page.get_by_label("เหตุผลของการประเมิน").fill("<b>พบรอยฟกช้ำ</b>")
     page.get_by_role("button", name="ตรวจคำตอบ").click()
     page.wait_for_load_state()
     summary = page.locator("#form-errors")
     assert "กรุณาแก้ไขช่องที่มีเครื่องหมาย" in summary.inner_text()
     assert page.get_by_label("สูง").is_checked()
-    assert page.get_by_label("เหตุผล ของ การ ประเมิน").input_value() == "<b>พบรอยฟกช้ำ</b>"
+    assert page.get_by_label("เหตุผลของการประเมิน").input_value() == "<b>พบรอยฟกช้ำ</b>"
     check_page(tab, title="ตัวอย่าง", name="form-preview-errors")
     tab.goto("/forms/p1_receive_report/edit")
     check_page(tab, title="แก้ไขแบบฟอร์ม", name="form-editor")

@@ -117,7 +117,7 @@ def test_the_table_shows_every_task_with_thai_and_english_headings(network):
     console = Console(record=True, width=200)
     console.print(timeline.as_table())
     text = console.export_text()
-    for expected in ("เวลา", "time", "escalations", "ประเมิน สภาพ ปัญหา", "(follow_up)", "12-01 10:00", "ค้าง / open", "+1d 01:00"):
+    for expected in ("เวลา", "time", "escalations", "ประเมินสภาพปัญหา", "(follow_up)", "12-01 10:00", "ค้าง / open", "+1d 01:00"):
         assert expected in text
 
 

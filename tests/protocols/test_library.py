@@ -1,8 +1,10 @@
 """The Tak protocol library as shipped: every protocol and form loads and lints clean, every
 agency owns work, every documented timer is in the BPMN with its stated value, every diagram
-renders, and every protocol has its scenarios."""
+renders, every protocol has its scenarios, and the library's Thai is natural Thai in the
+glossary's terms."""
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 
@@ -13,6 +15,7 @@ from engine.forms.catalogue import load_forms
 from engine.forms.service import check_schema
 from engine.network.definition import load_network
 from engine.protocols.findings import Severity
+from engine.protocols.language import current_glossary, form_problems, language_findings, text_problems
 from engine.protocols.loading import BPMN_NS
 from engine.protocols.parsing import parse_protocol
 from engine.protocols.service import message_start_names
@@ -154,3 +157,22 @@ def test_every_protocol_has_two_scenarios_and_a_third_are_thai():
         total += count
         thai += thai_here
     assert thai * 3 >= total
+
+
+# Gherkin's Thai keywords are followed by a space (`และ มีกรณี…`): that space is the syntax's, not
+# the sentence's, so a step is judged after its keyword.
+_GHERKIN_TH = re.compile(r"^\s*(โครงหลัก:|เหตุการณ์:|กำหนดให้|เมื่อ|ดังนั้น|และ|แต่|\*)\s*")
+
+
+def test_the_librarys_thai_is_natural_and_uses_the_glossarys_terms():
+    glossary = current_glossary()
+    found = []
+    for path in FILES:
+        found += [f"{path.stem}: {f.message_en}" for f in language_findings(etree.parse(str(path)), glossary)]
+    for path in sorted(FORMS.glob("*.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        found += [f"{path.name} {pointer}: {problem}" for pointer, problem in form_problems(schema, glossary)]
+    for path in sorted(FEATURES.glob("*.feature")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            found += [f"{path.name}:{number}: {problem}" for problem in text_problems(_GHERKIN_TH.sub("", line), glossary)]
+    assert found == []

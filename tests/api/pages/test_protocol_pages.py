@@ -12,7 +12,7 @@ from engine.settings import PROJECT_ROOT
 from tests.api.pages.conftest import csrf_of, sign_in
 
 P1 = PROJECT_ROOT / "protocols" / "p1_abuse_report.bpmn"
-SCENARIO = (PROJECT_ROOT / "protocols" / "scenarios" / "p1_police_late.toml").read_text(encoding="utf-8")
+SCENARIO = (PROJECT_ROOT / "protocols" / "scenarios" / "p1_custody_overrun.toml").read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def save_draft(client, xml: str, token: str | None = None):
 
 
 def renamed_p1(name: str) -> str:
-    return P1.read_text(encoding="utf-8").replace('name="สอบ ปากคำ เด็ก"', f'name="{name}"')
+    return P1.read_text(encoding="utf-8").replace('name="ถามปากคำเด็กโดยสหวิชาชีพ"', f'name="{name}"')
 
 
 def test_the_library_lists_protocols_with_their_versions(policy):
@@ -41,7 +41,7 @@ def test_the_library_lists_protocols_with_their_versions(policy):
     assert "เผยแพร่ฉบับที่" not in versions.text  # nothing left to publish
     version = policy.get("/protocols/p1_abuse_report/versions/1")
     assert 'data-bpmn-url="/api/v1/protocols/p1_abuse_report/versions/1/bpmn"' in version.text
-    assert "สอบ ปากคำ เด็ก" in version.text and "ตำรวจภูธรจังหวัดตาก" in version.text  # tasks with agency names
+    assert "ถามปากคำเด็กโดยสหวิชาชีพ" in version.text and "ตำรวจภูธรจังหวัดตาก" in version.text  # tasks with agency names
 
 
 def test_other_roles_read_the_library_but_may_not_edit(browser, session, accounts, tak_library):
@@ -114,7 +114,7 @@ def test_rehearsal_shows_who_gets_what_and_what_escalates(policy):
     assert answer.status_code == 200, answer.text
     assert 'data-fragment="rehearsal"' in answer.text
     assert "ลำดับเหตุการณ์" in answer.text
-    assert "สอบ ปากคำ เด็ก" in answer.text and "ตำรวจภูธรจังหวัดตาก" in answer.text
+    assert "ถามปากคำเด็กโดยสหวิชาชีพ" in answer.text and "ตำรวจภูธรจังหวัดตาก" in answer.text
     # Nobody questioned the child within 12 hours: the escalation climbed to level 2 a day later.
     assert 'class="escalated"' in answer.text and "ระดับ 2" in answer.text
     assert "2569" in answer.text  # Buddhist-era dates

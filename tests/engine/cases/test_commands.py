@@ -59,7 +59,7 @@ def test_reference_protocol_runs_end_to_end(session, network, clock, people, ref
     assert (report.agency_code, report.lane, report.candidate_role, report.form_key) == (
         "spm_tak", "spm_tak", "case_worker", "report_form",
     )
-    assert report.label == "รับแจ้ง เหตุ"
+    assert report.label == "รับแจ้งเหตุ"
     assert report.due_at is None
     assert case.next_timer_at is None
 

@@ -18,11 +18,11 @@ def comment(session, network, clock, people):
     case = commands.start_case(session=session, protocol_key="reference", data={}, actor=people["school_worker"],
                               clock=clock, network=network)
     item = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
-    return add_comment(session=session, item=item, body="  โทร หา ครู ประจำ ชั้น แล้ว  ", actor=people["school_worker"], clock=clock)
+    return add_comment(session=session, item=item, body="  โทรหาครูประจำชั้นแล้ว  ", actor=people["school_worker"], clock=clock)
 
 
 def test_comments_are_trimmed_listed_and_audited(session, comment):
-    assert comment.body == "โทร หา ครู ประจำ ชั้น แล้ว"
+    assert comment.body == "โทรหาครูประจำชั้นแล้ว"
     assert [c.id for c in comments_on(session=session, work_item_id=comment.work_item_id, limit=10, offset=0)] == [comment.id]
 
 

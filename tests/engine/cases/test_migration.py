@@ -23,10 +23,10 @@ REFERENCE = (FIXTURES / "reference_protocol.bpmn").read_text(encoding="utf-8")
 THAI = re.compile("[\u0e00-\u0e7f]")
 KEY = "reference"
 
-RENAMED = REFERENCE.replace("ประเมิน สภาพ ปัญหา", "ประเมิน ความ ปลอดภัย").replace("ติดตาม งาน ที่ ล่าช้า", "ติดตาม ผล")
+RENAMED = REFERENCE.replace("ประเมินสภาพปัญหา", "ประเมินความปลอดภัย").replace("ติดตามงานที่ล่าช้า", "ติดตามผล")
 # Filing is dropped: the default path ends at once.
 WITHOUT_FILING = (
-    REFERENCE.replace('<bpmn:userTask id="file_report" name="บันทึก เรื่อง" camunda:formKey="note_form">\n      <bpmn:incoming>to_file</bpmn:incoming><bpmn:outgoing>to_end_filed</bpmn:outgoing>\n    </bpmn:userTask>', "")
+    REFERENCE.replace('<bpmn:userTask id="file_report" name="บันทึกเรื่อง" camunda:formKey="note_form">\n      <bpmn:incoming>to_file</bpmn:incoming><bpmn:outgoing>to_end_filed</bpmn:outgoing>\n    </bpmn:userTask>', "")
     .replace('<bpmn:sequenceFlow id="to_file" sourceRef="triage" targetRef="file_report"/>', '<bpmn:sequenceFlow id="to_file" sourceRef="triage" targetRef="end_filed"/>')
     .replace('<bpmn:sequenceFlow id="to_end_filed" sourceRef="file_report" targetRef="end_filed"/>', "")
     .replace("<bpmn:incoming>to_end_filed</bpmn:incoming>", "<bpmn:incoming>to_file</bpmn:incoming>")
@@ -107,12 +107,12 @@ def test_a_running_case_moves_to_a_version_that_renamed_a_later_task_and_finishe
     # It runs on: the renamed task appears under its new label, with its deadline.
     complete(session, clock, people, live(session, case.id)["report"], "school_worker", severity="high")
     assess = live(session, case.id)["assess"]
-    assert (assess.label, assess.agency_code) == ("ประเมิน ความ ปลอดภัย", "pmj_tak")
+    assert (assess.label, assess.agency_code) == ("ประเมินความปลอดภัย", "pmj_tak")
     assert assess.due_at == clock.now() + timedelta(hours=24)
     clock.advance(timedelta(hours=24, minutes=1))
     assert tick(session=session, clock=clock, network=network).timers_fired == 1
     follow_up = live(session, case.id)["follow_up"]
-    assert follow_up.label == "ติดตาม ผล"
+    assert follow_up.label == "ติดตามผล"
     complete(session, clock, people, follow_up, "school_worker")
     complete(session, clock, people, live(session, case.id)["assess"], "social_worker", plan="visit")
     session.expire_all()
@@ -134,7 +134,7 @@ def test_a_case_whose_active_task_was_removed_is_refused_and_untouched_while_oth
     assert report.moved == [assessing.id]
     [(refused_id, reason)] = report.refused
     assert refused_id == filing.id
-    assert "'บันทึก เรื่อง' (file_report)" in reason and "does not exist in version 2" in reason
+    assert "'บันทึกเรื่อง' (file_report)" in reason and "does not exist in version 2" in reason
     thai, english = reason.split(" / ")
     assert THAI.search(thai) and "live task" in english
     assert snapshot(session, filing.id) == before
@@ -163,21 +163,21 @@ def test_an_open_work_item_takes_the_new_label_and_keeps_its_waiting_deadline(se
     report = migrate_cases(session=session, protocol_key=KEY, to_version=2, clock=clock, actor=policy)
     assert report.moved == [case.id]
     moved = live(session, case.id)["assess"]
-    assert (moved.id, moved.label, moved.due_at) == (assess.id, "ประเมิน ความ ปลอดภัย", due)
+    assert (moved.id, moved.label, moved.due_at) == (assess.id, "ประเมินความปลอดภัย", due)
     session.expire_all()
     assert session.get(Case, case.id).next_timer_at == due
     [details] = audited(session, case.id, "case.migrated")
     assert details["work_items"] == [{
         "work_item_id": assess.id, "task": "assess",
-        "before": ["ประเมิน สภาพ ปัญหา", "พมจ.", "pmj_tak", None, "assess_form.schema.json"],
-        "after": ["ประเมิน ความ ปลอดภัย", "พมจ.", "pmj_tak", None, "assess_form.schema.json"],
+        "before": ["ประเมินสภาพปัญหา", "พมจ.", "pmj_tak", None, "assess_form.schema.json"],
+        "after": ["ประเมินความปลอดภัย", "พมจ.", "pmj_tak", None, "assess_form.schema.json"],
     }]
 
     clock.set(due - timedelta(minutes=1))
     assert tick(session=session, clock=clock, network=network).timers_fired == 0
     clock.set(due + timedelta(minutes=1))
     assert tick(session=session, clock=clock, network=network).timers_fired == 1
-    assert live(session, case.id)["follow_up"].label == "ติดตาม ผล"
+    assert live(session, case.id)["follow_up"].label == "ติดตามผล"
     assert session.get(Case, case.id).protocol_version_id == v2.id
 
 
@@ -198,8 +198,8 @@ def test_a_claimed_item_moved_to_another_agency_is_released(session, network, cl
 
 @pytest.mark.parametrize("change, complaint", [
     pytest.param(
-        lambda text: text.replace('<bpmn:userTask id="report" name="รับแจ้ง เหตุ" camunda:formKey="report_form" camunda:candidateGroups="case_worker">',
-                                  '<bpmn:manualTask id="report" name="รับแจ้ง เหตุ">')
+        lambda text: text.replace('<bpmn:userTask id="report" name="รับแจ้งเหตุ" camunda:formKey="report_form" camunda:candidateGroups="case_worker">',
+                                  '<bpmn:manualTask id="report" name="รับแจ้งเหตุ">')
         .replace("<bpmn:outgoing>to_triage</bpmn:outgoing>\n    </bpmn:userTask>", "<bpmn:outgoing>to_triage</bpmn:outgoing>\n    </bpmn:manualTask>"),
         "is a UserTask but a ManualTask in version 2", id="kind-changed",
     ),
@@ -235,7 +235,7 @@ def test_a_case_whose_completed_task_was_removed_is_refused(session, network, cl
         'sourceRef="report"', 'sourceRef="intake"').replace("<bpmn:flowNodeRef>report</bpmn:flowNodeRef>", "<bpmn:flowNodeRef>intake</bpmn:flowNodeRef>")
     publish(session, network, clock, policy, renamed_id)
     report = migrate_cases(session=session, protocol_key=KEY, to_version=2, clock=clock, actor=policy)
-    assert "completed task 'รับแจ้ง เหตุ' (report) does not exist in version 2" in report.refused[0][1]
+    assert "completed task 'รับแจ้งเหตุ' (report) does not exist in version 2" in report.refused[0][1]
 
 
 # -- which cases, to which version --------------------------------------------------------------

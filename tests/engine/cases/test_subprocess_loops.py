@@ -9,17 +9,17 @@ from engine.protocols import service as protocols
 from engine.protocols.parsing import parse_protocol
 
 HOME_VISITS = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="visits_defs" targetNamespace="t">
-  <bpmn:process id="home_visits" name="เยี่ยม บ้าน ซ้ำ" isExecutable="true">
+  <bpmn:process id="home_visits" name="เยี่ยมบ้านซ้ำ" isExecutable="true">
     <bpmn:laneSet id="lanes">
       <!-- Only the subprocess is listed: the task inside it belongs to the same agency. -->
       <bpmn:lane id="social" name="pmj_tak"><bpmn:flowNodeRef>visits</bpmn:flowNodeRef></bpmn:lane>
     </bpmn:laneSet>
     <bpmn:startEvent id="begin"><bpmn:outgoing>to_visits</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:subProcess id="visits" name="เยี่ยม บ้าน จนกว่า จะ ปลอดภัย">
+    <bpmn:subProcess id="visits" name="เยี่ยมบ้านจนกว่าจะปลอดภัย">
       <bpmn:incoming>to_visits</bpmn:incoming><bpmn:outgoing>to_finish</bpmn:outgoing>
       <bpmn:standardLoopCharacteristics><bpmn:loopCondition>keep_visiting == True</bpmn:loopCondition></bpmn:standardLoopCharacteristics>
       <bpmn:startEvent id="visit_begin"><bpmn:outgoing>to_visit</bpmn:outgoing></bpmn:startEvent>
-      <bpmn:userTask id="visit" name="เยี่ยม บ้าน"><bpmn:incoming>to_visit</bpmn:incoming><bpmn:outgoing>to_visit_end</bpmn:outgoing></bpmn:userTask>
+      <bpmn:userTask id="visit" name="เยี่ยมบ้าน"><bpmn:incoming>to_visit</bpmn:incoming><bpmn:outgoing>to_visit_end</bpmn:outgoing></bpmn:userTask>
       <bpmn:endEvent id="visit_end"><bpmn:incoming>to_visit_end</bpmn:incoming></bpmn:endEvent>
       <bpmn:sequenceFlow id="to_visit" sourceRef="visit_begin" targetRef="visit"/>
       <bpmn:sequenceFlow id="to_visit_end" sourceRef="visit" targetRef="visit_end"/>

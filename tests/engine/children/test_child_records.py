@@ -59,7 +59,7 @@ SENDER = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/
 
 RECEIVER = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
   <bpmn:message id="msg_help" name="refer_help"/>
-  <bpmn:process id="receiver" name="รับ ส่ง ต่อ" isExecutable="true">
+  <bpmn:process id="receiver" name="รับส่งต่อ" isExecutable="true">
     <bpmn:laneSet id="ls"><bpmn:lane id="social" name="pmj_tak"><bpmn:flowNodeRef>help</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
     <bpmn:startEvent id="direct"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:startEvent id="referred"><bpmn:outgoing>f2</bpmn:outgoing><bpmn:messageEventDefinition messageRef="msg_help"/></bpmn:startEvent>
@@ -145,7 +145,7 @@ def test_unknown_reporting_unit_is_refused(session, network, clock, people, libr
 
 
 def test_a_referral_starts_a_linked_case_for_the_same_child_with_only_the_payload(session, network, clock, people, library):
-    sender = _report(session, network, clock, people, refer=True, reason="สงสัย ถูก ทำร้าย", secret_note="ไม่ ควร ไป ต่อ",
+    sender = _report(session, network, clock, people, refer=True, reason="สงสัยถูกทำร้าย", secret_note="ไม่ควรไปต่อ",
                      child_first_name="ดาว", child_g_code="G123456789012")
     [link] = session.scalars(select(CaseLink)).all()
     assert (link.from_case_id, link.message) == (sender.id, "refer_help")
@@ -157,7 +157,7 @@ def test_a_referral_starts_a_linked_case_for_the_same_child_with_only_the_payloa
     # Only the declared payload travels: the reason, not the school's other notes.
     spec = session.get(ProtocolVersion, receiver.protocol_version_id).spec_json
     data = restore_workflow(receiver.state_json, spec).get_task_from_id(UUID(help_item.task_id)).data
-    assert data == {"reason": "สงสัย ถูก ทำร้าย", "referred_from": sender.reference}
+    assert data == {"reason": "สงสัยถูกทำร้าย", "referred_from": sender.reference}
     receiver_version = session.get(ProtocolVersion, receiver.protocol_version_id)
     assert json.loads(receiver_version.message_starts) == ["refer_help"]
 

@@ -172,7 +172,7 @@ def test_a_second_deadline_on_the_same_task_raises_level_two(session, network, c
       <bpmn:flowNodeRef>question</bpmn:flowNodeRef><bpmn:flowNodeRef>soft</bpmn:flowNodeRef><bpmn:flowNodeRef>hard</bpmn:flowNodeRef>
     </bpmn:lane></bpmn:laneSet>
     <bpmn:startEvent id="begin"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="question" name="สอบ ปากคำ เด็ก"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="question" name="ซักถามเด็ก"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
     <bpmn:boundaryEvent id="soft" attachedToRef="question" cancelActivity="false"><bpmn:outgoing>f3</bpmn:outgoing>
       <bpmn:timerEventDefinition><bpmn:timeDuration>PT6H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>
     <bpmn:boundaryEvent id="hard" attachedToRef="question" cancelActivity="false"><bpmn:outgoing>f4</bpmn:outgoing>

@@ -76,7 +76,7 @@ def test_queued_messages_arrive_complete_and_are_marked_sent(session, session_fa
         headers = got.raw.split(b"\r\n\r\n", 1)[0]
         assert headers.isascii()
         assert b"=?utf-8?" in headers.lower()
-    assert received[rows[2].message_id].message["Subject"].startswith("[คุ้มครอง] แจ้งยกระดับ ระดับ 1")
+    assert received[rows[2].message_id].message["Subject"].startswith("[คุ้มครอง] แจ้งการยกระดับขั้นที่ 1")
 
     assert deliver_pending(session_factory, settings=smtp_server.settings, clock=clock) == DeliveryReport()
     assert len(smtp_server.handler.received) == 3

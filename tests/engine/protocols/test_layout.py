@@ -35,7 +35,7 @@ SUBPROCESS_PROTOCOL = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
                   xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
                   id="defs" targetNamespace="https://khumkrong.example/test">
-  <bpmn:process id="with_sub" name="มี กระบวนการ ย่อย" isExecutable="true">
+  <bpmn:process id="with_sub" name="มีกระบวนการย่อย" isExecutable="true">
     <bpmn:laneSet id="lanes">
       <bpmn:lane id="lane_pmj" name="pmj_tak">
         <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
@@ -45,8 +45,8 @@ SUBPROCESS_PROTOCOL = """<?xml version="1.0" encoding="UTF-8"?>
       </bpmn:lane>
     </bpmn:laneSet>
     <bpmn:startEvent id="start"/>
-    <bpmn:userTask id="intake" name="รับ เรื่อง"/>
-    <bpmn:subProcess id="visits" name="เยี่ยม บ้าน">
+    <bpmn:userTask id="intake" name="รับเรื่อง"/>
+    <bpmn:subProcess id="visits" name="เยี่ยมบ้าน">
       <bpmn:startEvent id="visit_start"/>
       <bpmn:userTask id="visit" name="เยี่ยม"/>
       <bpmn:boundaryEvent id="visit_late" attachedToRef="visit" cancelActivity="false">
@@ -58,12 +58,12 @@ SUBPROCESS_PROTOCOL = """<?xml version="1.0" encoding="UTF-8"?>
       <bpmn:sequenceFlow id="s2" sourceRef="visit" targetRef="visit_end"/>
       <bpmn:sequenceFlow id="s3" sourceRef="visit_late" targetRef="visit_late_end"/>
     </bpmn:subProcess>
-    <bpmn:exclusiveGateway id="again" name="อีก ครั้ง" default="to_done"/>
+    <bpmn:exclusiveGateway id="again" name="อีกครั้ง" default="to_done"/>
     <bpmn:endEvent id="done"/>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="intake"/>
     <bpmn:sequenceFlow id="f2" sourceRef="intake" targetRef="visits"/>
     <bpmn:sequenceFlow id="f3" sourceRef="visits" targetRef="again"/>
-    <bpmn:sequenceFlow id="f4" sourceRef="again" targetRef="intake" name="ยัง ไม่ ครบ">
+    <bpmn:sequenceFlow id="f4" sourceRef="again" targetRef="intake" name="ยังไม่ครบ">
       <bpmn:conditionExpression>repeat == True</bpmn:conditionExpression>
     </bpmn:sequenceFlow>
     <bpmn:sequenceFlow id="to_done" sourceRef="again" targetRef="done"/>
@@ -231,7 +231,7 @@ def test_missing_collaboration_is_created_and_subprocess_gets_its_own_plane(netw
     assert collaboration.getnext().get("id") == "with_sub"  # placed before the process
     participant = collaboration.find("bpmn:participant", NS)
     assert (participant.get("id"), participant.get("name"), participant.get("processRef")) == (
-        "with_sub_participant", "มี กระบวนการ ย่อย", "with_sub",
+        "with_sub_participant", "มีกระบวนการย่อย", "with_sub",
     )
 
     main = plane_of(root, "with_sub_collaboration")

@@ -19,7 +19,7 @@ def test_summaries_group_versions_and_tell_published_from_drafts(session, networ
     first, _ = protocols.store_draft(session=session, key="p1_abuse_report", bpmn=P1.read_bytes(), network=network,
                                      clock=clock, actor=people["policy"], forms=forms)
     protocols.publish(session=session, key="p1_abuse_report", version=1, clock=clock, actor=people["policy"])
-    renamed = P1.read_text(encoding="utf-8").replace('name="สอบ ปากคำ เด็ก"', 'name="สอบปากคำเด็ก"')
+    renamed = P1.read_text(encoding="utf-8").replace('name="ถามปากคำเด็กโดยสหวิชาชีพ"', 'name="สอบปากคำเด็ก"')
     protocols.store_draft(session=session, key="p1_abuse_report", bpmn=renamed, network=network, clock=clock,
                           actor=people["policy"], forms=forms)
     [summary] = protocol_summaries(session=session)
@@ -31,13 +31,13 @@ def test_summaries_group_versions_and_tell_published_from_drafts(session, networ
 
 
 def test_library_scenarios_are_those_named_after_the_protocol_number():
-    assert [s.name for s in library_scenarios(SCENARIOS, "p1_abuse_report")] == ["p1_police_late"]
+    assert [s.name for s in library_scenarios(SCENARIOS, "p1_abuse_report")] == ["p1_custody_overrun"]
     assert library_scenarios(SCENARIOS, "p2_student_screening") == []
     assert library_scenarios(SCENARIOS / "missing", "p1_abuse_report") == []
 
 
 def test_a_scenario_text_rehearses_against_the_forms_given(network):
-    text = (SCENARIOS / "p1_police_late.toml").read_text(encoding="utf-8")
+    text = (SCENARIOS / "p1_custody_overrun.toml").read_text(encoding="utf-8")
     timeline = rehearse_text(P1.read_bytes(), network=network, scenario_text=text, forms=load_forms(PROJECT_ROOT / "forms"))
     questioning = next(row for row in timeline.rows if row.task == "question_child")
     assert questioning.escalations and questioning.escalations[0]["level"] == 2

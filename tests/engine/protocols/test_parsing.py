@@ -35,7 +35,7 @@ def definitions(*processes: str, root: str = "", prolog: str = "") -> str:
     )
 
 
-def process(body: str, *, lanes: str = "", process_id: str = "case_proc", name: str = "กระบวนการ ทดสอบ") -> str:
+def process(body: str, *, lanes: str = "", process_id: str = "case_proc", name: str = "กระบวนการทดสอบ") -> str:
     lane_set = f'<bpmn:laneSet id="{process_id}_lanes">{lanes}</bpmn:laneSet>' if lanes else ""
     return f'<bpmn:process id="{process_id}" name="{name}" isExecutable="true">{lane_set}\n{body}\n</bpmn:process>'
 
@@ -57,7 +57,7 @@ def one_task(task_xml: str) -> str:
     ])
 
 
-def user_task(attributes: str = "", extensions: str = "", task_id: str = "task", name: str = "ประเมิน เด็ก") -> str:
+def user_task(attributes: str = "", extensions: str = "", task_id: str = "task", name: str = "ประเมินเด็ก") -> str:
     extension_xml = f"<bpmn:extensionElements>{extensions}</bpmn:extensionElements>" if extensions else ""
     return (
         f'<bpmn:userTask id="{task_id}" name="{name}"{attributes}>{extension_xml}'
@@ -91,12 +91,12 @@ def test_camunda_modeler_conventions_are_kept(network):
     parsed = parse_protocol(in_school_lane(task), network=network)
 
     expected = UserTaskDescriptor(
-        task_name="task", label="ประเมิน เด็ก", lane="spm_tak", agency_code="spm_tak",
+        task_name="task", label="ประเมินเด็ก", lane="spm_tak", agency_code="spm_tak",
         candidate_role="supervisor", assignee="worker.spm_tak", form_key="assess_form", due_date="P2D",
     )
     assert parsed.user_tasks == {"task": expected}
     assert parsed.findings == []
-    assert (parsed.process_id, parsed.name) == ("case_proc", "กระบวนการ ทดสอบ")
+    assert (parsed.process_id, parsed.name) == ("case_proc", "กระบวนการทดสอบ")
     # What the runtime reads back from the stored version.
     assert descriptors_from_json(parsed.tasks_json()) == {"task": expected}
 
@@ -206,10 +206,10 @@ def test_user_task_in_a_lane_naming_no_agency_is_refused(network, lane_id, lane_
     assert codes(findings) == ["lane-unknown-agency"]
     finding = findings[0]
     assert (finding.severity, finding.element_id) == (Severity.ERROR, "task")
-    assert lane_name in finding.message_en and "ประเมิน เด็ก" in finding.message_en
+    assert lane_name in finding.message_en and "ประเมินเด็ก" in finding.message_en
     assert "no agency" in finding.message_en
     assert lane_name in finding.message_th and "หน่วยงาน" in finding.message_th
-    assert THAI.search(finding.message_th.replace(lane_name, "").replace("ประเมิน เด็ก", ""))
+    assert THAI.search(finding.message_th.replace(lane_name, "").replace("ประเมินเด็ก", ""))
 
 
 def test_user_task_outside_every_lane_is_refused(network):
@@ -244,7 +244,7 @@ def test_every_lane_error_is_reported_at_once(network):
 def test_back_edge_loop_parses_with_a_warning_naming_the_flow(network):
     body = "\n".join([
         '<bpmn:startEvent id="begin"><bpmn:outgoing>to_visit</bpmn:outgoing></bpmn:startEvent>',
-        '<bpmn:userTask id="visit" name="เยี่ยม บ้าน"><bpmn:incoming>to_visit</bpmn:incoming>'
+        '<bpmn:userTask id="visit" name="เยี่ยมบ้าน"><bpmn:incoming>to_visit</bpmn:incoming>'
         "<bpmn:incoming>visit_again</bpmn:incoming><bpmn:outgoing>to_check</bpmn:outgoing></bpmn:userTask>",
         '<bpmn:exclusiveGateway id="check" default="to_finish"><bpmn:incoming>to_check</bpmn:incoming>'
         "<bpmn:outgoing>visit_again</bpmn:outgoing><bpmn:outgoing>to_finish</bpmn:outgoing></bpmn:exclusiveGateway>",
@@ -269,12 +269,12 @@ def test_back_edge_loop_parses_with_a_warning_naming_the_flow(network):
 def test_looping_subprocess_has_no_back_edge_warning(network):
     body = "\n".join([
         '<bpmn:startEvent id="begin"><bpmn:outgoing>to_visits</bpmn:outgoing></bpmn:startEvent>',
-        '<bpmn:subProcess id="visits" name="เยี่ยม บ้าน จน ปลอดภัย">'
+        '<bpmn:subProcess id="visits" name="เยี่ยมบ้านจนปลอดภัย">'
         "<bpmn:incoming>to_visits</bpmn:incoming><bpmn:outgoing>to_finish</bpmn:outgoing>"
         "<bpmn:standardLoopCharacteristics><bpmn:loopCondition>safe == True</bpmn:loopCondition>"
         "</bpmn:standardLoopCharacteristics>"
         '<bpmn:startEvent id="visit_begin"><bpmn:outgoing>to_visit</bpmn:outgoing></bpmn:startEvent>'
-        '<bpmn:userTask id="visit" name="เยี่ยม บ้าน"><bpmn:incoming>to_visit</bpmn:incoming>'
+        '<bpmn:userTask id="visit" name="เยี่ยมบ้าน"><bpmn:incoming>to_visit</bpmn:incoming>'
         "<bpmn:outgoing>to_visit_end</bpmn:outgoing></bpmn:userTask>"
         '<bpmn:endEvent id="visit_end"><bpmn:incoming>to_visit_end</bpmn:incoming></bpmn:endEvent>'
         '<bpmn:sequenceFlow id="to_visit" sourceRef="visit_begin" targetRef="visit"/>'
@@ -397,7 +397,7 @@ def test_upload_that_is_not_utf8_is_refused_as_protocol_invalid(session, network
 def test_two_executable_processes_are_refused(network):
     first = process(one_task(user_task()), lanes=lane("l1", "spm_tak", "task"), process_id="first_proc")
     second = process(
-        '<bpmn:startEvent id="second_begin"/>', process_id="second_proc", name="อีก กระบวนการ"
+        '<bpmn:startEvent id="second_begin"/>', process_id="second_proc", name="อีกกระบวนการ"
     )
     findings = refused(definitions(first, second), network)
     assert codes(findings) == ["process-count"]
@@ -427,7 +427,7 @@ def test_same_content_is_one_version_changed_content_is_the_next(session, networ
     store = dict(session=session, key="assess", network=network, clock=clock, actor=people["policy"])
 
     first, findings = protocols.store_draft(bpmn=first_text, **store)
-    assert (first.version, first.published, first.process_id, first.name) == (1, False, "case_proc", "กระบวนการ ทดสอบ")
+    assert (first.version, first.published, first.process_id, first.name) == (1, False, "case_proc", "กระบวนการทดสอบ")
     assert findings == []
     assert descriptors_from_json(first.tasks_json)["task"].agency_code == "spm_tak"
     audit_after_first = session.scalar(select(func.count()).select_from(AuditEvent))
@@ -440,7 +440,7 @@ def test_same_content_is_one_version_changed_content_is_the_next(session, networ
     assert session.scalar(select(func.count()).select_from(ProtocolVersion)) == 1
     assert session.scalar(select(func.count()).select_from(AuditEvent)) == audit_after_first
 
-    changed, _ = protocols.store_draft(bpmn=in_school_lane(user_task(name="ประเมิน เด็ก ใหม่")), **store)
+    changed, _ = protocols.store_draft(bpmn=in_school_lane(user_task(name="ประเมินเด็กใหม่")), **store)
     assert (changed.version, changed.key) == (2, "assess")
     # Going back to the first content finds version 1 rather than making a third.
     back, _ = protocols.store_draft(bpmn=first_text, **store)

@@ -99,10 +99,31 @@ def test_duration_functions_refuse_absurd_input(expression, message):
         evaluate(expression, {})
 
 
+def test_instant_reads_a_recorded_moment_so_deadlines_count_from_it():
+    separated = "2026-11-30T10:15:00+07:00"
+    assert evaluate("instant(separated_at) + hours(12)", {"separated_at": separated}) == datetime(
+        2026, 11, 30, 15, 15, tzinfo=UTC
+    )
+    # A moment recorded in the future cannot push a deadline past the one counted from now.
+    with clock_in_effect(SimulatedClock(datetime(2026, 11, 30, 3, 15, tzinfo=UTC))):
+        assert evaluate(
+            "min(instant(separated_at), now()) + hours(12)", {"separated_at": "2026-12-01T10:00:00+07:00"}
+        ) == datetime(2026, 11, 30, 15, 15, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("2026-11-30T10:15:00", "no UTC offset"), ("yesterday", "not an ISO 8601"), (12, "needs ISO 8601 text")],
+)
+def test_instant_refuses_what_is_not_an_aware_iso_moment(value, message):
+    with pytest.raises(ExpressionError, match=message):
+        evaluate("instant(value)", {"value": value})
+
+
 def test_safe_functions_are_exactly_the_vetted_set():
     assert set(SAFE_FUNCTIONS) == {
         "now", "days", "hours", "minutes", "len", "min", "max", "abs", "round", "int", "float",
-        "str", "bool", "sum", "any", "all", "sorted", "business_days", "business_hours",
+        "str", "bool", "sum", "any", "all", "sorted", "business_days", "business_hours", "instant",
     }
     with pytest.raises(TypeError):
         SAFE_FUNCTIONS["open"] = open  # type: ignore[index]
