@@ -126,11 +126,20 @@ def attached_task(boundary_event_task: Task) -> Task | None:
 
 
 def nearest_manual_ancestor(task: Task) -> Task | None:
-    """The user task the token most recently left on its way to ``task``."""
+    """The user task the token most recently left on its way to ``task``.
+
+    On the path of a boundary event that is the user task the event is attached to: an overrun
+    a deadline throws belongs to the late task, not to the one the token passed before it (the
+    boundary split hangs under that earlier task in SpiffWorkflow's tree).
+    """
     current = task.parent
     while current is not None:
         if current.task_spec.manual:
             return current
+        if isinstance(current.task_spec, BoundaryEvent):
+            owner = attached_task(current)
+            if owner is not None and owner.task_spec.manual:
+                return owner
         current = current.parent
     return None
 

@@ -36,6 +36,7 @@ def test_the_custody_clock_runs_from_separation_and_an_overrun_goes_straight_to_
     [exam] = [row for row in timeline.rows if row.task == "medical_exam"]
     assert exam.completed is None and exam.escalations  # the examination is late as well
     [alarm] = [e for e in _all_escalations(timeline) if e["source"] == "end_custody_limit"]
+    assert alarm == by_source["end_custody_limit"]  # on the questioning, not the separation before it
     assert (alarm["reason"], alarm["code"], alarm["level"], alarm["target"]) == (
         "thrown", "statutory_limit", 1, "committee_secretariat",
     )

@@ -275,3 +275,42 @@ def test_new_work_tells_the_agency_queue(session, network, clock, staff):
     # report is for case workers of spm_tak (candidateGroups="case_worker").
     assert sorted(m.recipient_address for m in new_work) == ["worker.spm_tak@example.go.th", "worker2.spm_tak@example.go.th"]
     assert all(m.case_id == case.id for m in new_work)
+
+
+LIMIT_THROWS = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:escalation id="esc_limit" name="เกินกำหนดตามกฎหมาย" escalationCode="statutory_limit"/>
+  <bpmn:process id="limit_throws" name="เกินกำหนดกักตัว" isExecutable="true">
+    <bpmn:laneSet id="ls"><bpmn:lane id="pmj" name="pmj_tak">
+      <bpmn:flowNodeRef>separate</bpmn:flowNodeRef><bpmn:flowNodeRef>question</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>limit</bpmn:flowNodeRef><bpmn:flowNodeRef>overrun</bpmn:flowNodeRef>
+    </bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="begin"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="separate" name="แยกตัวเด็ก"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="question" name="ซักถามเด็ก"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
+    <bpmn:boundaryEvent id="limit" attachedToRef="question" cancelActivity="false"><bpmn:outgoing>f4</bpmn:outgoing>
+      <bpmn:timerEventDefinition><bpmn:timeDuration>PT12H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>
+    <bpmn:endEvent id="done"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="overrun"><bpmn:incoming>f4</bpmn:incoming><bpmn:escalationEventDefinition escalationRef="esc_limit"/></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="begin" targetRef="separate"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="separate" targetRef="question"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="question" targetRef="done"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="limit" targetRef="overrun"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_an_escalation_thrown_on_a_deadlines_path_belongs_to_the_late_task(session, network, clock, staff):
+    # As P1's s.30(2) limit: the overrun of the questioning is about the questioning, not about
+    # the separation the token passed before it.
+    protocols.store_draft(session=session, key="limit_throws", bpmn=LIMIT_THROWS, network=network, clock=clock, actor=staff["policy"])
+    protocols.publish(session=session, key="limit_throws", version=1, clock=clock, actor=staff["policy"])
+    case = commands.start_case(session=session, protocol_key="limit_throws", data={}, actor=staff["social_worker"], clock=clock, network=network)
+    separate = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
+    commands.complete(session=session, work_item_id=separate.id, data={}, actor=staff["social_worker"], clock=clock, network=network)
+    question = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.task_name == "question"))
+    clock.advance(timedelta(hours=12, minutes=1))
+    tick(session=session, clock=clock, network=network)
+    thrown = [e for e in _escalations(session, case.id) if e.reason == "thrown"]
+    assert [(e.code, e.source_element, e.work_item_id) for e in thrown] == [("statutory_limit", "overrun", question.id)]
+    session.refresh(separate)
+    assert separate.escalation_level == 0  # the finished separation is not marked late
