@@ -19,7 +19,7 @@ def test_the_list_shows_every_form_with_its_thai_title(policy, tak_library):
     page = policy.get("/forms")
     assert page.status_code == 200
     assert page.text.count('href="/forms/p') >= len(tak_library)
-    assert "แบบ คัดกรอง และ ประเมิน ความ เสี่ยง" in page.text
+    assert "แบบคัดกรองและประเมินความเสี่ยง" in page.text
 
 
 def test_the_preview_checks_answers_as_a_completion_would_and_keeps_them(policy, session):
@@ -35,7 +35,7 @@ def test_the_preview_checks_answers_as_a_completion_would_and_keeps_them(policy,
     assert "ผู้ปกครอง &lt;script&gt;alert(1)&lt;/script&gt; &#34;ไม่ยอม&#34;" in answer.text
     accepted = policy.post("/forms/p1_triage", data={
         "csrf_token": csrf_of(policy, "/forms/p1_triage"), "risk_level": "low", "needs_separation": "false",
-        "best_interests_considered": "true",
+        "offence_suspected": "false", "best_interests_considered": "true",
     })
     assert accepted.status_code == 200 and "คำตอบเหล่านี้ผ่านการตรวจ" in accepted.text
 

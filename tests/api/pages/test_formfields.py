@@ -80,9 +80,9 @@ def test_fields_keep_the_authors_order_titles_and_required_marks():
 
 def test_enum_titles_are_split_by_language():
     channel = by_name(form_fields(real_form("p1_receive_report"), language="th"))["report_channel"]
-    assert (channel.options[0].value, channel.options[0].label) == ("school", "โรงเรียน")
+    assert (channel.options[0].value, channel.options[0].label) == ("school", "โรงเรียน (รายงานของครูตามมาตรา 29 วรรคสอง)")
     english = by_name(form_fields(real_form("p1_receive_report"), language="en"))["report_channel"]
-    assert english.options[0].label == "School"
+    assert english.options[0].label == "School (a teacher's s.29 para. 2 report)"
     concern = by_name(form_fields(real_form("p1_receive_report"), language="th"))["concern_type"]
     assert [o.value for o in concern.options][:2] == ["physical_abuse", "sexual_abuse"]
 
@@ -103,15 +103,16 @@ def test_the_rendered_form_labels_every_input():
 def test_a_submission_is_read_into_typed_data_that_the_engine_accepts():
     schema = real_form("p1_receive_report")
     submitted = submit(schema, [
-        ("child_first_name", "มะลิ"), ("child_birth_date", "2011-05-14"), ("report_channel", "school"),
-        ("concern_type", "physical_abuse"), ("concern_type", "neglect"), ("incident_summary", "ครูพบรอยฟกช้ำ"),
-        ("basic_aid_given", "true"), ("guardians.__rows", "2"), ("guardians.0.name", "สมศรี"),
+        ("child_first_name", "มะลิ"), ("child_birth_date", "2011-05-14"), ("child_is_student", "true"),
+        ("report_channel", "school"), ("concern_type", "physical_abuse"), ("concern_type", "neglect"),
+        ("incident_summary", "ครูพบรอยฟกช้ำ"), ("alleged_abuser_is_school_staff", "false"), ("basic_aid_given", "true"), ("guardians.__rows", "2"), ("guardians.0.name", "สมศรี"),
         ("guardians.0.relation", "parent"), ("guardians.0.alleged_abuser", "false"),
         ("guardians.1.name", ""), ("child_last_name", ""),
     ])
     assert submitted.data == {
-        "child_first_name": "มะลิ", "child_birth_date": "2011-05-14", "report_channel": "school",
-        "concern_type": ["physical_abuse", "neglect"], "incident_summary": "ครูพบรอยฟกช้ำ", "basic_aid_given": True,
+        "child_first_name": "มะลิ", "child_birth_date": "2011-05-14", "child_is_student": True, "report_channel": "school",
+        "concern_type": ["physical_abuse", "neglect"], "incident_summary": "ครูพบรอยฟกช้ำ",
+        "alleged_abuser_is_school_staff": False, "basic_aid_given": True,
         "guardians": [{"name": "สมศรี", "relation": "parent", "alleged_abuser": False}],
     }
     assert submitted.errors(THAI) == {}

@@ -29,7 +29,8 @@ def save_draft(client, xml: str, token: str | None = None):
 
 
 def renamed_p1(name: str) -> str:
-    return P1.read_text(encoding="utf-8").replace('name="ถามปากคำเด็กโดยสหวิชาชีพ"', f'name="{name}"')
+    """P1 with the competent official's s.30(2) questioning task (question_child) renamed."""
+    return P1.read_text(encoding="utf-8").replace('name="ซักถามเด็ก"', f'name="{name}"')
 
 
 def test_the_library_lists_protocols_with_their_versions(policy):
@@ -76,13 +77,14 @@ def test_a_draft_is_stored_as_a_new_unpublished_version(policy, session):
 
 
 def test_a_bad_timer_is_refused_and_its_finding_names_the_boundary_event(policy, session):
-    broken = P1.read_text(encoding="utf-8").replace("<bpmn:timeDuration>PT12H</bpmn:timeDuration>",
-                                                    "<bpmn:timeDuration>PT12X</bpmn:timeDuration>")
+    # The s.30(2) limit on the questioning, typed as a literal that is no ISO 8601 date-time.
+    broken = P1.read_text(encoding="utf-8").replace(
+        "<bpmn:timeDate>min(instant(separated_at), now()) + hours(12)</bpmn:timeDate>", "<bpmn:timeDate>PT12X</bpmn:timeDate>")
     answer = save_draft(policy, broken)
     assert answer.status_code == 422
     assert 'data-saved="false"' in answer.text and "ยังไม่ได้บันทึก" in answer.text
     # The engine reports the timer definition; the page points at the shape that owns it.
-    assert 'data-element="question_child_deadline"' in answer.text
+    assert 'data-element="question_child_limit"' in answer.text
     assert "invalid-timer" in answer.text
     assert len(protocol_summary(session=session, key="p1_abuse_report").versions) == 1
 
@@ -114,8 +116,9 @@ def test_rehearsal_shows_who_gets_what_and_what_escalates(policy):
     assert answer.status_code == 200, answer.text
     assert 'data-fragment="rehearsal"' in answer.text
     assert "ลำดับเหตุการณ์" in answer.text
-    assert "ถามปากคำเด็กโดยสหวิชาชีพ" in answer.text and "ตำรวจภูธรจังหวัดตาก" in answer.text
-    # Nobody questioned the child within 12 hours: the escalation climbed to level 2 a day later.
+    assert "ซักถามเด็ก" in answer.text and "สำนักงานพัฒนาสังคมและความมั่นคงของมนุษย์จังหวัดตาก" in answer.text
+    # Nobody questioned the child within 12 hours of the separation: after the warning to the
+    # office's supervisors, the limit raised level 2, the committee secretariat.
     assert 'class="escalated"' in answer.text and "ระดับ 2" in answer.text
     assert "2569" in answer.text  # Buddhist-era dates
     assert "สถานะ ดำเนินการอยู่" in answer.text
@@ -128,7 +131,7 @@ def test_rehearsal_reports_a_bad_scenario_and_a_failed_step(policy):
     stopped = rehearse(policy, P1.read_text(encoding="utf-8"), failing)
     assert stopped.status_code == 422
     assert "สถานการณ์จำลองหยุดลง" in stopped.text and "no_such_task" in stopped.text
-    assert "รับแจ้ง เหตุ" in stopped.text  # the timeline up to the failure
+    assert "รับแจ้งเหตุ" in stopped.text  # the timeline up to the failure
 
 
 def test_the_diff_page_colours_both_diagrams_and_lists_the_changes(policy):

@@ -40,7 +40,13 @@ def test_a_scenario_text_rehearses_against_the_forms_given(network):
     text = (SCENARIOS / "p1_custody_overrun.toml").read_text(encoding="utf-8")
     timeline = rehearse_text(P1.read_bytes(), network=network, scenario_text=text, forms=load_forms(PROJECT_ROOT / "forms"))
     questioning = next(row for row in timeline.rows if row.task == "question_child")
-    assert questioning.escalations and questioning.escalations[0]["level"] == 2
+    # The warning reached the office's supervisors; at the s.30(2) limit the deadline climbed to
+    # level 2, the committee secretariat, and the thrown statutory_limit alarm went there too.
+    assert [(e["source"], e["reason"], e["level"], e["target"]) for e in questioning.escalations] == [
+        ("question_child_warning", "overdue", 1, "agency_supervisors"),
+        ("question_child_limit", "overdue", 2, "committee_secretariat"),
+        ("end_custody_limit", "thrown", 1, "committee_secretariat"),
+    ]
     # With a form that forbids what the scenario enters, the completion is refused as it would be for real.
     import copy
 

@@ -11,7 +11,9 @@ P1 = (PROJECT_ROOT / "protocols" / "p1_abuse_report.bpmn").read_text(encoding="u
 
 
 def test_a_bad_timer_is_reported_on_the_boundary_event_the_canvas_draws():
-    broken = P1.replace("<bpmn:timeDuration>PT12H</bpmn:timeDuration>", "<bpmn:timeDuration>PT12X</bpmn:timeDuration>")
+    # The s.30(2) limit on the questioning, typed as a literal that is no ISO 8601 date-time.
+    broken = P1.replace("<bpmn:timeDate>min(instant(separated_at), now()) + hours(12)</bpmn:timeDate>",
+                        "<bpmn:timeDate>PT12X</bpmn:timeDate>")
     try:
         parse_protocol(broken, network=load_network(PROJECT_ROOT / "protocols" / "network.toml"))
     except ProtocolInvalid as exc:
@@ -19,16 +21,16 @@ def test_a_bad_timer_is_reported_on_the_boundary_event_the_canvas_draws():
     else:
         raise AssertionError("the bad timer was accepted")
     # The engine names the boundary event that owns the timer, which the diagram draws …
-    assert finding.code == "invalid-timer" and finding.element_id == "question_child_deadline"
+    assert finding.code == "invalid-timer" and finding.element_id == "question_child_limit"
     assert finding.element_id in set(shape_ids(broken).values())
     # … and an element the diagram does not draw (the timer's definition) still maps to it.
-    assert drawn_element(broken, "question_child_deadline_timer") == "question_child_deadline"
+    assert drawn_element(broken, "question_child_limit_timer") == "question_child_limit"
 
 
 def test_drawn_elements_map_to_themselves_and_a_process_to_its_pool():
     owners = shape_ids(P1)
     assert owners["question_child"] == "question_child"
-    assert owners["flow_question_child_late"] == "flow_question_child_late"
+    assert owners["flow_question_child_limit_to_end_custody_limit"] == "flow_question_child_limit_to_end_custody_limit"
     assert owners["p1_abuse_report"] == "p1_abuse_report_participant"
 
 
