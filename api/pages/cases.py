@@ -27,7 +27,7 @@ from engine.cases.models import CaseStatus
 from engine.cases.timeline import case_timeline
 from engine.children.privacy import child_record, mask_name, sees_identity
 from engine.network.definition import Network
-from engine.people.roles import CASE_READING_ROLES, CASE_STARTING_ROLES, PROVINCE_ROLES
+from engine.people.roles import CASE_READING_ROLES, CASE_STARTING_ROLES
 from engine.protocols.starts import startable_versions
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -61,19 +61,19 @@ def case_list(request: Request, session: SessionDep, clock: ClockDep, user: Read
 # -- starting a case ----------------------------------------------------------------------------
 
 
-def _reporting_units(network: Network, names: NetworkNames, user: PageUser) -> list[tuple[str, str]]:
-    """Who may be named as reporting: the user's agency and its units (every one, for province roles)."""
-    agency = user.actor.agency_code
-    agencies = [code for code in network.active_agencies if user.role in PROVINCE_ROLES or code == agency]
-    units = [code for code, unit in network.units.items() if user.role in PROVINCE_ROLES or unit.agency == agency]
-    return [(code, names.agency(code)) for code in agencies] + [(code, names.unit(code)) for code in units]
+def _reporting_units(network: Network, names: NetworkNames) -> list[tuple[str, str]]:
+    """Who may be named as reporting: any active agency or reporting unit (a school) of the network,
+    since a report reaches the agency that starts the protocol from anywhere."""
+    agencies = [(code, names.agency(code)) for code in network.active_agencies]
+    units = [(code, names.unit(code)) for code in network.units]
+    return sorted(agencies, key=lambda pair: pair[1]) + sorted(units, key=lambda pair: pair[1])
 
 
 def _start_page(request: Request, session, network: Network, user: PageUser, *, chosen: str = "", unit: str = "",
                 error: str | None = None, status_code: int = 200) -> Response:
     names = NetworkNames(network, language_of(request))
     versions = startable_versions(session=session, actor=user.actor, network=network)
-    units = _reporting_units(network, names, user)
+    units = _reporting_units(network, names)
     return render(request, "cases/start.html", user, status_code=status_code, versions=versions, units=units,
                   chosen=chosen, unit=unit or (user.actor.agency_code or ""), error=error)
 
@@ -94,7 +94,7 @@ def start(request: Request, session: SessionDep, clock: ClockDep, network: Netwo
         return _start_page(request, session, network, user, unit=reporting_unit, status_code=422,
                            error=_("Choose one of the protocols your agency starts."))
     names = NetworkNames(network, language_of(request))
-    if reporting_unit not in {code for code, _name in _reporting_units(network, names, user)}:
+    if reporting_unit not in {code for code, _name in _reporting_units(network, names)}:
         return _start_page(request, session, network, user, chosen=protocol, status_code=422,
                            error=_("Choose who is reporting."))
     case = commands.start_case(session=session, protocol_key=protocol, data={}, actor=user.actor, clock=clock,
