@@ -169,26 +169,31 @@ def monitoring_report(*, session: Session, start: datetime, end: datetime) -> Mo
     # Tasks completed in the period, with a deadline, and by it.
     done = and_(WorkItem.state == WorkItemState.COMPLETED.value, within(WorkItem.completed_at))
     task_counts = (func.count(WorkItem.id), func.count(WorkItem.due_at), func.count(case((_on_time(), 1))))
-    for found, key_column, joined in (
+    task_groupings: tuple[tuple[dict[str, MonitoringRow], Any, bool], ...] = (
         (by_agency, WorkItem.agency_code, False), (by_protocol, protocol, True),
-    ):
-        query = select(key_column, *task_counts).select_from(WorkItem)
+    )
+    for found, key_column, joined in task_groupings:
+        tasks_query = select(key_column, *task_counts).select_from(WorkItem)
         if joined:
-            query = query.join(Case, Case.id == WorkItem.case_id).join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id)
-        for key, tasks, with_deadline, on_time in session.execute(query.where(done).group_by(key_column)):
+            tasks_query = tasks_query.join(Case, Case.id == WorkItem.case_id).join(
+                ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id)
+        for key, tasks, with_deadline, on_time in session.execute(tasks_query.where(done).group_by(key_column)):
             row = _rows(found, key)
             row.tasks_done, row.tasks_with_deadline, row.tasks_on_time = tasks, with_deadline, on_time
 
     # Escalations raised in the period, by the level they reached.
     raised = within(Escalation.raised_at)
-    for found, key_column in ((by_agency, Escalation.agency_code), (by_protocol, protocol)):
-        query = (
+    escalation_groupings: tuple[tuple[dict[str, MonitoringRow], Any], ...] = (
+        (by_agency, Escalation.agency_code), (by_protocol, protocol),
+    )
+    for found, key_column in escalation_groupings:
+        escalations_query = (
             select(key_column, Escalation.level, func.count(Escalation.id))
             .select_from(Escalation).join(Case, Case.id == Escalation.case_id)
             .join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id)
             .where(raised).group_by(key_column, Escalation.level)
         )
-        for key, level, count in session.execute(query):
+        for key, level, count in session.execute(escalations_query):
             row = _rows(found, key or "")
             row.escalations += count
             row.escalations_by_level[level] = row.escalations_by_level.get(level, 0) + count
