@@ -12,7 +12,17 @@ const viewer = new window.BpmnJS({
 window.khumkrongDiagram = viewer;
 await show(viewer, await fetchXml(container.dataset.bpmnUrl), document.getElementById('diagram-problem'));
 showStatus(viewer, status);
-if (status.current && viewer.get('elementRegistry').get(status.current)) {
-  viewer.get('canvas').addMarker(status.current, 'current');
+const current = status.current && viewer.get('elementRegistry').get(status.current);
+if (current) {
+  // A task's page shows its task at full size, in the middle of the box (pan or zoom for the rest).
+  const canvas = viewer.get('canvas');
+  canvas.addMarker(current, 'current');
+  const { outer } = canvas.viewbox();
+  canvas.viewbox({
+    x: current.x + current.width / 2 - outer.width / 2,
+    y: current.y + current.height / 2 - outer.height / 2,
+    width: outer.width,
+    height: outer.height,
+  });
 }
 container.dataset.ready = 'true';
