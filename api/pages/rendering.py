@@ -63,6 +63,7 @@ def environment(language: str) -> Environment:
         datetime=functools.partial(formatting.format_datetime, language=language),
         deadline=lambda due, now: formatting.relative_deadline(due, now, language),
         deadline_state=formatting.deadline_state,
+        number=lambda value: f"{value:,}",
     )
     env.globals["language"] = language
     gettext = translations(language).gettext
@@ -129,7 +130,8 @@ def gettext_for(request: Request):
     return translations(language_of(request)).gettext
 
 
-def page_context(request: Request, user: PageUser | None) -> dict[str, Any]:
+def page_context(request: Request, user: PageUser | None, *, task_count: int | None = None) -> dict[str, Any]:
+    """The layout's values; ``task_count`` when the page has already counted the person's tasks."""
     language = language_of(request)
     names = NetworkNames(request.app.state.wiring.network, language)
     return {
@@ -140,7 +142,7 @@ def page_context(request: Request, user: PageUser | None) -> dict[str, Any]:
         "now": request.app.state.wiring.clock.now(),
         "path": request.url.path,
         "main_menu": functools.partial(main_menu, gettext=translations(language).gettext, path=request.url.path),
-        "task_count": header_task_count(request, user),
+        "task_count": task_count if task_count is not None else header_task_count(request, user),
     }
 
 
@@ -154,7 +156,8 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     env = environment(language_of(request))
-    body = env.get_template(template).render(**page_context(request, user), **context)
+    layout = page_context(request, user, task_count=context.pop("task_count", None))
+    body = env.get_template(template).render(**layout, **context)
     response = HTMLResponse(body, status_code=status_code, headers=headers)
     response.headers["content-security-policy"] = csp
     # Browsers send "Origin: null" with a page's own form posts under no-referrer (the API's

@@ -26,13 +26,14 @@ from api.pages.security import CsrfChecked, PageUser, page_role, safe_next
 from api.schemas import MAX_ID
 from engine.cases import assignment, commands, reads
 from engine.cases.comments import MAX_COMMENT_LENGTH, add_comment
-from engine.cases.inbox import inbox, inbox_count, inbox_entry, inbox_protocols
+from engine.cases.inbox import inbox, inbox_count, inbox_entry
 from engine.cases.models import LIVE_WORK_ITEM_STATES, WorkItem, WorkItemState
 from engine.children.privacy import child_record
 from engine.children.service import CHILD_RECORD_FLAG, ChildIdentity, MatchOffer, offer_matches
 from engine.errors import Conflict, InvalidInput, InvalidState, NotFound
 from engine.forms.service import form_schema
 from engine.people.roles import CASE_READING_ROLES, WORKING_ROLES
+from engine.protocols.service import published_versions
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Worker = Annotated[PageUser, Depends(page_role(WORKING_ROLES, "work tasks"))]
@@ -68,12 +69,13 @@ def inbox_page(request: Request, session: SessionDep, clock: ClockDep, user: Wor
     found = inbox(session=session, actor=user.actor, now=now, protocol=protocol or None, limit=PAGE_SIZE,
                   offset=(page - 1) * PAGE_SIZE, **window)
     _ = gettext_for(request)
+    counts = inbox_count(session=session, actor=user.actor, now=now)
     return render(
         request, "work/inbox.html", user, entries=found.rows, total=found.total, page=page,
         pages=max(1, -(-found.total // PAGE_SIZE)), protocol=protocol, due=due,
         due_windows={key: _(label) for key, label in DUE_WINDOWS.items()},
-        protocols=inbox_protocols(session=session, actor=user.actor),
-        counts=inbox_count(session=session, actor=user.actor, now=now),
+        protocols=[(version.key, version.name) for version in published_versions(session=session)],
+        counts=counts, task_count=counts.total,
         completed=completed if REFERENCE.match(completed) else "", claimed=claimed if REFERENCE.match(claimed) else "",
     )
 

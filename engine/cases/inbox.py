@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem, WorkItemState
 from engine.cases.rights import may_work
-from engine.db import Page, page_of
+from engine.db import Page
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.people.roles import SUPERVISOR_ROLE, WORKING_ROLES
@@ -76,23 +76,32 @@ def inbox(
     limit: int,
     offset: int,
 ) -> Page[InboxEntry]:
-    """A page of the actor's inbox; ``due_from``/``due_before`` keep tasks due in that window."""
-    query = (
+    """A page of the actor's inbox; ``due_from``/``due_before`` keep tasks due in that window.
+
+    The most overdue come first because the earliest deadlines do (undated last): the order is
+    the deadline's. The total is counted on the work items alone (with the protocols only when
+    filtering by one), not on the page's joins.
+    """
+    conditions = [_in_inbox(actor)]
+    if due_from is not None:
+        conditions.append(WorkItem.due_at >= due_from)
+    if due_before is not None:
+        conditions.append(WorkItem.due_at < due_before)
+    if protocol:
+        of_protocol = select(Case.id).join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id).where(
+            ProtocolVersion.key == protocol)
+        conditions.append(WorkItem.case_id.in_(of_protocol))
+    rows = session.execute(
         select(WorkItem, Case.reference, ProtocolVersion.key, ProtocolVersion.name, User.username)
         .join(Case, Case.id == WorkItem.case_id)
         .join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id)
         .outerjoin(User, User.id == WorkItem.assignee_id)
-        .where(_in_inbox(actor))
-    )
-    if protocol:
-        query = query.where(ProtocolVersion.key == protocol)
-    if due_from is not None:
-        query = query.where(WorkItem.due_at >= due_from)
-    if due_before is not None:
-        query = query.where(WorkItem.due_at < due_before)
-    query = query.order_by(case((_overdue(now), 0), else_=1), WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
-    found = page_of(session, query, limit=limit, offset=offset)
-    return Page([InboxEntry(*row) for row in found.rows], found.total)
+        .where(*conditions)
+        .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
+        .limit(limit).offset(offset)
+    ).all()
+    total = session.scalar(select(func.count(WorkItem.id)).where(*conditions)) or 0
+    return Page([InboxEntry(*row) for row in rows], total)
 
 
 @dataclass(frozen=True)
@@ -108,29 +117,6 @@ def inbox_count(*, session: Session, actor: Actor, now: datetime) -> InboxCount:
         .where(_in_inbox(actor))
     ).one()
     return InboxCount(total or 0, overdue or 0)
-
-
-def inbox_protocols(*, session: Session, actor: Actor) -> list[tuple[str, str]]:
-    """The protocols (key, newest name) the actor's inbox has tasks of: the protocol filter's options."""
-    keys = session.scalars(
-        select(ProtocolVersion.key).distinct()
-        .join(Case, Case.protocol_version_id == ProtocolVersion.id)
-        .join(WorkItem, WorkItem.case_id == Case.id)
-        .where(_in_inbox(actor))
-    ).all()
-    if not keys:
-        return []
-    newest = (
-        select(ProtocolVersion.key, func.max(ProtocolVersion.version).label("version"))
-        .where(ProtocolVersion.key.in_(keys)).group_by(ProtocolVersion.key).subquery()
-    )
-    return [
-        (key, name) for key, name in session.execute(
-            select(ProtocolVersion.key, ProtocolVersion.name)
-            .join(newest, (ProtocolVersion.key == newest.c.key) & (ProtocolVersion.version == newest.c.version))
-            .order_by(ProtocolVersion.key)
-        )
-    ]
 
 
 def next_task_for(*, session: Session, actor: Actor, case_id: int) -> WorkItem | None:
