@@ -56,7 +56,7 @@ COMMENTS_SHOWN = 200
 
 @router.get("/inbox")
 def inbox_page(request: Request, session: SessionDep, clock: ClockDep, user: Worker,
-               protocol: str = "", due: str = "", page: int = 1, completed: str = "", claimed: str = "") -> Response:
+               protocol: str = "", due: str = "", page: int = 1, completed: str = "") -> Response:
     now = clock.now()
     protocol = protocol if PROTOCOL_KEY.match(protocol) else ""
     due = due if due in DUE_WINDOWS else ""
@@ -76,7 +76,7 @@ def inbox_page(request: Request, session: SessionDep, clock: ClockDep, user: Wor
         due_windows={key: _(label) for key, label in DUE_WINDOWS.items()},
         protocols=[(version.key, version.name) for version in published_versions(session=session)],
         counts=counts, task_count=counts.total,
-        completed=completed if REFERENCE.match(completed) else "", claimed=claimed if REFERENCE.match(claimed) else "",
+        completed=completed if REFERENCE.match(completed) else "",
     )
 
 

@@ -15,7 +15,6 @@ from engine.cases.models import Case, CaseLink, WorkItem
 from engine.deadlines.tick import tick
 from tests.api.pages.conftest import csrf_of, sign_in
 from tests.api.pages.test_work_pages import INTAKE, start_p1
-from tests.conftest import add_user
 
 INTAKE_DATA = {
     "child_first_name": "มะลิ", "child_last_name": "ใจดี", "child_birth_date": "2011-05-14",
@@ -29,23 +28,13 @@ TRIAGE = {"risk_level": "high", "needs_separation": False, "offence_suspected": 
 
 
 @pytest.fixture
-def people(session, accounts):
-    return {
-        "pmj": add_user(session, "worker.pmj_tak", "case_worker", "pmj_tak"),
-        "police": add_user(session, "worker.police_tak", "case_worker", "police_tak"),
-        "culture": add_user(session, "worker.culture_tak", "case_worker", "culture_tak"),
-        "school": accounts["worker"],
-    }
-
-
-@pytest.fixture
-def triaged(session, clock, network, tak_library, people):
+def triaged(session, clock, network, tak_library, workers):
     """A P1 case past intake and triage: the police hold its complaint task, 24 hours to go."""
-    case, intake = start_p1(session, clock, network, people["pmj"])
-    commands.complete(session=session, work_item_id=intake.id, data=INTAKE_DATA, actor=people["pmj"], clock=clock,
+    case, intake = start_p1(session, clock, network, workers["pmj"])
+    commands.complete(session=session, work_item_id=intake.id, data=INTAKE_DATA, actor=workers["pmj"], clock=clock,
                       network=network)
     triage = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.task_name == "triage"))
-    commands.complete(session=session, work_item_id=triage.id, data=TRIAGE, actor=people["pmj"], clock=clock,
+    commands.complete(session=session, work_item_id=triage.id, data=TRIAGE, actor=workers["pmj"], clock=clock,
                       network=network)
     return session.get(Case, case.id)
 
@@ -107,9 +96,9 @@ def test_an_uninvolved_agency_gets_the_not_found_page_for_a_case(browser, sessio
     assert [(e.case_id, e.details["resource"]) for e in denied] == [(triaged.id, "case")]
 
 
-def test_linked_cases_show_only_those_the_reader_may_see(browser, session, clock, network, triaged, people):
-    mine, _ = start_p1(session, clock, network, people["pmj"])
-    theirs = commands.start_case(session=session, protocol_key="p2_student_screening", data={}, actor=people["school"],
+def test_linked_cases_show_only_those_the_reader_may_see(browser, session, clock, network, triaged, workers):
+    mine, _ = start_p1(session, clock, network, workers["pmj"])
+    theirs = commands.start_case(session=session, protocol_key="p2_student_screening", data={}, actor=workers["school"],
                                  clock=clock, network=network, reporting_unit="school_takpit")
     session.add_all([CaseLink(from_case_id=triaged.id, to_case_id=mine.id, message="refer", created_at=clock.now()),
                      CaseLink(from_case_id=theirs.id, to_case_id=triaged.id, message="refer", created_at=clock.now())])
@@ -125,7 +114,7 @@ def test_linked_cases_show_only_those_the_reader_may_see(browser, session, clock
     assert theirs.reference in linked and "ส่งต่อมาจาก" in linked
 
 
-def test_starting_a_case_offers_only_the_protocols_ones_agency_starts(browser, session, clock, network, tak_library, people):
+def test_starting_a_case_offers_only_the_protocols_ones_agency_starts(browser, session, clock, network, tak_library, workers):
     sign_in(browser, session, "worker.pmj_tak")
     page = browser.get("/cases/new")
     assert page.status_code == 200
@@ -158,8 +147,8 @@ def test_policy_staff_may_not_open_case_pages(browser, session, triaged):
     assert browser.get("/cases/new").status_code == 403
 
 
-def test_the_case_list_searches_the_cases_one_may_see(browser, session, clock, network, triaged, people):
-    other, _ = start_p1(session, clock, network, people["pmj"])
+def test_the_case_list_searches_the_cases_one_may_see(browser, session, clock, network, triaged, workers):
+    other, _ = start_p1(session, clock, network, workers["pmj"])
     sign_in(browser, session, "worker.pmj_tak")
     found = browser.get("/cases", params={"q": "มะลิ"})
     assert triaged.reference in found.text and other.reference not in found.text

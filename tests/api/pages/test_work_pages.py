@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from engine.audit import AuditEvent
 from engine.cases import commands
+from engine.cases.assignment import claim
 from engine.cases.comments import TaskComment
 from engine.cases.models import Case, WorkItem
 from engine.children.models import Child, ChildOffer
@@ -17,7 +17,6 @@ from engine.deadlines.tick import tick
 from engine.people.actors import Actor
 from engine.people.models import User
 from tests.api.pages.conftest import csrf_of, sign_in
-from tests.conftest import add_user
 
 INTAKE = {
     "child_first_name": "มะลิ", "child_last_name": "ใจดี", "child_birth_date": "2011-05-14",
@@ -25,17 +24,6 @@ INTAKE = {
     "concern_type": "physical_abuse", "incident_summary": "ครูพบรอยฟกช้ำที่แขน",
     "alleged_abuser_is_school_staff": "false", "basic_aid_given": "true",
 }
-
-
-@pytest.fixture
-def workers(session, accounts):
-    return {
-        "pmj": add_user(session, "worker.pmj_tak", "case_worker", "pmj_tak"),
-        "pmj2": add_user(session, "worker2.pmj_tak", "case_worker", "pmj_tak"),
-        "police": add_user(session, "worker.police_tak", "case_worker", "police_tak"),
-        "culture": add_user(session, "worker.culture_tak", "case_worker", "culture_tak"),
-        "supervisor": accounts["supervisor"],
-    }
 
 
 def start_p1(session, clock, network, actor: Actor) -> tuple[Case, WorkItem]:
@@ -56,8 +44,6 @@ def test_the_inbox_shows_my_tasks_and_my_agencys_unclaimed_ones_overdue_first(
     tick(session=session, clock=clock, network=network)  # the 3-hour intake deadline passes
     fresh, fresh_item = start_p1(session, clock, network, workers["pmj"])
     theirs, theirs_item = start_p1(session, clock, network, workers["pmj2"])
-    from engine.cases.assignment import claim
-
     claim(session=session, work_item_id=theirs_item.id, actor=workers["pmj2"], clock=clock)
     sign_in(browser, session, "worker.pmj_tak")
     page = browser.get("/inbox")

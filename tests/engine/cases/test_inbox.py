@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from engine.cases import assignment
+from engine.cases import assignment, commands
 from engine.cases.inbox import inbox, inbox_count, inbox_entry, next_task_for
 from engine.cases.models import WorkItem
 from engine.deadlines.tick import tick
@@ -87,8 +87,6 @@ def test_starting_leads_to_the_first_task_the_starter_may_work(session, network,
 
 
 def test_overdue_items_appear_after_the_deadline_passes(session, network, clock, people, reference):
-    from engine.cases import commands
-
     case = start(session, clock, network, people)
     commands.complete(session=session, work_item_id=_report(session, case).id, data={"severity": "high"},
                       actor=people["school_worker"], clock=clock, network=network)
