@@ -57,17 +57,18 @@ def prepare_database(wiring: Wiring) -> None:
 
 
 def load_demo_data(wiring: Wiring) -> None:
-    """The Tak network's protocols, forms and demo accounts (adds only what is missing)."""
+    """The Tak network's protocols, forms and demo accounts (adds only what is missing), and the
+    demo's cases, played up to now on a simulated history (only into a database without cases)."""
     from engine.demo import load_demo
 
     with wiring.session_factory() as session:
         report = load_demo(
             session=session, network=wiring.network, clock=wiring.clock,
-            protocols_dir=wiring.settings.network_file.parent, forms_dir=PROJECT_ROOT / "forms",
+            protocols_dir=wiring.settings.network_file.parent, forms_dir=PROJECT_ROOT / "forms", cases=True,
         )
     console.print(
         f"demo: {len(report.protocols_published)} protocol version(s) published, {report.forms} form(s), "
-        f"{len(report.users_created)} account(s) created"
+        f"{len(report.users_created)} account(s) created, {report.cases_started} case(s) started"
     )
     console.print(
         "demo accounts: admin, policy, committee, worker.<agency code>, supervisor.<agency code> — "
@@ -98,7 +99,7 @@ def serve(
     database_url: DatabaseUrl = None,
     worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run timers, escalations and mail in this process.")] = True,
     worker_interval: Annotated[float, typer.Option(help="Seconds between worker passes.", min=1)] = 15.0,
-    demo: Annotated[bool, typer.Option("--demo", help="Load the Tak protocols, forms and demo accounts.")] = False,
+    demo: Annotated[bool, typer.Option("--demo", help="Load the Tak protocols, forms, demo accounts and demo cases.")] = False,
     simulation: Annotated[
         bool, typer.Option("--simulation", help="Simulated clock moved by POST /api/v1/simulation/clock (training, rehearsal).")
     ] = False,

@@ -1,4 +1,8 @@
-"""`make bench`: engine command costs, reported as ratios measured in one run.
+"""`make bench`: engine command costs, reported as ratios measured in one run, and page speed.
+
+`python -m bench [complete_task] [pages]` runs the scenarios named (all of them by default).
+
+pages — each main page's p50/p95 at demo scale on SQLite (bench/pages.py).
 
 complete_task — one `complete` command (lock, restore, run, sync work items, serialise, commit)
 on a case with N completed tasks, against the same work done by SpiffWorkflow alone in memory
@@ -110,5 +114,19 @@ def main() -> int:
     return 0
 
 
+SCENARIOS = {"complete_task": main}
+
+
+def run_scenarios(names: list[str]) -> int:
+    from bench import pages
+
+    scenarios = {**SCENARIOS, "pages": pages.main}
+    unknown = [name for name in names if name not in scenarios]
+    if unknown:
+        print(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(scenarios)}", file=sys.stderr)
+        return 2
+    return max(scenarios[name]() for name in names or scenarios)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_scenarios(sys.argv[1:]))

@@ -12,12 +12,15 @@ from api.pages.i18n import LANGUAGE_COOKIE, LANGUAGES
 from api.pages.rendering import gettext_for, render
 from api.pages.security import PRESESSION_COOKIE, CsrfChecked, CurrentPageUser, OptionalPageUser, safe_next
 from engine.people import auth
-from engine.people.roles import ADMIN_ROLE, AUTHORING_ROLES, POLICY_ROLE
+from engine.people.roles import ADMIN_ROLE, AUTHORING_ROLES, CASE_WORKER_ROLE, COMMITTEE_ROLE, POLICY_ROLE, SUPERVISOR_ROLE
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-# Each role's first page. Roles whose own pages are not built yet start on the overview.
-ROLE_HOME = {POLICY_ROLE: "/protocols", ADMIN_ROLE: "/admin/users"}
+# Each role's first page; a role without one starts on the overview.
+ROLE_HOME = {
+    CASE_WORKER_ROLE: "/inbox", SUPERVISOR_ROLE: "/dashboard", COMMITTEE_ROLE: "/committee",
+    POLICY_ROLE: "/protocols", ADMIN_ROLE: "/admin/users",
+}
 OVERVIEW = "/home"
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 60 * 60
 

@@ -27,6 +27,14 @@ class NetworkNames:
             return ""
         return self._pick(self.network.roles.get(code), code)
 
+    def unit(self, code: str | None) -> str:
+        """A reporting unit (a school) or an agency by its code; other text as it is."""
+        if not code:
+            return ""
+        if code in self.network.units:
+            return self._pick(self.network.units[code], code)
+        return self.agency(code)
+
     def target(self, code: str | None) -> str:
         """Who an escalation goes to (the network's escalation targets)."""
         if not code:

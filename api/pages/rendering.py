@@ -13,7 +13,16 @@ from api.pages import formatting
 from api.pages.i18n import N_, language_of, translations
 from api.pages.names import NetworkNames
 from api.pages.security import PageUser, csrf_token, keep_presession
-from engine.people.roles import ADMIN_ROLE, AUTHORING_ROLES
+from engine.cases.inbox import inbox_count
+from engine.people.roles import (
+    ADMIN_ROLE,
+    AUTHORING_ROLES,
+    CASE_WORKER_ROLE,
+    COMMITTEE_ROLE,
+    POLICY_ROLE,
+    SUPERVISOR_ROLE,
+    WORKING_ROLES,
+)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -54,10 +63,13 @@ def environment(language: str) -> Environment:
         datetime=functools.partial(formatting.format_datetime, language=language),
         deadline=lambda due, now: formatting.relative_deadline(due, now, language),
         deadline_state=formatting.deadline_state,
+        number=lambda value: f"{value:,}",
     )
     env.globals["language"] = language
     gettext = translations(language).gettext
     env.globals["case_status"] = lambda code: gettext(CASE_STATUS[code]) if code in CASE_STATUS else (code or "-")
+    env.globals["escalation_status"] = lambda code: gettext(ESCALATION_STATUS[code]) if code in ESCALATION_STATUS else code
+    env.globals["guardian_relation"] = lambda code: gettext(GUARDIAN_RELATIONS[code]) if code in GUARDIAN_RELATIONS else code
     return env
 
 
@@ -67,27 +79,59 @@ CASE_STATUS = {
     "error": N_("stopped by an error"),
 }
 
+ESCALATION_STATUS = {"open": N_("open"), "acknowledged": N_("acknowledged"), "resolved": N_("resolved")}
+
+# Who a guardian is to the child (CPA s.4), as the intake forms record it.
+GUARDIAN_RELATIONS = {
+    "parent": N_("parent"), "step_parent": N_("step-parent"), "adoptive_parent": N_("adoptive parent"),
+    "civil_code_guardian": N_("guardian under the Civil and Commercial Code"), "curator": N_("curator"),
+    "welfare_guardian": N_("welfare guardian"), "custodian": N_("custodian"),
+    "person_child_lives_with": N_("person the child lives with"), "employer": N_("employer"),
+    "relative": N_("relative"), "other": N_("other"),
+}
+
 AUTHORING_MENU = (("/protocols", N_("Protocols")), ("/forms", N_("Forms")))
 ADMIN_MENU = (("/admin/users", N_("Users")), ("/admin/network", N_("Network")), ("/docs", N_("API documentation")))
 GENERAL_MENU = (("/home", N_("Overview")), ("/protocols", N_("Protocols")))
+INBOX = ("/inbox", N_("Inbox"))
+START = ("/cases/new", N_("Start a case"))
+CASES = ("/cases", N_("Cases"))
+DASHBOARD = ("/dashboard", N_("Dashboard"))
+COMMITTEE_REPORT = ("/committee", N_("Monitoring report"))
+PROTOCOLS = ("/protocols", N_("Protocols"))
+ROLE_MENUS = {
+    CASE_WORKER_ROLE: (INBOX, START, CASES, PROTOCOLS),
+    SUPERVISOR_ROLE: (DASHBOARD, INBOX, START, CASES, PROTOCOLS),
+    COMMITTEE_ROLE: (COMMITTEE_REPORT, DASHBOARD, CASES, PROTOCOLS),
+    POLICY_ROLE: AUTHORING_MENU + (COMMITTEE_REPORT,),
+    ADMIN_ROLE: AUTHORING_MENU + ADMIN_MENU + (DASHBOARD,),
+}
 
 
-def main_menu(user: PageUser, gettext) -> list[tuple[str, str]]:
-    """The header's links for a person's role (the case-worker pages add theirs here)."""
-    if user.role == ADMIN_ROLE:
-        items = AUTHORING_MENU + ADMIN_MENU
-    elif user.role in AUTHORING_ROLES:
-        items = AUTHORING_MENU
-    else:
-        items = GENERAL_MENU
-    return [(href, gettext(label)) for href, label in items]
+def main_menu(user: PageUser, gettext, path: str = "") -> list[tuple[str, str, bool]]:
+    """The header's links for a person's role: (address, label, whether it is the page shown);
+    the longest address the page's path is under is the one shown."""
+    items = ROLE_MENUS.get(user.role, GENERAL_MENU)
+    under = [href for href, _ in items if path == href or path.startswith(href.rstrip("/") + "/")]
+    current = max(under, key=len, default=None)
+    return [(href, gettext(label), href == current) for href, label in items]
+
+
+def header_task_count(request: Request, user: PageUser | None) -> int | None:
+    """The count beside "My tasks" in the header, for people who work tasks."""
+    if user is None or user.role not in WORKING_ROLES:
+        return None
+    wiring = request.app.state.wiring
+    with wiring.session_factory() as session:
+        return inbox_count(session=session, actor=user.actor, now=wiring.clock.now()).total
 
 
 def gettext_for(request: Request):
     return translations(language_of(request)).gettext
 
 
-def page_context(request: Request, user: PageUser | None) -> dict[str, Any]:
+def page_context(request: Request, user: PageUser | None, *, task_count: int | None = None) -> dict[str, Any]:
+    """The layout's values; ``task_count`` when the page has already counted the person's tasks."""
     language = language_of(request)
     names = NetworkNames(request.app.state.wiring.network, language)
     return {
@@ -97,9 +141,8 @@ def page_context(request: Request, user: PageUser | None) -> dict[str, Any]:
         "csrf_token": csrf_token(request),
         "now": request.app.state.wiring.clock.now(),
         "path": request.url.path,
-        "main_menu": functools.partial(main_menu, gettext=translations(language).gettext),
-        # The header's task count; the case-worker pages fill it in.
-        "task_count": None,
+        "main_menu": functools.partial(main_menu, gettext=translations(language).gettext, path=request.url.path),
+        "task_count": task_count if task_count is not None else header_task_count(request, user),
     }
 
 
@@ -113,7 +156,8 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     env = environment(language_of(request))
-    body = env.get_template(template).render(**page_context(request, user), **context)
+    layout = page_context(request, user, task_count=context.pop("task_count", None))
+    body = env.get_template(template).render(**layout, **context)
     response = HTMLResponse(body, status_code=status_code, headers=headers)
     response.headers["content-security-policy"] = csp
     # Browsers send "Origin: null" with a page's own form posts under no-referrer (the API's

@@ -20,6 +20,7 @@ from engine.cases import commands, reads
 from engine.cases.models import Case, Escalation
 from engine.cases.reads import CaseView
 from engine.children.models import Child, Guardian
+from engine.children.privacy import child_record, mask_name, sees_identity
 from engine.errors import InvalidInput, NotFound
 from engine.forms.validation import validate_start_data
 from engine.people.actors import Actor
@@ -79,6 +80,7 @@ class ChildOut(BaseModel):
     language: str | None
     school: str | None
     guardians: list[GuardianOut]
+    masked: bool = Field(description="Names and identifiers masked: the caller's role oversees cases rather than working them.")
 
 
 class CaseEscalation(BaseModel):
@@ -117,12 +119,13 @@ class AuditEventOut(BaseModel):
     details: dict[str, Any]
 
 
-def _summary(view: CaseView) -> CaseSummary:
+def _summary(view: CaseView, role: str) -> CaseSummary:
     case = view.case
     return CaseSummary(
         id=case.id, reference=case.reference, status=case.status, protocol=view.protocol_key,
         protocol_version=view.protocol_version, reporting_unit=case.reporting_unit, child_id=case.child_id,
-        child_name=view.child_name, created_at=case.created_at, updated_at=case.updated_at, closed_at=case.closed_at,
+        child_name=view.child_name if sees_identity(role) else mask_name(view.child_name),
+        created_at=case.created_at, updated_at=case.updated_at, closed_at=case.closed_at,
     )
 
 
@@ -130,12 +133,15 @@ def _ref(case: Case) -> CaseRef:
     return CaseRef(id=case.id, reference=case.reference, status=case.status, created_at=case.created_at)
 
 
-def _child(child: Child, guardians: list[Guardian]) -> ChildOut:
+def _child(child: Child, guardians: list[Guardian], role: str) -> ChildOut:
+    # The same masking rule as the pages' (engine.children.privacy).
+    record = child_record(child, guardians, role=role)
     return ChildOut(
-        id=child.id, first_name=child.first_name, last_name=child.last_name, birth_date=child.birth_date,
-        national_id=child.national_id, g_code=child.g_code, nationality=child.nationality,
-        language=child.language, school=child.school,
-        guardians=[GuardianOut(name=g.name, relation=g.relation, alleged_abuser=g.alleged_abuser) for g in guardians],
+        id=record.id, first_name=record.first_name, last_name=record.last_name, birth_date=record.birth_date,
+        national_id=record.national_id, g_code=record.g_code, nationality=record.nationality,
+        language=record.language, school=record.school,
+        guardians=[GuardianOut(name=g.name, relation=g.relation, alleged_abuser=g.alleged_abuser) for g in record.guardians],
+        masked=record.masked,
     )
 
 
@@ -164,7 +170,7 @@ def start_case(body: CaseStart, session: SessionDep, clock: ClockDep, network: N
     except NotFound as exc:
         # The protocol named in the body: a field at fault, not a missing resource of the URL.
         raise InvalidInput(exc.message, field="protocol") from exc
-    return _summary(reads.case_view(session=session, case=case))
+    return _summary(reads.case_view(session=session, case=case), actor.role)
 
 
 @router.get("/cases", summary="Cases you may see; q searches the reference, the child's name or ID")
@@ -176,7 +182,7 @@ def list_cases(
 ) -> Page[CaseSummary]:
     found = reads.search_cases(session=session, actor=actor, now=clock.now(), q=q, status=status, protocol=protocol,
                                limit=page.limit, offset=page.offset)
-    return paged(found, page, _summary)
+    return paged(found, page, lambda view: _summary(view, actor.role))
 
 
 @router.get("/cases/{case_id}", summary="A case with its work items, escalations and linked cases", responses=errors(404))
@@ -184,9 +190,9 @@ def get_case(case: VisibleCase, session: SessionDep, clock: ClockDep, actor: Cas
     now = clock.now()
     detail = reads.read_case(session=session, case=case, actor=actor, now=now)
     return CaseDetail(
-        **_summary(detail).model_dump(),
+        **_summary(detail, actor.role).model_dump(),
         protocol_name=detail.protocol_name, error_message=case.error_message, started_by_id=case.started_by_id,
-        child=_child(detail.child, detail.guardians) if detail.child is not None else None,
+        child=_child(detail.child, detail.guardians, actor.role) if detail.child is not None else None,
         work_items=[WorkItemOut.of(item, now=now) for item in detail.work_items],
         escalations=[_escalation(e) for e in detail.escalations],
         linked_cases=[

@@ -29,6 +29,9 @@ AUTHORING_ROLES = frozenset({POLICY_ROLE, ADMIN_ROLE})
 REPORT_ROLES = frozenset({SUPERVISOR_ROLE, POLICY_ROLE, COMMITTEE_ROLE, ADMIN_ROLE})
 # Roles that handle escalations (which ones is decided per escalation by the rights).
 ESCALATION_ROLES = WORKING_ROLES | PROVINCE_ROLES
+# Roles that watch late work: an agency's supervisors (their agency's), the committee and
+# administrators (the whole network's).
+SUPERVISION_ROLES = frozenset({SUPERVISOR_ROLE}) | PROVINCE_ROLES
 # Whoever runs a training session or rehearses a protocol moves the simulated clock.
 TRAINING_ROLES = frozenset({ADMIN_ROLE, POLICY_ROLE})
 

@@ -140,3 +140,21 @@ def test_matches_for_a_task_the_caller_cannot_see_are_not_found(session, clock, 
     answer = client.post(f"{API}/children/matches", headers=staff["worker.police_tak"].headers,
                          json={"child_first_name": "ฝน", "task_id": item.id})
     assert answer.status_code == 404 and answer.json()["field"] == "task_id"
+
+
+def test_the_committee_reads_the_childs_record_masked_and_the_working_agency_whole(session, clock, network, client, staff, intake):
+    case, item = intake()
+    data = {"severity": "low", "child_first_name": "มะลิ", "child_last_name": "ใจดี", "child_birth_date": "2011-05-01",
+            "child_national_id": "1101700203450"}
+    assert client.post(f"{API}/tasks/{item.id}/complete", headers=staff["worker.spm_tak"].headers,
+                       json={"data": data}).status_code == 200
+    worker = client.get(f"{API}/cases/{case.id}", headers=staff["worker.spm_tak"].headers).json()
+    assert worker["child"]["national_id"] == "1101700203450" and worker["child"]["masked"] is False
+    assert worker["child"]["birth_date"] == "2011-05-01" and worker["child_name"] == "มะลิ ใจดี"
+    committee = client.get(f"{API}/cases/{case.id}", headers=staff["committee"].headers).json()
+    assert committee["child"]["masked"] is True
+    assert (committee["child"]["first_name"], committee["child"]["last_name"]) == ("ม•••", "ใ•••")
+    assert committee["child"]["national_id"] == "•••••••••3450" and committee["child"]["birth_date"] is None
+    assert committee["child_name"] == "ม••• ใ•••"
+    listed = client.get(f"{API}/cases", headers=staff["admin"].headers).json()["items"]
+    assert [row["child_name"] for row in listed] == ["ม••• ใ•••"]

@@ -85,7 +85,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def server(browser, tmp_path_factory: pytest.TempPathFactory, postgres_databases: PostgresDatabases) -> Iterator[Server]:
-    """The app with the demo data (network, protocols, forms, accounts), on its own database."""
+    """The app with the demo data (network, protocols, forms, accounts and the living cases, whose
+    history ends at the simulated clock's start), on its own database."""
     configured = os.environ.get("KHUMKRONG_DATABASE_URL", "")
     if configured.startswith("postgresql"):
         url = postgres_databases.create()
@@ -97,7 +98,7 @@ def server(browser, tmp_path_factory: pytest.TempPathFactory, postgres_databases
     factory, network = wiring.session_factory, wiring.network
     with factory() as session:
         load_demo(session=session, network=network, clock=clock, protocols_dir=wiring.settings.network_file.parent,
-                  forms_dir=PROJECT_ROOT / "forms")
+                  forms_dir=PROJECT_ROOT / "forms", cases=True)
     app = create_app(wiring=wiring, simulation=True)
     port = _free_port()
     uvicorn_server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))

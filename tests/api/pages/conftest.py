@@ -57,6 +57,19 @@ def accounts(session):
 
 
 @pytest.fixture
+def workers(session, accounts):
+    """Case workers of the agencies the case-work pages' tests need, and the accounts above."""
+    return {
+        "pmj": add_user(session, "worker.pmj_tak", "case_worker", "pmj_tak"),
+        "pmj2": add_user(session, "worker2.pmj_tak", "case_worker", "pmj_tak"),
+        "police": add_user(session, "worker.police_tak", "case_worker", "police_tak"),
+        "culture": add_user(session, "worker.culture_tak", "case_worker", "culture_tak"),
+        "school": accounts["worker"],
+        "supervisor": accounts["supervisor"],
+    }
+
+
+@pytest.fixture
 def tak_library(session, clock, network):
     """The Tak protocols and forms, published (the demo loader, without its accounts)."""
     from engine.forms.catalogue import load_forms

@@ -35,8 +35,8 @@ def post_sign_in(browser, username, password, next_path=""):
 
 def test_the_root_leads_to_sign_in_or_to_the_role_home(browser, session, clock, accounts):
     assert browser.get("/", follow_redirects=False).headers["location"] == "/signin"
-    for username, home in (("policy", "/protocols"), ("admin", "/admin/users"), ("worker.spm_tak", "/home"),
-                           ("committee", "/home")):
+    for username, home in (("policy", "/protocols"), ("admin", "/admin/users"), ("worker.spm_tak", "/inbox"),
+                           ("supervisor.pmj_tak", "/dashboard"), ("committee", "/committee")):
         browser.cookies.clear()
         sign_in(browser, session, username)
         assert browser.get("/", follow_redirects=False).headers["location"] == home
@@ -44,7 +44,7 @@ def test_the_root_leads_to_sign_in_or_to_the_role_home(browser, session, clock, 
 
 def test_signing_in_opens_the_same_session_the_api_uses(browser, nok):
     answer = post_sign_in(browser, "nok", PASSWORD)
-    assert answer.status_code == 303 and answer.headers["location"] == "/home"
+    assert answer.status_code == 303 and answer.headers["location"] == "/inbox"
     cookie = answer.headers["set-cookie"]
     assert f"{SESSION_COOKIE}=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     me = browser.get("/api/v1/me", headers={"accept": "application/json"})
@@ -54,7 +54,7 @@ def test_signing_in_opens_the_same_session_the_api_uses(browser, nok):
 def test_signing_in_goes_on_to_the_page_asked_for_but_never_to_another_site(browser, nok):
     assert post_sign_in(browser, "nok", PASSWORD, "/protocols?x=1").headers["location"] == "/protocols?x=1"
     browser.cookies.clear()
-    assert post_sign_in(browser, "nok", PASSWORD, "//evil.example/").headers["location"] == "/home"
+    assert post_sign_in(browser, "nok", PASSWORD, "//evil.example/").headers["location"] == "/inbox"
     assert safe_next("https://evil.example/", "/d") == "/d"
     assert safe_next("/\\evil.example", "/d") == "/d"
     assert safe_next("/ok\r\nSet-Cookie: x", "/d") == "/d"
