@@ -201,9 +201,11 @@ def read_comments(
     """A page of a task's comments, oldest first, with their authors' names; the read is recorded."""
     total = comment_count(session=session, item=item)
     comments = comments_on(session=session, work_item_id=item.id, limit=limit, offset=offset)
-    names = dict(session.execute(
-        select(User.id, User.username).where(User.id.in_({c.author_id for c in comments}))
-    ).tuples().all()) if comments else {}
+    names: dict[int, str] = {
+        user_id: username for user_id, username in session.execute(
+            select(User.id, User.username).where(User.id.in_({c.author_id for c in comments}))
+        )
+    } if comments else {}
     commit_read(session=session, action="task.comments_viewed", actor=actor, at=now, case_id=item.case_id, work_item_id=item.id)
     return Page([CommentView(c, names.get(c.author_id, "?")) for c in comments], total)
 
