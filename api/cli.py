@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from api.cli_authoring import cases_app, protocols_app
+from api.cli_ops import backup_command, restore_command
 from api.cli_users import users_app
 from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.errors import KhumkrongError
@@ -30,6 +31,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(protocols_app, name="protocols")
 app.add_typer(cases_app, name="cases")
 app.add_typer(users_app, name="users")
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 console = Console()
 errors = Console(stderr=True)
 
