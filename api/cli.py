@@ -10,6 +10,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from typing import Annotated, Optional
 
 import typer
@@ -122,6 +123,7 @@ def serve(
     if workers > 1 and simulation:
         errors.print("[red]cannot start:[/red] a simulated clock lives in one process; --simulation needs --workers 1")
         raise typer.Exit(2)
+    made_metrics_dir = None
     if workers > 1:
         # The worker processes read the settings from the environment, as the deployment does.
         if database_url:
@@ -159,7 +161,7 @@ def serve(
                 stop.set()
     finally:
         wiring.dispose()
-        if workers > 1 and made_metrics_dir:
+        if made_metrics_dir:
             shutil.rmtree(made_metrics_dir, ignore_errors=True)
 
 
@@ -192,7 +194,9 @@ def worker_command(
     with wiring_for(database_url) as wiring:
         factory, clock, network, settings = wiring.session_factory, wiring.clock, wiring.network, wiring.settings
         if once:
+            started = time.perf_counter()
             result = work_once(session_factory=factory, clock=clock, network=network, settings=settings)
+            observe_worker_pass(result, time.perf_counter() - started)
             console.print(
                 f"fired {result.tick.timers_fired} timer(s), climbed {result.tick.escalations_climbed} "
                 f"escalation(s), queued {result.digests_queued} digest(s), sent {result.delivery.sent} message(s)"

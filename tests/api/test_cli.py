@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -122,3 +123,42 @@ def test_serve_puts_the_process_together_on_one_database_engine(tmp_path, monkey
     assert result.exit_code == 0, result.output
     assert len(served) == 1 and served[0].state.wiring.settings.database_url == url
     assert made == [url]
+
+
+def test_serve_with_several_workers_shares_its_metrics_across_processes(tmp_path):
+    """uvicorn workers and a separate `khumkrong worker` write to one multiprocess directory, and
+    /metrics of whichever API process answers sums them all (api.metrics)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from tests.processes import free_port, wait_ready
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    shared = tmp_path / "metrics"  # a folder of its own: every *.db in it is read as metrics
+    shared.mkdir()
+    environment = {**os.environ, "KHUMKRONG_DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}",
+                   "PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from api.cli import main; main()", "serve", "--no-worker", "--workers", "2",
+         "--port", str(port)], stdout=subprocess.DEVNULL, stderr=(tmp_path / "serve.log").open("wb"), env=environment,
+    )
+    try:
+        wait_ready(base, server)
+        for _ in range(20):
+            assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
+        once = subprocess.run([sys.executable, "-c", "from api.cli import main; main()", "worker", "--once"],
+                              env=environment, capture_output=True, timeout=120)
+        assert once.returncode == 0, once.stderr
+        text = httpx.get(f"{base}/metrics", timeout=10).text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(text) for s in family.samples}
+    healthz = samples[("khumkrong_http_requests_total", (("method", "GET"), ("route", "/healthz"), ("status", "200")))]
+    # Every health check counted once, whichever process answered (the readiness wait adds its own).
+    assert healthz >= 21
+    passes = samples[("khumkrong_worker_pass_duration_seconds_count", ())]
+    assert passes == 1  # the `worker --once` process's pass, read from its file after it ended
+    processes = {path.stem.split("_")[-1] for path in shared.glob("*.db")}
+    assert len(processes) >= 3  # the two uvicorn workers and the worker, at least
