@@ -216,6 +216,24 @@ def db_upgrade(database_url: DatabaseUrl = None) -> None:
     console.print("database is up to date")
 
 
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="The revision to go back to (e.g. 0004), or 'base' for none.")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Take the schema back to an older revision, with the code that knows the newer one; keeps the data it can."""
+    from alembic import command
+
+    from engine.backup import known_revisions
+    from engine.migrations import alembic_config
+
+    if revision != "base" and revision not in known_revisions():
+        errors.print(f"[red]no such revision:[/red] {revision}")
+        raise typer.Exit(1)
+    command.downgrade(alembic_config(_settings(database_url).database_url), revision)
+    console.print(f"database is at revision {revision}")
+
+
 def main() -> None:
     """The console entry point: every command logs JSON lines to standard error (api.logs)."""
     from api.logs import configure_logging

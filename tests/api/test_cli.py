@@ -162,3 +162,15 @@ def test_serve_with_several_workers_shares_its_metrics_across_processes(tmp_path
     assert passes == 1  # the `worker --once` process's pass, read from its file after it ended
     processes = {path.stem.split("_")[-1] for path in shared.glob("*.db")}
     assert len(processes) >= 3  # the two uvicorn workers and the worker, at least
+
+
+def test_db_downgrade_takes_the_schema_back_and_refuses_an_unknown_revision(tmp_path):
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
+    down = runner.invoke(app, ["db", "downgrade", "0004", "--database-url", url])
+    assert down.exit_code == 0, down.output
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
+    engine.dispose()
+    assert runner.invoke(app, ["db", "downgrade", "0099", "--database-url", url]).exit_code == 1
