@@ -53,6 +53,15 @@ def filled(url: str) -> dict:
         engine.dispose()
 
 
+def execute(url: str, sql: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
 def rows_of(url: str) -> dict:
     engine = create_engine(url)
     try:
@@ -89,10 +98,7 @@ def test_a_backup_restores_every_row_of_every_table(databases, tmp_path):
     assert rows_of(target) == original
 
     # ...and over the source itself after it changed, which needs --replace.
-    engine = create_engine(source)
-    with engine.begin() as connection:
-        connection.execute(text("DELETE FROM login_throttles"))
-    engine.dispose()
+    execute(source, "DELETE FROM login_throttles")
     assert rows_of(source) != original
     refused = cli("restore", str(file), "--database-url", source)
     assert refused.exit_code == 1 and "holds data" in said(refused)
@@ -122,10 +128,7 @@ def test_a_backup_from_a_newer_schema_is_refused_and_nothing_changes(databases, 
     # A database a newer Khumkrong migrated: its revision is one this code does not know.
     newer = databases()
     filled(newer)
-    engine = create_engine(newer)
-    with engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
-    engine.dispose()
+    execute(newer, "UPDATE alembic_version SET version_num = '0099'")
     file = tmp_path / "newer.backup"
     assert cli("backup", str(file), "--database-url", newer).exit_code == 0
     assert read_manifest(file).revision == "0099"
@@ -193,10 +196,7 @@ def test_a_restore_that_does_not_add_up_changes_nothing(databases, tmp_path):
     _rewrite(file, short, lambda m: m["tables"].update(cases=m["tables"]["cases"] + 1))
     target = databases()
     filled(target)
-    engine = create_engine(target)
-    with engine.begin() as connection:
-        connection.execute(text("DELETE FROM login_throttles"))
-    engine.dispose()
+    execute(target, "DELETE FROM login_throttles")
     before = rows_of(target)
     refused = cli("restore", str(short), "--database-url", target, "--replace")
     assert refused.exit_code == 1

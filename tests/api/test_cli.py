@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import httpx2 as httpx
 from sqlalchemy import select, text
@@ -18,6 +16,7 @@ from engine.network.models import Agency
 from engine.people.auth import LoginAttempt
 from engine.settings import PROJECT_ROOT
 from tests.conftest import FIXTURES
+from tests.processes import free_port, wait_ready
 
 runner = CliRunner()
 
@@ -63,16 +62,10 @@ def test_lint_reports_a_missing_file(tmp_path):
     assert "unreadable" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_serve_does_not_believe_forwarded_headers_from_localhost(database_url):
     """uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told otherwise; then anyone on the
     machine could pick the address that the per-address login limit counts (issue 9, item 19)."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-c", "from api.cli import app; app()", "serve", "--no-worker", "--host", "127.0.0.1",
          "--port", str(port), "--database-url", database_url],
@@ -80,15 +73,7 @@ def test_serve_does_not_believe_forwarded_headers_from_localhost(database_url):
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
+        wait_ready(base, server)
         answer = httpx.post(f"{base}/api/v1/auth/login", json={"username": "nobody", "password": "guess"},
                             headers={"X-Forwarded-For": "203.0.113.9"}, timeout=30)
         assert answer.status_code == 401
@@ -130,7 +115,6 @@ def test_serve_with_several_workers_shares_its_metrics_across_processes(tmp_path
     /metrics of whichever API process answers sums them all (api.metrics)."""
     from prometheus_client.parser import text_string_to_metric_families
 
-    from tests.processes import free_port, wait_ready
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"

@@ -44,7 +44,7 @@ from engine.people.models import User
 from engine.protocols import service as protocols
 from engine.protocols.cache import cached_session_factory
 from engine.settings import PROJECT_ROOT
-from tests.api.conftest import API
+from tests.api.conftest import API, Person
 from tests.processes import free_port, wait_ready
 
 CASES = 10
@@ -100,17 +100,6 @@ class Sink:
 
 
 @dataclass
-class Person:
-    username: str
-    user_id: int
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-@dataclass
 class Run:
     bases: list[str]
     processes: dict[str, subprocess.Popen]
@@ -149,7 +138,7 @@ class Run:
 
     def acknowledge(self, action: str, ident: int, who: Person) -> None:
         with self.lock:
-            self.acknowledged.append((action, ident, who.user_id))
+            self.acknowledged.append((action, ident, who.id))
             if action == "complete":
                 self.completions += 1
 
@@ -225,7 +214,7 @@ def _people(factory, network) -> tuple[list[Person], Person]:
             _, secret = auth.create_token(session, user_id=user.id, name="scale-out", expires_at=None,
                                           actor=Actor.of(user), clock=SystemClock())
             session.commit()
-            return Person(username, user.id, secret)
+            return Person(Actor.of(user), secret)
 
         # E-mail for one worker (new work) and the supervisor (escalations, and new work for supervisors).
         workers = [person(f"worker{n}.pmj_tak", "case_worker", "worker0@pmj.example" if n == 0 else None)
