@@ -25,9 +25,6 @@ request_id_var: ContextVar[str | None] = ContextVar("khumkrong_request_id", defa
 FIELDS = frozenset({
     # a request (api.observability)
     "method", "route", "status", "duration_ms", "user_id", "client",
-    # a worker pass (api.metrics.WorkerObserver)
-    "timers_fired", "escalations_climbed", "digests_queued", "mail_sent", "mail_retried", "mail_failed",
-    "failed_cases", "pass_seconds",
     # backups (api.cli_ops)
     "file", "dialect", "revision", "tables", "rows", "bytes",
     # errors

@@ -28,6 +28,7 @@ REQUEST_ID_HEADER = b"x-request-id"
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 class AddressList:
@@ -128,8 +129,11 @@ class RequestObserver:
             method = scope.get("method", "")
             observe_request(method=method, route=route, status=status, seconds=seconds)
             client = scope.get("client")
-            log.info(
-                "request", extra={
+            # Probes and scrapes come every few seconds from the proxy and Prometheus: a line
+            # each at INFO would bury the requests people made.
+            level = logging.DEBUG if route in PROBES and status < 400 else logging.INFO
+            log.log(
+                level, "request", extra={
                     "method": method, "route": route, "status": status, "duration_ms": round(seconds * 1000, 1),
                     "user_id": _user_id(scope), "client": client[0] if client else None,
                 },

@@ -255,3 +255,11 @@ def test_worker_passes_are_timed_and_counted_by_outcome(session_factory, network
              sample("khumkrong_worker_passes_total", outcome="failed"))
     assert [a - b for a, b in zip(after, before)] == [2, 1, 1]
     assert heard[0][0] is not None and heard[1][0] is None and all(seconds >= 0 for _, seconds in heard)
+
+
+def test_probes_and_scrapes_that_succeed_are_logged_at_debug_only(database_url, clock, captured):
+    with TestClient(app_with(database_url, clock), client=LOCAL) as client:
+        client.get("/healthz")
+        client.get("/metrics")
+        client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.7"})  # refused: worth a line
+    assert [(line["route"], line["status"]) for line in request_lines(captured)] == [("/metrics", 404)]
