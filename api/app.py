@@ -16,6 +16,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import pages
 from api.deps import SessionDep
+from api.metrics import install_metrics
+from api.observability import AddressList, RequestObserver
 from api.problems import PROBLEM_JSON, FieldError, Problem, errors, install_problem_handlers, problem
 from api.routes import agencies, auth, cases, children, escalations, forms, protocols, reports, tasks
 from api.routes import simulation as simulation_routes
@@ -190,7 +192,9 @@ def create_app(
     # Outside Starlette's own middleware stack (whose outermost layer answers 500s), so that
     # every answer passes through the guard.
     build_stack = app.build_middleware_stack
-    app.build_middleware_stack = lambda: GuardMiddleware(_behind_proxies(build_stack(), wiring.settings))  # type: ignore[method-assign]
+    app.build_middleware_stack = lambda: RequestObserver(  # type: ignore[method-assign]
+        GuardMiddleware(_behind_proxies(build_stack(), wiring.settings)), trusted_proxies=wiring.settings.trusted_proxies,
+    )
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (auth, agencies, protocols, forms, cases, children, tasks, escalations, reports):
@@ -199,6 +203,8 @@ def create_app(
         api.include_router(simulation_routes.router)
     app.include_router(api)
     pages.install(app)
+    install_metrics(app, session_factory=wiring.session_factory, clock=wiring.clock,
+                    allowed=AddressList(wiring.settings.metrics_addresses), sql_interval=wiring.settings.metrics_sql_seconds)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and database check", responses=errors(503))
     def healthz(session: SessionDep) -> Any:

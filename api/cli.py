@@ -5,14 +5,19 @@ and the engine never imports the app.
 """
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
 import threading
+import time
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 
 from api.cli_authoring import cases_app, protocols_app
+from api.cli_ops import backup_command, restore_command
 from api.cli_users import users_app
 from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.errors import KhumkrongError
@@ -27,6 +32,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(protocols_app, name="protocols")
 app.add_typer(cases_app, name="cases")
 app.add_typer(users_app, name="users")
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 console = Console()
 errors = Console(stderr=True)
 
@@ -78,14 +85,16 @@ def load_demo_data(wiring: Wiring) -> None:
 
 def _start_worker(wiring: Wiring, interval: float) -> threading.Event:
     """Run the background worker in this process (the single-machine setup needs one command)."""
+    from api.metrics import count_commands, observe_worker_pass
     from engine.worker import run_worker
 
+    count_commands()
     stop = threading.Event()
     thread = threading.Thread(
         target=run_worker, name="khumkrong-worker", daemon=True,
         kwargs={
             "session_factory": wiring.session_factory, "clock": wiring.clock, "network": wiring.network,
-            "settings": wiring.settings, "interval_seconds": interval, "stop": stop,
+            "settings": wiring.settings, "interval_seconds": interval, "stop": stop, "on_pass": observe_worker_pass,
         },
     )
     thread.start()
@@ -103,12 +112,24 @@ def serve(
     simulation: Annotated[
         bool, typer.Option("--simulation", help="Simulated clock moved by POST /api/v1/simulation/clock (training, rehearsal).")
     ] = False,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="API processes (uvicorn workers) sharing the port; each has its own database pool.")
+    ] = 1,
 ) -> None:
     """Prepare the database and serve the app (with the background worker, by default)."""
     import uvicorn
 
-    from api.app import create_app
+    from api.logs import logging_config
 
+    if workers > 1 and simulation:
+        errors.print("[red]cannot start:[/red] a simulated clock lives in one process; --simulation needs --workers 1")
+        raise typer.Exit(2)
+    made_metrics_dir = None
+    if workers > 1:
+        # The worker processes read the settings from the environment, as the deployment does.
+        if database_url:
+            os.environ["KHUMKRONG_DATABASE_URL"] = database_url
+        made_metrics_dir = _multiprocess_metrics_directory()
     # One wiring for the whole process: one engine, one network, one version cache.
     wiring = wiring_for(database_url, clock=SimulatedClock(SystemClock().now()) if simulation else None)
     try:
@@ -123,16 +144,38 @@ def serve(
         stop = _start_worker(wiring, worker_interval) if worker and not simulation else None
         where = wiring.settings.database_url.split("@")[-1]
         console.print(f"Khumkrong serving on http://{host}:{port} (database: {where})")
+        # uvicorn would believe X-Forwarded-* from 127.0.0.1; the app decides whom to believe
+        # (Settings.trusted_proxies), so that the per-address login limit cannot be dodged. Its
+        # access log would print raw paths (a search may hold a child's name): the app logs each
+        # request itself, by route template (api.observability).
+        options: dict = {"host": host, "port": port, "proxy_headers": False, "access_log": False,
+                         "log_config": logging_config(wiring.settings.log_level)}
         try:
-            # uvicorn would believe X-Forwarded-* from 127.0.0.1; the app decides whom to believe
-            # (Settings.trusted_proxies), so that the per-address login limit cannot be dodged.
-            uvicorn.run(create_app(wiring=wiring, simulation=simulation), host=host, port=port, log_level="info",
-                        proxy_headers=False)
+            if workers > 1:
+                uvicorn.run("api.asgi:app_from_environment", factory=True, workers=workers, **options)
+            else:
+                from api.app import create_app
+
+                uvicorn.run(create_app(wiring=wiring, simulation=simulation), **options)
         finally:
             if stop is not None:
                 stop.set()
     finally:
         wiring.dispose()
+        if made_metrics_dir:
+            shutil.rmtree(made_metrics_dir, ignore_errors=True)
+
+
+def _multiprocess_metrics_directory() -> str | None:
+    """Several uvicorn workers share their metrics through a directory (api.metrics); a fresh
+    one is made when the environment names none. Returns the directory made, if any."""
+    from api.metrics import MULTIPROCESS_ENV
+
+    if os.environ.get(MULTIPROCESS_ENV):
+        return None
+    made = tempfile.mkdtemp(prefix="khumkrong-metrics-")
+    os.environ[MULTIPROCESS_ENV] = made
+    return made
 
 
 @app.command("worker")
@@ -145,15 +188,16 @@ def worker_command(
 
     Several workers may run against one PostgreSQL database.
     """
-    import logging
-
+    from api.metrics import count_commands, observe_worker_pass
     from engine.worker import run_worker, work_once
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    count_commands()
     with wiring_for(database_url) as wiring:
         factory, clock, network, settings = wiring.session_factory, wiring.clock, wiring.network, wiring.settings
         if once:
+            started = time.perf_counter()
             result = work_once(session_factory=factory, clock=clock, network=network, settings=settings)
+            observe_worker_pass(result, time.perf_counter() - started)
             console.print(
                 f"fired {result.tick.timers_fired} timer(s), climbed {result.tick.escalations_climbed} "
                 f"escalation(s), queued {result.digests_queued} digest(s), sent {result.delivery.sent} message(s)"
@@ -161,7 +205,8 @@ def worker_command(
             if result.tick.failed_case_ids:
                 raise typer.Exit(1)
             return
-        run_worker(session_factory=factory, clock=clock, network=network, settings=settings, interval_seconds=interval)
+        run_worker(session_factory=factory, clock=clock, network=network, settings=settings, interval_seconds=interval,
+                   on_pass=observe_worker_pass)
 
 
 @db_app.command("upgrade")
@@ -172,5 +217,27 @@ def db_upgrade(database_url: DatabaseUrl = None) -> None:
     console.print("database is up to date")
 
 
-def main() -> None:  # pragma: no cover - console entry point
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="The revision to go back to (e.g. 0004), or 'base' for none.")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Take the schema back to an older revision, with the code that knows the newer one; keeps the data it can."""
+    from alembic import command
+
+    from engine.backup import known_revisions
+    from engine.migrations import alembic_config
+
+    if revision != "base" and revision not in known_revisions():
+        errors.print(f"[red]no such revision:[/red] {revision}")
+        raise typer.Exit(1)
+    command.downgrade(alembic_config(_settings(database_url).database_url), revision)
+    console.print(f"database is at revision {revision}")
+
+
+def main() -> None:
+    """The console entry point: every command logs JSON lines to standard error (api.logs)."""
+    from api.logs import configure_logging
+
+    configure_logging(get_settings().log_level)
     sys.exit(app())

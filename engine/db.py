@@ -85,6 +85,9 @@ def _prepare_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # A database error's message would otherwise quote the statement's parameters (a child's
+    # name, say) into whatever logs it.
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

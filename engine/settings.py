@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -35,10 +35,23 @@ class Settings(BaseSettings):
     # believed; from anyone else those headers are ignored. None by default: the per-address
     # login limit counts the peer itself. Comma-separated in KHUMKRONG_TRUSTED_PROXIES.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Logs are JSON lines on standard error at this level (DEBUG, INFO, WARNING, ERROR).
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Who may read /metrics (addresses or networks, comma-separated in KHUMKRONG_METRICS_ADDRESSES);
+    # anyone else is answered 404. Behind a trusted proxy this is the client the proxy names.
+    metrics_addresses: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
+    # The per-agency work item counts, outbox backlog and worker lag are read from SQL when
+    # /metrics is scraped, at most once per this many seconds per process.
+    metrics_sql_seconds: float = Field(default=10.0, ge=0)
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("log_level", mode="before")
     @classmethod
-    def _split_proxies(cls, value: object) -> object:
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies", "metrics_addresses", mode="before")
+    @classmethod
+    def _split_addresses(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
+from time import perf_counter
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,9 +57,14 @@ def run_worker(
     settings: Settings,
     interval_seconds: float = 15.0,
     stop: threading.Event | None = None,
+    on_pass: Callable[[WorkerPass | None, float], None] | None = None,
 ) -> None:
+    """Pass after pass until ``stop``; ``on_pass`` hears of each (None if it failed) and its
+    duration in seconds."""
     stop = stop or threading.Event()
     while not stop.is_set():
+        started = perf_counter()
+        result: WorkerPass | None = None
         try:
             result = work_once(session_factory=session_factory, clock=clock, network=network, settings=settings)
             if result.tick.timers_fired or result.tick.escalations_climbed or result.delivery.sent:
@@ -68,4 +75,6 @@ def run_worker(
                 )
         except Exception:  # noqa: BLE001 - a failed pass is logged and retried, never fatal
             log.exception("worker pass failed; retrying in %.0f s", interval_seconds)
+        if on_pass is not None:
+            on_pass(result, perf_counter() - started)
         stop.wait(interval_seconds)

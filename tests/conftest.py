@@ -31,6 +31,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # Monday 30 November 2026, 09:00 in Tak (UTC+7).
 START = datetime(2026, 11, 30, 9, 0, tzinfo=timezone(timedelta(hours=7)))
 DEFAULT_POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# Fixtures that hand out a PostgreSQL database whatever the configured one: their tests must be marked.
+POSTGRES_FIXTURES = frozenset({"postgres_session_factory", "empty_postgres_url"})
 
 
 def _configured_url() -> str | None:
@@ -47,7 +49,8 @@ class PostgresDatabases:
     def _admin(self) -> Engine:
         return create_engine(self.server_url, isolation_level="AUTOCOMMIT")
 
-    def create(self) -> str:
+    def create(self, *, migrate: bool = True) -> str:
+        """A new database on the server, migrated to the newest revision unless told not to."""
         name = f"khumkrong_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         admin = self._admin()
         try:
@@ -57,7 +60,8 @@ class PostgresDatabases:
             admin.dispose()
         self.created.append(name)
         url = make_url(self.server_url).set(database=name).render_as_string(hide_password=False)
-        upgrade_database(url)
+        if migrate:
+            upgrade_database(url)
         return url
 
     def drop_all(self) -> None:
@@ -167,20 +171,31 @@ def people(session: Session) -> dict[str, Actor]:
     }
 
 
+def new_postgres_database(databases: PostgresDatabases, *, migrate: bool = True) -> str:
+    """A throw-away PostgreSQL database; skipped on a laptop without a server, failed in CI."""
+    try:
+        return databases.create(migrate=migrate)
+    except OperationalError as exc:
+        unavailable(
+            f"PostgreSQL at {make_url(databases.server_url).render_as_string(hide_password=True)} "
+            f"({str(exc.orig or exc).strip().splitlines()[0]})",
+            "start it (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or point "
+            "KHUMKRONG_TEST_POSTGRES_SERVER (or KHUMKRONG_DATABASE_URL) at a server that answers",
+        )
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_databases: PostgresDatabases) -> str:
+    """A PostgreSQL database with no schema at all, whatever the configured one; mark such tests ``postgres``."""
+    return new_postgres_database(postgres_databases, migrate=False)
+
+
 @pytest.fixture
 def postgres_session_factory(postgres_databases: PostgresDatabases, network: Network) -> Iterator[sessionmaker[Session]]:
     """A PostgreSQL database whatever the configured one: for tests of PostgreSQL's own
     behaviour (row locks, SKIP LOCKED). Without a server that answers, the test is skipped on
     a laptop and fails in CI (tests/requirements.py); mark such tests ``postgres``."""
-    try:
-        url = postgres_databases.create()
-    except OperationalError as exc:
-        unavailable(
-            f"PostgreSQL at {make_url(postgres_databases.server_url).render_as_string(hide_password=True)} "
-            f"({str(exc.orig or exc).strip().splitlines()[0]})",
-            "start it (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or point "
-            "KHUMKRONG_TEST_POSTGRES_SERVER (or KHUMKRONG_DATABASE_URL) at a server that answers",
-        )
+    url = new_postgres_database(postgres_databases)
     engine = make_engine(url)
     factory = cached_session_factory(engine)
     with factory() as session:
@@ -194,7 +209,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """A test that takes a PostgreSQL database must say so, so `-m postgres` finds every one."""
     unmarked = [
         item.nodeid for item in items
-        if "postgres_session_factory" in getattr(item, "fixturenames", ()) and item.get_closest_marker("postgres") is None
+        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("postgres") is None
     ]
     if unmarked:
         raise pytest.UsageError("mark these tests @pytest.mark.postgres: " + ", ".join(unmarked))

@@ -31,7 +31,7 @@ FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("protocols", ("protocols",)),
     ("cases", ("cases",)),
     ("time", ("deadlines",)),
-    ("drivers", ("models", "migrations", "wiring", "rehearsal", "demo", "worker")),
+    ("drivers", ("backlog", "models", "migrations", "backup", "wiring", "rehearsal", "demo", "worker")),
 )
 PACKAGE_ORDER: tuple[str, ...] = tuple(name for _, names in FLOORS for name in names)
 

@@ -31,7 +31,9 @@ def upgrade_database(target: str | Engine) -> None:
     """Create or migrate the schema to the newest Alembic revision.
 
     Given an engine, the migrations run on one of its connections, so a process that already has
-    its engine (``engine.wiring``) opens no second one.
+    its engine (``engine.wiring``) opens no second one. The migration manages its own transaction
+    (``env.py``: on PostgreSQL under an advisory lock, so processes starting together on a fresh
+    database migrate it once).
     """
     from alembic import command
 
@@ -39,6 +41,6 @@ def upgrade_database(target: str | Engine) -> None:
         command.upgrade(alembic_config(target), "head")
         return
     config = alembic_config(target.url.render_as_string(hide_password=False))
-    with target.begin() as connection:
+    with target.connect() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
