@@ -19,7 +19,7 @@ from engine.audit import AuditEvent
 from engine.cases import commands, reads
 from engine.cases.models import Case, Escalation
 from engine.cases.reads import CaseView
-from engine.children.models import Child, Guardian
+from engine.children.masking import ChildAsSeen
 from engine.errors import InvalidInput, NotFound
 from engine.forms.validation import validate_start_data
 from engine.people.actors import Actor
@@ -44,7 +44,8 @@ class CaseSummary(BaseModel):
     protocol_version: int
     reporting_unit: str | None
     child_id: int | None
-    child_name: str | None
+    child_name: str | None = Field(description="The child's name; initials for roles not shown names (README, Who sees what).")
+    child_name_masked: bool = Field(default=False, description="True when child_name holds initials.")
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
@@ -63,14 +64,17 @@ class LinkedCase(CaseRef):
 
 
 class GuardianOut(BaseModel):
-    name: str
+    name: str | None
     relation: str
     alleged_abuser: bool
 
 
 class ChildOut(BaseModel):
     id: int
-    first_name: str
+    masked: bool = Field(description="Names as initials and no identifiers, birth date or school: the reader's role is "
+                                     "not shown them.")
+    anonymised_at: datetime | None = Field(description="When retention removed the names and identifiers.")
+    first_name: str | None
     last_name: str | None
     birth_date: date | None
     national_id: str | None
@@ -122,7 +126,7 @@ def _summary(view: CaseView) -> CaseSummary:
     return CaseSummary(
         id=case.id, reference=case.reference, status=case.status, protocol=view.protocol_key,
         protocol_version=view.protocol_version, reporting_unit=case.reporting_unit, child_id=case.child_id,
-        child_name=view.child_name, created_at=case.created_at, updated_at=case.updated_at, closed_at=case.closed_at,
+        child_name=view.child_name, child_name_masked=view.child_name_masked, created_at=case.created_at, updated_at=case.updated_at, closed_at=case.closed_at,
     )
 
 
@@ -130,12 +134,12 @@ def _ref(case: Case) -> CaseRef:
     return CaseRef(id=case.id, reference=case.reference, status=case.status, created_at=case.created_at)
 
 
-def _child(child: Child, guardians: list[Guardian]) -> ChildOut:
+def _child(child: ChildAsSeen) -> ChildOut:
     return ChildOut(
-        id=child.id, first_name=child.first_name, last_name=child.last_name, birth_date=child.birth_date,
-        national_id=child.national_id, g_code=child.g_code, nationality=child.nationality,
-        language=child.language, school=child.school,
-        guardians=[GuardianOut(name=g.name, relation=g.relation, alleged_abuser=g.alleged_abuser) for g in guardians],
+        id=child.id, masked=child.masked, anonymised_at=child.anonymised_at, first_name=child.first_name,
+        last_name=child.last_name, birth_date=child.birth_date, national_id=child.national_id, g_code=child.g_code,
+        nationality=child.nationality, language=child.language, school=child.school,
+        guardians=[GuardianOut(name=g.name, relation=g.relation, alleged_abuser=g.alleged_abuser) for g in child.guardians],
     )
 
 
@@ -186,7 +190,7 @@ def get_case(case: VisibleCase, session: SessionDep, clock: ClockDep, actor: Cas
     return CaseDetail(
         **_summary(detail).model_dump(),
         protocol_name=detail.protocol_name, error_message=case.error_message, started_by_id=case.started_by_id,
-        child=_child(detail.child, detail.guardians) if detail.child is not None else None,
+        child=_child(detail.child_as_seen) if detail.child_as_seen is not None else None,
         work_items=[WorkItemOut.of(item, now=now) for item in detail.work_items],
         escalations=[_escalation(e) for e in detail.escalations],
         linked_cases=[
