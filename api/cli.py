@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from api.cli_authoring import cases_app, protocols_app
+from api.cli_privacy import audit_app, retention_app
 from api.cli_users import users_app
 from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.errors import KhumkrongError
@@ -27,6 +28,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(protocols_app, name="protocols")
 app.add_typer(cases_app, name="cases")
 app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(retention_app, name="retention")
 console = Console()
 errors = Console(stderr=True)
 
