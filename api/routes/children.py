@@ -1,22 +1,32 @@
-"""Finding a child's existing record while an intake form is filled in."""
+"""Children's records: finding one while an intake form is filled in, and answering the child
+for it (PDPA ss.30-36: the subject-access export as JSON or a printable Thai document)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from api.deps import ClockDep, SessionDep, require_role
+from api.deps import ClockDep, NetworkDep, SessionDep, require_role
+from api.pages.documents import DOCUMENT_CSP, render_subject_access
 from api.problems import errors
-from api.schemas import EntityId, Text
+from api.schemas import EntityId, Text, path_id
 from engine.cases.access import visible_item
 from engine.children.service import ChildIdentity, offer_matches
 from engine.people.actors import Actor
-from engine.people.roles import CASE_STARTING_ROLES
+from engine.people.roles import CASE_STARTING_ROLES, DATA_PROTECTION_ROLES
+from engine.privacy.export import export_child
 
 router = APIRouter(tags=["children"])
 Reporter = Annotated[Actor, Depends(require_role(CASE_STARTING_ROLES, "look up child records"))]
+DataProtector = Annotated[Actor, Depends(require_role(DATA_PROTECTION_ROLES, "answer a child for their data"))]
+ChildId = Annotated[int, path_id("The child record's id (a case's detail names it).")]
+RequestReference = Annotated[
+    str | None,
+    Query(pattern=r"^[A-Z]{2,8}-[0-9]{4}-[0-9]{6}$", description="The data-subject request (a case reference) this answers."),
+]
 
 
 class ChildLookup(BaseModel):
@@ -61,3 +71,29 @@ def child_matches(body: ChildLookup, session: SessionDep, clock: ClockDep, actor
     # audits it), committed before it is answered.
     session.commit()
     return ChildMatches(matches=[ChildMatch(**offer.__dict__) for offer in offers])
+
+
+@router.get(
+    "/children/{child_id}/subject-access",
+    summary="Everything held about a child that you may release (PDPA s.30): JSON, or a printable Thai document",
+    responses={
+        200: {"description": "The export", "content": {"application/json": {"schema": {"type": "object"}},
+                                                        "text/html": {"schema": {"type": "string"}}}},
+        **errors(404),
+    },
+    response_class=JSONResponse,
+    response_model=None,
+)
+def subject_access(
+    child_id: ChildId, session: SessionDep, clock: ClockDep, network: NetworkDep, actor: DataProtector,
+    format: Annotated[Literal["json", "html"], Query(description="json, or html: a Thai document to print.")] = "json",
+    request: RequestReference = None,
+) -> JSONResponse | HTMLResponse:
+    """The record, the cases the caller may release with their tasks, form data, comments,
+    escalations and referrals (with their legal basis), the changes to the record and the access
+    log. Each released case records the export (``case.exported``) before it is answered."""
+    export = export_child(session=session, actor=actor, child_id=child_id, now=clock.now(), request_reference=request,
+                          format_name=format)
+    if format == "html":
+        return HTMLResponse(render_subject_access(export, network), headers={"content-security-policy": DOCUMENT_CSP})
+    return JSONResponse(export.as_dict())
