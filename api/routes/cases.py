@@ -14,19 +14,23 @@ from pydantic import BaseModel, Field
 from api.deps import CaseReader, ClockDep, NetworkDep, SessionDep, VisibleCase, require_role
 from api.pagination import Page, PageDep, paged
 from api.problems import errors
-from api.schemas import JsonObject, Text, WorkItemOut
+from api.schemas import JsonObject, Text, WorkItemOut, path_id
 from engine.audit import AuditEvent
 from engine.cases import commands, reads
 from engine.cases.models import Case, Escalation
 from engine.cases.reads import CaseView
+from engine.cases.restrictions import CaseRestriction
 from engine.children.masking import ChildAsSeen
 from engine.errors import InvalidInput, NotFound
 from engine.forms.validation import validate_start_data
 from engine.people.actors import Actor
-from engine.people.roles import CASE_STARTING_ROLES
+from engine.people.roles import CASE_STARTING_ROLES, DATA_PROTECTION_ROLES
+from engine.privacy.restriction import lift_restriction, restrict_case
 
 router = APIRouter(tags=["cases"])
 Starter = Annotated[Actor, Depends(require_role(CASE_STARTING_ROLES, "start cases"))]
+DataProtector = Annotated[Actor, Depends(require_role(DATA_PROTECTION_ROLES, "restrict a case"))]
+CaseId = Annotated[int, path_id("The case's id.")]
 CaseStatusName = Literal["active", "completed", "cancelled", "error"]
 
 
@@ -97,7 +101,31 @@ class CaseEscalation(BaseModel):
     raised_at: datetime
 
 
+class RestrictionOut(BaseModel):
+    case_id: int
+    restricted_at: datetime
+    reason: str
+    request_reference: str | None
+    lifted_at: datetime | None
+
+
+class LiftedOut(RestrictionOut):
+    released: list[str] = Field(description="The referrals and replies held while restricted, sent on now, in order.")
+
+
+class RestrictIn(BaseModel):
+    reason: Text = Field(min_length=1, max_length=2000, description="Why, for the record (PDPA s.34).")
+    request: str | None = Field(default=None, pattern=r"^[A-Z]{2,8}-[0-9]{4}-[0-9]{6}$",
+                                description="The data-subject request (a case reference) this answers.")
+
+
+class LiftIn(BaseModel):
+    note: Text = Field(min_length=1, max_length=2000, description="Why the restriction ends.")
+
+
 class CaseDetail(CaseSummary):
+    restriction: RestrictionOut | None = Field(description="The restriction in force: nothing of the case is shared "
+                                                           "while it lasts (its referrals are held).")
     protocol_name: str
     error_message: str | None
     started_by_id: int | None
@@ -141,6 +169,11 @@ def _child(child: ChildAsSeen) -> ChildOut:
         nationality=child.nationality, language=child.language, school=child.school,
         guardians=[GuardianOut(name=g.name, relation=g.relation, alleged_abuser=g.alleged_abuser) for g in child.guardians],
     )
+
+
+def _restriction(row: CaseRestriction) -> RestrictionOut:
+    return RestrictionOut(case_id=row.case_id, restricted_at=row.restricted_at, reason=row.reason,
+                          request_reference=row.request_reference, lifted_at=row.lifted_at)
 
 
 def _escalation(e: Escalation) -> CaseEscalation:
@@ -190,6 +223,7 @@ def get_case(case: VisibleCase, session: SessionDep, clock: ClockDep, actor: Cas
     return CaseDetail(
         **_summary(detail).model_dump(),
         protocol_name=detail.protocol_name, error_message=case.error_message, started_by_id=case.started_by_id,
+        restriction=_restriction(detail.restriction) if detail.restriction is not None else None,
         child=_child(detail.child_as_seen) if detail.child_as_seen is not None else None,
         work_items=[WorkItemOut.of(item, now=now) for item in detail.work_items],
         escalations=[_escalation(e) for e in detail.escalations],
@@ -205,3 +239,19 @@ def get_case(case: VisibleCase, session: SessionDep, clock: ClockDep, actor: Cas
 def case_audit(case: VisibleCase, session: SessionDep, clock: ClockDep, actor: CaseReader, page: PageDep) -> Page[AuditEventOut]:
     found = reads.read_case_audit(session=session, case=case, actor=actor, now=clock.now(), limit=page.limit, offset=page.offset)
     return paged(found, page, _audit_event)
+
+
+@router.post("/cases/{case_id}/restriction", status_code=status.HTTP_201_CREATED, responses=errors(404, 409),
+             summary="Restrict a case (PDPA s.34): nothing of it is shared until the restriction is lifted")
+def restrict(case_id: CaseId, body: RestrictIn, session: SessionDep, clock: ClockDep, actor: DataProtector) -> RestrictionOut:
+    row = restrict_case(session=session, actor=actor, case_id=case_id, reason=body.reason, now=clock.now(),
+                        request_reference=body.request)
+    return _restriction(row)
+
+
+@router.post("/cases/{case_id}/restriction/lift", responses=errors(404, 409),
+             summary="Lift a case's restriction and send on the referrals it held")
+def lift(case_id: CaseId, body: LiftIn, session: SessionDep, clock: ClockDep, network: NetworkDep,
+         actor: DataProtector) -> LiftedOut:
+    lifted = lift_restriction(session=session, actor=actor, case_id=case_id, note=body.note, clock=clock, network=network)
+    return LiftedOut(**_restriction(lifted.restriction).model_dump(), released=lifted.released)

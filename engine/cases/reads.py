@@ -19,6 +19,7 @@ from engine.cases.comments import TaskComment, comments_on
 from engine.cases.links import LinkedCase, case_links
 from engine.cases.models import Case, Escalation, WorkItem
 from engine.cases.queries import TaskScope, case_search_query, other_cases, task_form_data, task_list_query
+from engine.cases.restrictions import CaseRestriction, active_restriction
 from engine.cases.rights import may_assign, may_work
 from engine.children.masking import ChildAsSeen, child_as_seen_by, form_values_as_seen_by, name_as_seen_by, shows_identity
 from engine.children.models import Child, Guardian
@@ -55,6 +56,8 @@ class CaseDetailView(CaseView):
     escalations: list[Escalation]
     linked_cases: list[LinkedCase]
     child_other_cases: list[Case]
+    # In force: the case shares nothing (engine.cases.restrictions).
+    restriction: CaseRestriction | None
 
 
 def case_view(*, session: Session, case: Case) -> CaseView:
@@ -116,6 +119,7 @@ def read_case(*, session: Session, case: Case, actor: Actor, now: datetime) -> C
         escalations=list(session.scalars(select(Escalation).where(Escalation.case_id == case.id).order_by(Escalation.id))),
         linked_cases=[link for link in case_links(session=session, case_id=case.id) if may_see_case(session=session, actor=actor, case_id=link.case.id)],
         child_other_cases=others,
+        restriction=active_restriction(session, case.id),
     )
     commit_read(session=session, action="case.viewed", actor=actor, at=now, case_id=case.id)
     return detail
