@@ -103,3 +103,49 @@ def audit_reads(
         )
     console.print(table)
     console.print(f"{len(reads)} read(s) of child {child}'s data")
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be anonymised; change nothing.")] = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="At most this many cases (default: all that are due).", min=1)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Anonymise the closed cases past their retention period (network.toml [retention]); the
+    worker does this in batches on its own, this runs it now or shows what is due."""
+    from engine.privacy.retention import run_retention, unknown_protocols
+
+    with _wiring(database_url) as wiring, wiring.session_factory() as session:
+        unknown = unknown_protocols(session=session, network=wiring.network)
+        try:
+            report = run_retention(session=session, network=wiring.network, now=wiring.clock.now(), actor=_operator(),
+                                   dry_run=dry_run, limit=limit)
+        except KhumkrongError as exc:
+            _fail(exc.message, 1)
+    for key in unknown:
+        errors.print(f"[yellow]warning:[/yellow] {escape('[retention]')} names {key!r}, which is no stored protocol; "
+                     "its cases keep the default period: check the spelling", highlight=False, soft_wrap=True)
+    done = set(report.anonymised_cases)
+    if as_json:
+        typer.echo(json.dumps({
+            "dry_run": dry_run,
+            "cases": [{"reference": d.reference, "protocol": d.protocol_key, "status": d.status,
+                       "closed_at": d.closed_at.isoformat(), "retention": d.period, "due_at": d.due_at.isoformat(),
+                       "anonymised": d.reference in done} for d in report.due],
+            "children": report.children, "unknown_protocols": unknown,
+        }, ensure_ascii=False, indent=2))
+        return
+    table = Table("case", "protocol", "status", "closed", "retention", "due since", "result")
+    for due in report.due:
+        result = "would go" if dry_run else ("anonymised" if due.reference in done else "skipped (changed or taken)")
+        table.add_row(due.reference, due.protocol_key, due.status, f"{due.closed_at.astimezone(THAI_TIME):%Y-%m-%d}",
+                      due.period, f"{due.due_at.astimezone(THAI_TIME):%Y-%m-%d}", result)
+    console.print(table)
+    children = ", ".join(str(c) for c in report.children) or "none"
+    if dry_run:
+        console.print(f"{len(report.due)} case(s) would be anonymised; child records with them: {children}")
+    else:
+        console.print(f"anonymised {len(done)} of {len(report.due)} due case(s); child records anonymised: {children}")
+    if not dry_run and len(done) < len(report.due):
+        raise typer.Exit(1)

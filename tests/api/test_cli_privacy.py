@@ -41,3 +41,42 @@ def test_audit_reads_lists_who_read_a_childs_data_in_a_period(session, network, 
     assert bad.exit_code == 2 and "--from" in bad.output
     missing = runner.invoke(cli, ["audit", "reads", "--child", "99999", "--database-url", database_url])
     assert missing.exit_code == 2 and "not found" in missing.output
+
+
+def test_retention_run_dry_run_lists_then_run_anonymises(session, network, people, database_url, monkeypatch, tmp_path):
+    from sqlalchemy import select
+
+    from engine.children.models import Child
+    from engine.clock import SimulatedClock
+    from engine.settings import PROJECT_ROOT, get_settings
+    from tests.conftest import START
+    from tests.engine.privacy.scenes import close_filed_case
+
+    # The command runs on the wall clock: the case closed years before it.
+    clock = SimulatedClock(START.replace(year=2021))
+
+    publish_intake_protocol(session, network, clock, people["policy"])
+    case = close_filed_case(session, network, clock, people["school_worker"],
+                            case_for_child(session, network, clock, people["school_worker"], MALEE))
+    # The command reads the network file and runs on the wall clock, years after 2026.
+    toml = (PROJECT_ROOT / "protocols" / "network.toml").read_text(encoding="utf-8")
+    custom = tmp_path / "network.toml"
+    custom.write_text(toml.replace('default = "P10Y"', 'default = "P1Y"').replace(
+        'p11_data_breach = "P5Y"', 'p11_data_breach = "P5Y"\np99_misspelt = "P2Y"'), encoding="utf-8")
+    monkeypatch.setenv("KHUMKRONG_NETWORK_FILE", str(custom))
+    get_settings.cache_clear()
+    runner = CliRunner(env={"COLUMNS": "250"})
+    try:
+        dry = runner.invoke(cli, ["retention", "run", "--dry-run", "--database-url", database_url])
+        assert dry.exit_code == 0, dry.output
+        assert case.reference in dry.output and "would go" in dry.output and "p99_misspelt" in dry.output
+        assert session.get(Child, case.child_id).first_name == "มะลิ"
+        done = runner.invoke(cli, ["retention", "run", "--json", "--database-url", database_url])
+        assert done.exit_code == 0, done.output
+        answer = json.loads(done.output[done.output.index("{"):])
+        assert [(c["reference"], c["anonymised"]) for c in answer["cases"]] == [(case.reference, True)]
+        assert answer["children"] == [case.child_id]
+        session.expire_all()
+        assert session.scalar(select(Child.first_name).where(Child.id == case.child_id)) == ""
+    finally:
+        get_settings.cache_clear()
