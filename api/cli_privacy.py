@@ -8,52 +8,24 @@ Exit codes: 0 done; 1 the command ran and something failed; 2 unusable input.
 """
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from api.cli_authoring import DatabaseUrl, _fail, _wiring
+from api.cli_users import _cli_actor as _operator
 from engine.clock import THAI_TIME
 from engine.errors import KhumkrongError
-from engine.people.actors import Actor
-from engine.people.roles import SYSTEM_ROLE
-from engine.settings import get_settings
-from engine.wiring import Wiring
 
 audit_app = typer.Typer(help="The audit trail: reads of a child's data.", no_args_is_help=True)
 retention_app = typer.Typer(help="Retention: anonymise closed cases past their period.", no_args_is_help=True)
 console = Console()
 errors = Console(stderr=True)
-
-DatabaseUrl = Annotated[Optional[str], typer.Option("--database-url", help="SQLAlchemy URL; default KHUMKRONG_DATABASE_URL or ./var/khumkrong.db")]
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _wiring(database_url: str | None) -> Wiring:
-    settings = get_settings()
-    settings = settings.model_copy(update={"database_url": database_url}) if database_url else settings
-    try:
-        return Wiring.from_settings(settings)
-    except KhumkrongError as exc:
-        _fail(exc.message)
-
-
-def _operator() -> Actor:
-    """The operating-system account that ran the command, as the audit trail names it."""
-    try:
-        who = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        who = "unknown"
-    return Actor(user_id=None, username=f"cli:{who}"[:64], role=SYSTEM_ROLE, agency_code=None)
 
 
 def _moment(text: str | None, option: str, *, end_of_day: bool) -> datetime | None:
