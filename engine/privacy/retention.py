@@ -1,7 +1,8 @@
 """Retention (PDPA s.37(3)): closed cases past their period lose what identifies the child.
 
 The network sets a period per protocol (``[retention]``, from the case's closure). When it has
-run, the worker anonymises the case, one transaction per case:
+run, and the case is not restricted (s.34 lets the child ask for data to be kept rather than
+erased), the worker anonymises the case, one transaction per case:
 
 * the workflow's variables keep only the choices forms offered (yes/no, numbers, values from a
   list, dates of events); names, identifiers and free text go, wherever the state holds them;
@@ -33,7 +34,7 @@ from engine import audit
 from engine.audit import Acting, AuditEvent
 from engine.cases.comments import TaskComment
 from engine.cases.models import Case, CaseStatus, Escalation
-from engine.cases.restrictions import CaseRestriction, HeldReferral
+from engine.cases.restrictions import CaseRestriction, HeldReferral, active_restriction
 from engine.cases.stepping import lock_case, take
 from engine.children.masking import IDENTIFYING_FIELDS, full_name
 from engine.children.models import Child, Guardian
@@ -123,14 +124,17 @@ def _closed_before(network: Network, now: datetime) -> ColumnElement[bool]:
 
 
 def due_cases(*, session: Session, network: Network, now: datetime, limit: int | None = None) -> list[DueCase]:
-    """Closed cases whose retention period has run and that are not yet anonymised, the longest
-    closed first."""
+    """Closed cases whose retention period has run, not yet anonymised and not restricted, the
+    longest closed first."""
     query = (
         select(Case.id, Case.reference, ProtocolVersion.key, Case.status, Case.closed_at, Case.child_id)
         .join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id)
         .where(
             Case.status.in_(CLOSED), Case.closed_at.is_not(None), _closed_before(network, now),
             ~exists(select(DestructionRecord.id).where(DestructionRecord.case_id == Case.id, DestructionRecord.kind == "case")),
+            # A restriction keeps the data as it is (PDPA s.34: the child may ask for it to be kept
+            # rather than erased, for a legal claim, say); it waits until the restriction is lifted.
+            ~exists(select(CaseRestriction.id).where(CaseRestriction.case_id == Case.id, CaseRestriction.lifted_at.is_(None))),
         )
         .order_by(Case.closed_at, Case.id)
     )
@@ -275,7 +279,7 @@ def anonymise_case(
     changed since it was found (reopened, say), is left for a later pass."""
     try:
         case = lock_case(session=session, case_id=due.case_id, skip_locked=True)
-        if case is None or case.status not in CLOSED or case.closed_at != due.closed_at:
+        if case is None or case.status not in CLOSED or case.closed_at != due.closed_at or active_restriction(session, case.id):
             session.rollback()
             return False, None
         if session.scalar(select(DestructionRecord.id).where(DestructionRecord.subject == f"case:{case.id}")) is not None:

@@ -21,6 +21,7 @@ from engine.network.definition import RetentionSchedule
 from engine.people.actors import SYSTEM
 from engine.privacy.models import DestructionRecord
 from engine.privacy.rectification import rectify_child
+from engine.privacy.restriction import lift_restriction, restrict_case
 from engine.privacy.retention import run_retention
 from engine.settings import Settings
 from engine.worker import work_once
@@ -167,3 +168,15 @@ def test_the_worker_anonymises_in_its_pass(session, session_factory, database_ur
     assert result.retention.anonymised_cases == [malee_closed.reference, dao.reference]
     actions = session.scalars(select(AuditEvent.actor_username).where(AuditEvent.action == "case.anonymised")).all()
     assert actions == ["system", "system"]
+
+
+def test_a_restricted_case_is_kept_until_the_restriction_is_lifted(session, clock, network, people, retained, scene):
+    malee_closed, _, dao = scene
+    committee = add_user(session, "committee", "committee", None)
+    restrict_case(session=session, actor=committee, case_id=dao.id, reason="ผู้ปกครองขอให้เก็บไว้ใช้ในคดี", now=clock.now())
+    clock.advance(YEAR)
+    report = run_retention(session=session, network=retained, now=clock.now(), actor=SYSTEM)
+    assert report.anonymised_cases == [malee_closed.reference]
+    assert session.get(Child, dao.child_id).anonymised_at is None
+    lift_restriction(session=session, actor=committee, case_id=dao.id, note="คดีสิ้นสุดแล้ว", clock=clock, network=network)
+    assert [d.reference for d in run_retention(session=session, network=retained, now=clock.now(), actor=SYSTEM).due] == [dao.reference]
