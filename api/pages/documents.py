@@ -61,24 +61,33 @@ RELATIONS_TH = {
 REFERRAL_RELATIONS_TH = {"referred_to": "ส่งต่อไปยัง", "referred_from": "รับส่งต่อจาก"}
 
 
-def shown_value(value: Any) -> str:
-    """A form value as a reader reads it."""
+def shown_value(value: Any, choices: dict[str, str] | None = None) -> str:
+    """A form value as a reader reads it: a choice by its Thai title (``"ไทย / English"``)."""
     if value is None or value == "" or value == []:
         return "-"
     if isinstance(value, bool):
         return "ใช่" if value else "ไม่ใช่"
     if isinstance(value, list):
-        return ", ".join(shown_value(item) for item in value)
+        return ", ".join(shown_value(item, choices) for item in value)
     if isinstance(value, dict):
         return "; ".join(f"{key}: {shown_value(item)}" for key, item in value.items())
+    if choices and str(value) in choices:
+        return choices[str(value)].split(" / ", 1)[0]
     return str(value)
 
 
 def render_subject_access(export: SubjectAccessExport, network: Network) -> str:
     names = NetworkNames(network, "th")
+
+    def unit(code: str | None) -> str:
+        """A reporting unit (a school) or an agency, by its Thai name."""
+        if code in network.units:
+            return network.units[code].name_th
+        return names.agency(code) or "-"
+
     template = environment("th").get_template("documents/subject_access.html")
     return template.render(
         export=export, names=names, style=DOCUMENT_STYLE, shown_value=shown_value, read_actions=READ_ACTIONS_TH,
         change_actions=CHANGE_ACTIONS_TH, task_states=TASK_STATES_TH, escalation_states=ESCALATION_STATES_TH,
-        relations=RELATIONS_TH, referral_relations=REFERRAL_RELATIONS_TH,
+        relations=RELATIONS_TH, referral_relations=REFERRAL_RELATIONS_TH, unit=unit,
     )

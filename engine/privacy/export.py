@@ -59,8 +59,9 @@ class TaskEntry:
     completed_at: datetime | None
     completed_by: str | None
     data: dict[str, Any]
-    # The form's title for each field (Thai first), for the printable document.
+    # The form's title for each field, and for each choice (Thai first), for the printable document.
     field_titles: dict[str, str]
+    value_titles: dict[str, dict[str, str]]
     comments: list[CommentEntry]
 
 
@@ -263,7 +264,7 @@ def _case(session: Session, case: Case, *, released: set[int], users: dict[int, 
             TaskEntry(
                 item.id, item.label, item.task_name, item.agency_code, item.state, item.form_key, item.created_at,
                 item.due_at, item.completed_at, users.get(item.completed_by_id) if item.completed_by_id else None,
-                values.get(item.id, {}), _field_titles(session, item.form_key), comments.get(item.id, []),
+                values.get(item.id, {}), *_titles(session, item.form_key), comments.get(item.id, []),
             )
             for item in items
         ],
@@ -276,9 +277,19 @@ def _case(session: Session, case: Case, *, released: set[int], users: dict[int, 
     )
 
 
-def _field_titles(session: Session, form_key: str | None) -> dict[str, str]:
+def _titles(session: Session, form_key: str | None) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """The form's field titles, and its choices' titles ("ไทย / English" as written)."""
     properties = (form_schema(session, form_key) or {}).get("properties") or {}
-    return {name: str(spec["title"]) for name, spec in properties.items() if isinstance(spec, dict) and spec.get("title")}
+    fields, values = {}, {}
+    for name, spec in properties.items():
+        if not isinstance(spec, dict):
+            continue
+        if spec.get("title"):
+            fields[name] = str(spec["title"])
+        choices = spec.get("x-enum-titles")
+        if isinstance(choices, dict):
+            values[name] = {str(value): str(title) for value, title in choices.items()}
+    return fields, values
 
 
 def _referrals(session: Session, case: Case, *, released: set[int]) -> list[ReferralEntry]:
