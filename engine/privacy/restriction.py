@@ -7,6 +7,8 @@ gone: a referral opens its case then, a reply reaches the linked case that waits
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,6 +53,19 @@ def _locked_case(*, session: Session, actor: Actor, case_id: int, now: datetime,
     return case
 
 
+@contextmanager
+def _one_transaction(session: Session, case_id: int) -> Iterator[None]:
+    """The command's transaction: rolled back on any failure; a lost race is a Conflict."""
+    try:
+        yield
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict(f"case {case_id} was changed by someone else at the same time; try again") from exc
+    except BaseException:
+        session.rollback()
+        raise
+
+
 def _reason(text: str | None, field: str) -> str:
     value = (text or "").strip()
     if not value:
@@ -65,7 +80,7 @@ def restrict_case(
 ) -> CaseRestriction:
     """Freeze the case against further sharing; commits. A restricted case cannot be restricted again."""
     why = _reason(reason, "reason")
-    try:
+    with _one_transaction(session, case_id):
         case = _locked_case(session=session, actor=actor, case_id=case_id, now=now, attempted="restrict a case")
         if active_restriction(session, case.id) is not None:
             raise InvalidState(f"case {case.reference} is already restricted", status="restricted")
@@ -77,12 +92,6 @@ def restrict_case(
                      restriction_id=restriction.id, reason=why, request=request_reference)
         session.commit()
         return restriction
-    except StaleDataError as exc:
-        session.rollback()
-        raise Conflict(f"case {case_id} was changed by someone else at the same time; try again") from exc
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def lift_restriction(
@@ -91,28 +100,21 @@ def lift_restriction(
     """End the case's restriction and send on what it held, in one transaction."""
     why = _reason(note, "note")
     now = clock.now()
-    try:
-        with in_effect(clock, network):
-            case = _locked_case(session=session, actor=actor, case_id=case_id, now=now, attempted="lift a restriction")
-            restriction = active_restriction(session, case.id)
-            if restriction is None:
-                raise InvalidState(f"case {case.reference} is not restricted", status="unrestricted")
-            restriction.lifted_at, restriction.lifted_by_id, restriction.lift_note = now, actor.user_id, why
-            audit.record(session, action="case.restriction_lifted", actor=actor, at=now, case_id=case.id,
-                         restriction_id=restriction.id, note=why)
-            released = []
-            for held in pending_holds(session, case.id):
-                message = rebuilt_message(held.message, held.payload, held.correlations)
-                route_message(session=session, case=case, message=message, now=now, actor=actor, network=network, depth=0)
-                held.released_at = now
-                released.append(held.message)
-                audit.record(session, action="case.referral_released", actor=actor, at=now, case_id=case.id,
-                             message=held.message, held_id=held.id, restriction_id=restriction.id)
-            session.commit()
-            return Lifted(restriction, released)
-    except StaleDataError as exc:
-        session.rollback()
-        raise Conflict(f"case {case_id} was changed by someone else at the same time; try again") from exc
-    except BaseException:
-        session.rollback()
-        raise
+    with _one_transaction(session, case_id), in_effect(clock, network):
+        case = _locked_case(session=session, actor=actor, case_id=case_id, now=now, attempted="lift a restriction")
+        restriction = active_restriction(session, case.id)
+        if restriction is None:
+            raise InvalidState(f"case {case.reference} is not restricted", status="unrestricted")
+        restriction.lifted_at, restriction.lifted_by_id, restriction.lift_note = now, actor.user_id, why
+        audit.record(session, action="case.restriction_lifted", actor=actor, at=now, case_id=case.id,
+                     restriction_id=restriction.id, note=why)
+        released = []
+        for held in pending_holds(session, case.id):
+            message = rebuilt_message(held.message, held.payload, held.correlations)
+            route_message(session=session, case=case, message=message, now=now, actor=actor, network=network, depth=0)
+            held.released_at = now
+            released.append(held.message)
+            audit.record(session, action="case.referral_released", actor=actor, at=now, case_id=case.id,
+                         message=held.message, held_id=held.id, restriction_id=restriction.id)
+        session.commit()
+        return Lifted(restriction, released)
