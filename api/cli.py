@@ -18,6 +18,7 @@ from rich.console import Console
 
 from api.cli_authoring import cases_app, protocols_app
 from api.cli_ops import backup_command, restore_command
+from api.cli_privacy import audit_app, retention_app
 from api.cli_users import users_app
 from engine.clock import Clock, SimulatedClock, SystemClock
 from engine.errors import KhumkrongError
@@ -34,6 +35,8 @@ app.add_typer(cases_app, name="cases")
 app.add_typer(users_app, name="users")
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
+app.add_typer(audit_app, name="audit")
+app.add_typer(retention_app, name="retention")
 console = Console()
 errors = Console(stderr=True)
 

@@ -57,6 +57,9 @@ class AuditEvent(AppendOnly, Base):
     work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id"))
     protocol_version_id: Mapped[int | None] = mapped_column(ForeignKey("protocol_versions.id"))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Set once, when erasure blanks the details of an event about data past its retention; the
+    # skeleton (who did what, when, to which case) never changes (see migration 0009).
+    redacted_at: Mapped[datetime | None]
 
     append_only_error = AuditTamperingRefused
 

@@ -1,4 +1,5 @@
-"""The background worker: fires timers, climbs escalations, queues digests, sends the outbox.
+"""The background worker: fires timers, climbs escalations, queues digests, sends the outbox,
+and anonymises closed cases past their retention period.
 
 One pass is :func:`work_once`; :func:`run_worker` repeats it until told to stop. Several workers
 may run against one PostgreSQL database: every step takes its rows with SKIP LOCKED.
@@ -19,6 +20,8 @@ from engine.deadlines.digests import queue_daily_digests
 from engine.deadlines.tick import TickReport, tick
 from engine.network.definition import Network
 from engine.notify.sender import DeliveryReport, deliver_pending
+from engine.people.actors import SYSTEM
+from engine.privacy.retention import RetentionReport, run_retention
 from engine.settings import Settings
 
 log = logging.getLogger("khumkrong.worker")
@@ -32,6 +35,7 @@ class WorkerPass:
     tick: TickReport
     digests_queued: int
     delivery: DeliveryReport
+    retention: RetentionReport
 
 
 def work_once(
@@ -46,7 +50,10 @@ def work_once(
             digests = queue_daily_digests(session=session, now=now)
             session.commit()
     delivered = deliver_pending(session_factory, settings=settings, clock=clock)
-    return WorkerPass(ticked, digests, delivered)
+    with session_factory() as session:
+        # A batch per pass (PDPA s.37(3)): the next pass takes the next one.
+        retained = run_retention(session=session, network=network, now=clock.now(), actor=SYSTEM)
+    return WorkerPass(ticked, digests, delivered, retained)
 
 
 def run_worker(
@@ -67,6 +74,8 @@ def run_worker(
         result: WorkerPass | None = None
         try:
             result = work_once(session_factory=session_factory, clock=clock, network=network, settings=settings)
+            if result.retention.anonymised_cases:
+                log.info("anonymised %d case(s) past their retention period", len(result.retention.anonymised_cases))
             if result.tick.timers_fired or result.tick.escalations_climbed or result.delivery.sent:
                 log.info(
                     "fired %d timer(s), climbed %d escalation(s), queued %d digest(s), sent %d message(s)",

@@ -31,6 +31,7 @@ FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("protocols", ("protocols",)),
     ("cases", ("cases",)),
     ("time", ("deadlines",)),
+    ("privacy", ("privacy",)),
     ("drivers", ("backlog", "models", "migrations", "backup", "wiring", "rehearsal", "demo", "worker")),
 )
 PACKAGE_ORDER: tuple[str, ...] = tuple(name for _, names in FLOORS for name in names)

@@ -12,7 +12,14 @@ from api.pages.i18n import LANGUAGE_COOKIE, LANGUAGES
 from api.pages.rendering import gettext_for, render
 from api.pages.security import PRESESSION_COOKIE, CsrfChecked, CurrentPageUser, OptionalPageUser, safe_next
 from engine.people import auth
-from engine.people.roles import ADMIN_ROLE, AUTHORING_ROLES, CASE_WORKER_ROLE, COMMITTEE_ROLE, POLICY_ROLE, SUPERVISOR_ROLE
+from engine.people.roles import (
+    ADMIN_ROLE,
+    AUTHORING_ROLES,
+    CASE_WORKER_ROLE,
+    COMMITTEE_ROLE,
+    POLICY_ROLE,
+    SUPERVISOR_ROLE,
+)
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 

@@ -3,7 +3,7 @@
 A case page shows what the API's case detail shows the same person: its tasks and escalations,
 the linked (referred) cases they may see, the agencies involved, and the child's record, with
 names and identifiers masked for roles that oversee rather than work cases
-(``engine.children.privacy``). To someone who may not see the case it does not exist.
+(``engine.children.masking``). To someone who may not see the case it does not exist.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from engine.cases import commands, reads
 from engine.cases.inbox import next_task_for
 from engine.cases.models import CaseStatus
 from engine.cases.timeline import case_timeline
-from engine.children.privacy import child_record, mask_name, sees_identity
+from engine.children.masking import child_as_seen_by
 from engine.network.definition import Network
 from engine.people.roles import CASE_READING_ROLES, CASE_STARTING_ROLES
 from engine.protocols.starts import startable_versions
@@ -52,8 +52,8 @@ def case_list(request: Request, session: SessionDep, clock: ClockDep, user: Read
     page = _page_number(page)
     found = reads.search_cases(session=session, actor=user.actor, now=clock.now(), q=q or None, status=status or None,
                                limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    whole = sees_identity(user.role)
-    rows = [(view, view.child_name if whole else mask_name(view.child_name)) for view in found.rows]
+    # The read model names each child as this reader may see it (engine.children.masking).
+    rows = [(view, view.child_name) for view in found.rows]
     return render(request, "cases/list.html", user, rows=rows, total=found.total, q=q, status=status, page=page,
                   pages=max(1, -(-found.total // PAGE_SIZE)), statuses=STATUSES)
 
@@ -140,7 +140,7 @@ def case_page(request: Request, session: SessionDep, clock: ClockDep, user: Read
             involved.append(item.agency_code)
     return render(
         request, "cases/case.html", user, case=case, detail=detail,
-        child=child_record(detail.child, detail.guardians, role=user.role) if detail.child else None,
+        child=child_as_seen_by(user.actor, detail.child, detail.guardians) if detail.child else None,
         timeline=[_timeline_entry(event, labels, _) for event in events.rows], history=history,
         history_pages=max(1, -(-events.total // HISTORY_PAGE)), reads_shown=reads_shown, involved=involved,
         bpmn_url=bpmn_url(detail.protocol_key, detail.protocol_version),

@@ -16,7 +16,6 @@ from api.pages.security import PageUser, csrf_token, keep_presession
 from engine.cases.inbox import inbox_count
 from engine.people.roles import (
     ADMIN_ROLE,
-    AUTHORING_ROLES,
     CASE_WORKER_ROLE,
     COMMITTEE_ROLE,
     POLICY_ROLE,

@@ -28,7 +28,7 @@ from engine.cases import assignment, commands, reads
 from engine.cases.comments import MAX_COMMENT_LENGTH, add_comment
 from engine.cases.inbox import inbox, inbox_count, inbox_entry
 from engine.cases.models import LIVE_WORK_ITEM_STATES, WorkItem, WorkItemState
-from engine.children.privacy import child_record
+from engine.children.masking import child_as_seen_by
 from engine.children.service import CHILD_RECORD_FLAG, ChildIdentity, MatchOffer, offer_matches
 from engine.errors import Conflict, InvalidInput, InvalidState, NotFound
 from engine.forms.service import form_schema
@@ -139,7 +139,7 @@ def _task_page(
         comment_limit=MAX_COMMENT_LENGTH, offers=offers or [], problem=problem,
         bpmn_url=bpmn_url(case_detail.protocol_key, case_detail.protocol_version),
         status=diagram_status(case_detail.work_items, now, language, current=item.task_name),
-        child=child_record(case_detail.child, case_detail.guardians, role=user.role) if case_detail.child else None,
+        child=child_as_seen_by(user.actor, case_detail.child, case_detail.guardians) if case_detail.child else None,
         works=user.role in WORKING_ROLES,
     )
 

@@ -14,20 +14,23 @@ from pydantic import BaseModel, Field
 from api.deps import CaseReader, ClockDep, NetworkDep, SessionDep, VisibleCase, require_role
 from api.pagination import Page, PageDep, paged
 from api.problems import errors
-from api.schemas import JsonObject, Text, WorkItemOut
+from api.schemas import JsonObject, Text, WorkItemOut, path_id
 from engine.audit import AuditEvent
 from engine.cases import commands, reads
 from engine.cases.models import Case, Escalation
 from engine.cases.reads import CaseView
-from engine.children.models import Child, Guardian
-from engine.children.privacy import child_record, mask_name, sees_identity
+from engine.cases.restrictions import CaseRestriction
+from engine.children.masking import ChildAsSeen
 from engine.errors import InvalidInput, NotFound
 from engine.forms.validation import validate_start_data
 from engine.people.actors import Actor
-from engine.people.roles import CASE_STARTING_ROLES
+from engine.people.roles import CASE_STARTING_ROLES, DATA_PROTECTION_ROLES
+from engine.privacy.restriction import lift_restriction, restrict_case
 
 router = APIRouter(tags=["cases"])
 Starter = Annotated[Actor, Depends(require_role(CASE_STARTING_ROLES, "start cases"))]
+DataProtector = Annotated[Actor, Depends(require_role(DATA_PROTECTION_ROLES, "restrict a case"))]
+CaseId = Annotated[int, path_id("The case's id.")]
 CaseStatusName = Literal["active", "completed", "cancelled", "error"]
 
 
@@ -45,7 +48,8 @@ class CaseSummary(BaseModel):
     protocol_version: int
     reporting_unit: str | None
     child_id: int | None
-    child_name: str | None
+    child_name: str | None = Field(description="The child's name; initials for roles not shown names (README, Who sees what).")
+    child_name_masked: bool = Field(default=False, description="True when child_name holds initials.")
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
@@ -64,14 +68,17 @@ class LinkedCase(CaseRef):
 
 
 class GuardianOut(BaseModel):
-    name: str
+    name: str | None
     relation: str
     alleged_abuser: bool
 
 
 class ChildOut(BaseModel):
     id: int
-    first_name: str
+    masked: bool = Field(description="Names as initials and no identifiers, birth date or school: the reader's role is "
+                                     "not shown them.")
+    anonymised_at: datetime | None = Field(description="When retention removed the names and identifiers.")
+    first_name: str | None
     last_name: str | None
     birth_date: date | None
     national_id: str | None
@@ -95,7 +102,31 @@ class CaseEscalation(BaseModel):
     raised_at: datetime
 
 
+class RestrictionOut(BaseModel):
+    case_id: int
+    restricted_at: datetime
+    reason: str
+    request_reference: str | None
+    lifted_at: datetime | None
+
+
+class LiftedOut(RestrictionOut):
+    released: list[str] = Field(description="The referrals and replies held while restricted, sent on now, in order.")
+
+
+class RestrictIn(BaseModel):
+    reason: Text = Field(min_length=1, max_length=2000, description="Why, for the record (PDPA s.34).")
+    request: str | None = Field(default=None, pattern=r"^[A-Z]{2,8}-[0-9]{4}-[0-9]{6}$",
+                                description="The data-subject request (a case reference) this answers.")
+
+
+class LiftIn(BaseModel):
+    note: Text = Field(min_length=1, max_length=2000, description="Why the restriction ends.")
+
+
 class CaseDetail(CaseSummary):
+    restriction: RestrictionOut | None = Field(description="The restriction in force: nothing of the case is shared "
+                                                           "while it lasts (its referrals are held).")
     protocol_name: str
     error_message: str | None
     started_by_id: int | None
@@ -124,8 +155,7 @@ def _summary(view: CaseView, role: str) -> CaseSummary:
     return CaseSummary(
         id=case.id, reference=case.reference, status=case.status, protocol=view.protocol_key,
         protocol_version=view.protocol_version, reporting_unit=case.reporting_unit, child_id=case.child_id,
-        child_name=view.child_name if sees_identity(role) else mask_name(view.child_name),
-        created_at=case.created_at, updated_at=case.updated_at, closed_at=case.closed_at,
+        child_name=view.child_name, child_name_masked=view.child_name_masked, created_at=case.created_at, updated_at=case.updated_at, closed_at=case.closed_at,
     )
 
 
@@ -133,16 +163,18 @@ def _ref(case: Case) -> CaseRef:
     return CaseRef(id=case.id, reference=case.reference, status=case.status, created_at=case.created_at)
 
 
-def _child(child: Child, guardians: list[Guardian], role: str) -> ChildOut:
-    # The same masking rule as the pages' (engine.children.privacy).
-    record = child_record(child, guardians, role=role)
+def _child(child: ChildAsSeen) -> ChildOut:
     return ChildOut(
-        id=record.id, first_name=record.first_name, last_name=record.last_name, birth_date=record.birth_date,
-        national_id=record.national_id, g_code=record.g_code, nationality=record.nationality,
-        language=record.language, school=record.school,
-        guardians=[GuardianOut(name=g.name, relation=g.relation, alleged_abuser=g.alleged_abuser) for g in record.guardians],
-        masked=record.masked,
+        id=child.id, masked=child.masked, anonymised_at=child.anonymised_at, first_name=child.first_name,
+        last_name=child.last_name, birth_date=child.birth_date, national_id=child.national_id, g_code=child.g_code,
+        nationality=child.nationality, language=child.language, school=child.school,
+        guardians=[GuardianOut(name=g.name, relation=g.relation, alleged_abuser=g.alleged_abuser) for g in child.guardians],
     )
+
+
+def _restriction(row: CaseRestriction) -> RestrictionOut:
+    return RestrictionOut(case_id=row.case_id, restricted_at=row.restricted_at, reason=row.reason,
+                          request_reference=row.request_reference, lifted_at=row.lifted_at)
 
 
 def _escalation(e: Escalation) -> CaseEscalation:
@@ -192,7 +224,8 @@ def get_case(case: VisibleCase, session: SessionDep, clock: ClockDep, actor: Cas
     return CaseDetail(
         **_summary(detail, actor.role).model_dump(),
         protocol_name=detail.protocol_name, error_message=case.error_message, started_by_id=case.started_by_id,
-        child=_child(detail.child, detail.guardians, actor.role) if detail.child is not None else None,
+        restriction=_restriction(detail.restriction) if detail.restriction is not None else None,
+        child=_child(detail.child_as_seen) if detail.child_as_seen is not None else None,
         work_items=[WorkItemOut.of(item, now=now) for item in detail.work_items],
         escalations=[_escalation(e) for e in detail.escalations],
         linked_cases=[
@@ -207,3 +240,19 @@ def get_case(case: VisibleCase, session: SessionDep, clock: ClockDep, actor: Cas
 def case_audit(case: VisibleCase, session: SessionDep, clock: ClockDep, actor: CaseReader, page: PageDep) -> Page[AuditEventOut]:
     found = reads.read_case_audit(session=session, case=case, actor=actor, now=clock.now(), limit=page.limit, offset=page.offset)
     return paged(found, page, _audit_event)
+
+
+@router.post("/cases/{case_id}/restriction", status_code=status.HTTP_201_CREATED, responses=errors(404, 409),
+             summary="Restrict a case (PDPA s.34): nothing of it is shared until the restriction is lifted")
+def restrict(case_id: CaseId, body: RestrictIn, session: SessionDep, clock: ClockDep, actor: DataProtector) -> RestrictionOut:
+    row = restrict_case(session=session, actor=actor, case_id=case_id, reason=body.reason, now=clock.now(),
+                        request_reference=body.request)
+    return _restriction(row)
+
+
+@router.post("/cases/{case_id}/restriction/lift", responses=errors(404, 409),
+             summary="Lift a case's restriction and send on the referrals it held")
+def lift(case_id: CaseId, body: LiftIn, session: SessionDep, clock: ClockDep, network: NetworkDep,
+         actor: DataProtector) -> LiftedOut:
+    lifted = lift_restriction(session=session, actor=actor, case_id=case_id, note=body.note, clock=clock, network=network)
+    return LiftedOut(**_restriction(lifted.restriction).model_dump(), released=lifted.released)

@@ -34,6 +34,8 @@ class TaskComment(AppendOnly, Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+    # Set once, when retention blanks the text; the comment's author and time stay.
+    redacted_at: Mapped[datetime | None]
 
     append_only_error = CommentChangeRefused
 

@@ -30,7 +30,10 @@ LIVE_WORK_ITEM_STATES = (WorkItemState.OPEN.value, WorkItemState.CLAIMED.value)
 
 class Case(Base):
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_status_next_timer_at", "status", "next_timer_at"),)
+    __table_args__ = (
+        Index("ix_cases_status_next_timer_at", "status", "next_timer_at"),
+        Index("ix_cases_status_closed_at", "status", "closed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)

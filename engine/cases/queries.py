@@ -119,20 +119,32 @@ def task_form_data(*, session: Session, item: WorkItem) -> dict[str, Any]:
     Only the form's own fields are returned: a task's data holds every variable of the case so
     far, and a form shows what its task asks, not the whole file (PDPA's data minimisation).
     """
-    schema = form_schema(session, item.form_key)
-    if schema is None:
+    return form_data_of_items(session=session, case=session.get_one(Case, item.case_id), items=[item]).get(item.id, {})
+
+
+def form_data_of_items(*, session: Session, case: Case, items: list[WorkItem]) -> dict[int, dict[str, Any]]:
+    """Each work item's form values (see :func:`task_form_data`), restoring the case's workflow
+    once for all of them; an item without a form, or whose data cannot be read, has none."""
+    fields = {item.id: schema_fields(schema) for item in items if (schema := form_schema(session, item.form_key)) is not None}
+    if not fields:
         return {}
-    fields = schema_fields(schema)
-    case = session.get_one(Case, item.case_id)
     try:
         workflow = restore_workflow(case.state_json, version_cache(session).get(session, case.protocol_version_id).spec_json)
-        data = task_data(workflow, item.task_id)
     except Exception:  # noqa: BLE001 - a detail view must not fail because a case's state is odd
-        log.exception("cannot read the data of work item %s", item.id)
+        log.exception("cannot restore the workflow of case %s", case.id)
         return {}
-    if data is None:
-        return {}
-    return {name: value for name, value in data.items() if name in fields}
+    values = {}
+    for item in items:
+        if item.id not in fields:
+            continue
+        try:
+            data = task_data(workflow, item.task_id)
+        except Exception:  # noqa: BLE001 - as above, for one task
+            log.exception("cannot read the data of work item %s", item.id)
+            continue
+        if data is not None:
+            values[item.id] = {name: value for name, value in data.items() if name in fields[item.id]}
+    return values
 
 
 def other_cases(*, session: Session, child_id: int, except_case_id: int | None = None) -> list[Case]:

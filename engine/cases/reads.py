@@ -19,7 +19,15 @@ from engine.cases.comments import TaskComment, comments_on
 from engine.cases.links import LinkedCase, case_links
 from engine.cases.models import Case, Escalation, WorkItem
 from engine.cases.queries import TaskScope, case_search_query, other_cases, task_form_data, task_list_query
+from engine.cases.restrictions import CaseRestriction, active_restriction
 from engine.cases.rights import may_assign, may_work
+from engine.children.masking import (
+    ChildAsSeen,
+    child_as_seen_by,
+    form_values_as_seen_by,
+    name_as_seen_by,
+    shows_identity,
+)
 from engine.children.models import Child, Guardian
 from engine.db import Page, page_of
 from engine.forms.service import form_schema
@@ -27,22 +35,19 @@ from engine.people.actors import Actor
 from engine.people.models import User
 from engine.protocols.models import ProtocolVersion
 
-
-def _full_name(first: str | None, last: str | None) -> str | None:
-    return f"{first} {last or ''}".strip() if first else None
-
-
 # -- cases --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class CaseView:
-    """A case as lists show it: its protocol and the child's name."""
+    """A case as lists show it: its protocol and the child's name, as the reader may see it (in
+    full, or initials: ``engine.children.masking``)."""
 
     case: Case
     protocol_key: str
     protocol_version: int
     child_name: str | None
+    child_name_masked: bool
 
 
 @dataclass(frozen=True)
@@ -50,17 +55,21 @@ class CaseDetailView(CaseView):
     protocol_name: str
     child: Child | None
     guardians: list[Guardian]
+    # The child's record as the reader is shown it: what the API and pages display.
+    child_as_seen: ChildAsSeen | None
     work_items: list[WorkItem]
     escalations: list[Escalation]
     linked_cases: list[LinkedCase]
     child_other_cases: list[Case]
+    # In force: the case shares nothing (engine.cases.restrictions).
+    restriction: CaseRestriction | None
 
 
 def case_view(*, session: Session, case: Case) -> CaseView:
     """A case just started or changed, as lists show it (without the child, which starting names not)."""
     version = session.get(ProtocolVersion, case.protocol_version_id)
     assert version is not None  # a case's version is a foreign key
-    return CaseView(case, version.key, version.version, None)
+    return CaseView(case, version.key, version.version, None, False)
 
 
 def search_cases(
@@ -77,9 +86,18 @@ def search_cases(
     """The cases the actor may see, newest first. A search by name or identifier is itself a use
     of children's data, so it is recorded."""
     found = page_of(session, case_search_query(actor, q=q, status=status, protocol=protocol), limit=limit, offset=offset)
-    views = [CaseView(case, key, version, _full_name(first, last)) for case, key, version, first, last in found.rows]
+    masked = not shows_identity(actor)
+    views = [
+        CaseView(case, key, version, name_as_seen_by(actor, first, last), masked and first is not None)
+        for case, key, version, first, last in found.rows
+    ]
+    # Whose names a page showed is on the record, so that the reads of a child's data can be
+    # listed (engine.privacy.access_log): every search, and every list that shows names in full.
+    shown = [view.case.id for view in views if view.child_name is not None]
     if q:
-        commit_read(session=session, action="cases.searched", actor=actor, at=now, query=q, results=found.total)
+        commit_read(session=session, action="cases.searched", actor=actor, at=now, query=q, results=found.total, shown=shown)
+    elif shown and not masked:
+        commit_read(session=session, action="cases.listed", actor=actor, at=now, shown=shown)
     return Page(views, found.total)
 
 
@@ -98,12 +116,15 @@ def read_case(*, session: Session, case: Case, actor: Actor, now: datetime) -> C
         ]
     detail = CaseDetailView(
         case=case, protocol_key=version.key, protocol_version=version.version,
-        child_name=_full_name(child.first_name, child.last_name) if child else None,
+        child_name=name_as_seen_by(actor, child.first_name, child.last_name) if child else None,
+        child_name_masked=child is not None and not shows_identity(actor),
         protocol_name=version.name, child=child, guardians=guardians,
+        child_as_seen=child_as_seen_by(actor, child, guardians) if child is not None else None,
         work_items=list(session.scalars(select(WorkItem).where(WorkItem.case_id == case.id).order_by(WorkItem.id))),
         escalations=list(session.scalars(select(Escalation).where(Escalation.case_id == case.id).order_by(Escalation.id))),
         linked_cases=[link for link in case_links(session=session, case_id=case.id) if may_see_case(session=session, actor=actor, case_id=link.case.id)],
         child_other_cases=others,
+        restriction=active_restriction(session, case.id),
     )
     commit_read(session=session, action="case.viewed", actor=actor, at=now, case_id=case.id)
     return detail
@@ -177,12 +198,14 @@ def comment_count(*, session: Session, item: WorkItem) -> int:
 
 
 def read_task(*, session: Session, item: WorkItem, actor: Actor, now: datetime) -> TaskDetailView:
-    """One task with its form, the form's current values and what the actor may do with it."""
+    """One task with its form, the form's current values (the child's identifiers masked for
+    those not shown them) and what the actor may do with it."""
     view = task_view(session=session, item=item)
     detail = TaskDetailView(
         item=item, case_reference=view.case_reference, protocol_key=view.protocol_key,
         assignee_username=view.assignee_username, form_schema=form_schema(session, item.form_key),
-        data=task_form_data(session=session, item=item), may_work=may_work(actor, item), may_assign=may_assign(actor, item),
+        data=form_values_as_seen_by(actor, task_form_data(session=session, item=item)), may_work=may_work(actor, item),
+        may_assign=may_assign(actor, item),
         comment_count=comment_count(session=session, item=item),
     )
     commit_read(session=session, action="task.viewed", actor=actor, at=now, case_id=item.case_id, work_item_id=item.id)

@@ -17,6 +17,7 @@ from engine import audit
 from engine.cases.links import linked_cases
 from engine.cases.models import Case, CaseLink, CaseStatus, WorkItem
 from engine.cases.references import next_reference
+from engine.cases.restrictions import active_restriction, hold
 from engine.cases.stepping import case_items, check_form_data, lock_case, raise_escalations, restore, settle, take
 from engine.errors import WorkflowFailure
 from engine.network.definition import Network
@@ -114,33 +115,48 @@ def open_case(
 def route_messages(
     *, session: Session, case: Case, workflow: Workflow, now: datetime, actor: Actor, network: Network, depth: int
 ) -> None:
-    """Messages the case threw that nothing inside it caught: referrals that start other cases.
-
-    Each starts the protocol whose message start event names it, as a new case linked to this
-    one and to the same child, carrying the message's declared payload and nothing more.
-    """
-    for message in thrown_messages(workflow):
-        targets = [v for v in published_versions(session=session) if message.name in json.loads(v.message_starts or "[]")]
-        if not targets:
-            if not deliver_to_linked(session=session, case=case, message=message, now=now, actor=actor, network=network, depth=depth):
-                audit.record(session, action="case.message_unrouted", actor=actor, at=now, case_id=case.id, message=message.name)
+    """Messages the case threw that nothing inside it caught: referrals that start other cases,
+    and replies to linked cases. A restricted case shares nothing: its messages are held
+    (:mod:`engine.cases.restrictions`) until the restriction is lifted."""
+    messages = thrown_messages(workflow)
+    if not messages:
+        return
+    restriction = active_restriction(session, case.id)
+    for message in messages:
+        if restriction is not None:
+            hold(session, restriction=restriction, message=message.name, payload=check_form_data(message.payload),
+                 correlations=check_form_data(message.correlations), now=now, actor=actor)
             continue
-        if depth >= MAX_REFERRAL_DEPTH:
-            raise WorkflowFailure(
-                f"case {case.reference}: referral {message.name!r} would chain more than {MAX_REFERRAL_DEPTH} cases"
-            )
-        payload = check_form_data(message.payload)
-        for version in targets:
-            referred = open_case(
-                session=session, version=version, data={**payload, "referred_from": case.reference}, actor=actor, now=now,
-                network=network, reporting_unit=case.reporting_unit, child_id=case.child_id, referral_depth=depth + 1,
-                trigger=message,
-            )
-            session.add(CaseLink(from_case_id=case.id, to_case_id=referred.id, message=message.name, created_at=now))
-            audit.record(
-                session, action="case.referred", actor=actor, at=now, case_id=case.id,
-                message=message.name, to_case=referred.reference, protocol=version.key,
-            )
+        route_message(session=session, case=case, message=message, now=now, actor=actor, network=network, depth=depth)
+
+
+def route_message(
+    *, session: Session, case: Case, message: Message, now: datetime, actor: Actor, network: Network, depth: int
+) -> None:
+    """One message of the case: it starts each protocol whose message start event names it, as
+    a new case linked to this one and to the same child, carrying the message's declared payload
+    and nothing more; or it goes to a linked case that waits for it."""
+    targets = [v for v in published_versions(session=session) if message.name in json.loads(v.message_starts or "[]")]
+    if not targets:
+        if not deliver_to_linked(session=session, case=case, message=message, now=now, actor=actor, network=network, depth=depth):
+            audit.record(session, action="case.message_unrouted", actor=actor, at=now, case_id=case.id, message=message.name)
+        return
+    if depth >= MAX_REFERRAL_DEPTH:
+        raise WorkflowFailure(
+            f"case {case.reference}: referral {message.name!r} would chain more than {MAX_REFERRAL_DEPTH} cases"
+        )
+    payload = check_form_data(message.payload)
+    for version in targets:
+        referred = open_case(
+            session=session, version=version, data={**payload, "referred_from": case.reference}, actor=actor, now=now,
+            network=network, reporting_unit=case.reporting_unit, child_id=case.child_id, referral_depth=depth + 1,
+            trigger=message,
+        )
+        session.add(CaseLink(from_case_id=case.id, to_case_id=referred.id, message=message.name, created_at=now))
+        audit.record(
+            session, action="case.referred", actor=actor, at=now, case_id=case.id,
+            message=message.name, to_case=referred.reference, protocol=version.key,
+        )
 
 
 def deliver_to_linked(

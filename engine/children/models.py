@@ -24,6 +24,9 @@ class Child(Base):
     school: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Retention removed the names, identifiers and free text (PDPA s.37(3)); the row stays for
+    # statistics and so that the child's cases still count one child.
+    anonymised_at: Mapped[datetime | None]
 
 
 class Guardian(Base):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +132,24 @@ class ProtocolLimits:
     max_multi_instance: int = 50
 
 
+@dataclass(frozen=True)
+class RetentionSchedule:
+    """How long a closed case keeps the child's names, identifiers and free text (PDPA s.37(3)),
+    per protocol key, from the case's closure (``[retention]`` in ``network.toml``). No period,
+    no anonymising: a network that sets none keeps everything."""
+
+    default: str | None = None
+    by_protocol: dict[str, str] = field(default_factory=dict)
+
+    def period_for(self, protocol_key: str) -> str | None:
+        return self.by_protocol.get(protocol_key, self.default)
+
+
+# A period shorter than this is a slip (P10D for P10Y), and anonymising cannot be undone.
+MIN_RETENTION_DAYS = 365
+PROTOCOL_KEY = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+
+
 _LIMIT_COUNTS = tuple(name for name in ProtocolLimits.__dataclass_fields__ if name.startswith("max_"))
 
 
@@ -152,6 +170,7 @@ class Network:
     demo_password_env: str = "KHUMKRONG_DEMO_PASSWORD"
     demo_default_password: str = "demo"
     limits: ProtocolLimits = field(default_factory=ProtocolLimits)
+    retention: RetentionSchedule = field(default_factory=RetentionSchedule)
     # The days its offices work (protocols/calendar.toml): deadlines in business days count in it.
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
 
@@ -361,6 +380,7 @@ def parse_network(document: dict[str, Any]) -> Network:
         demo_password_env=demo.get("password_env", "KHUMKRONG_DEMO_PASSWORD"),
         demo_default_password=demo.get("default_password", "demo"),
         limits=_limits(document.get("limits", {})),
+        retention=_retention(document.get("retention", {})),
     )
 
 
@@ -381,6 +401,27 @@ def _limits(table: Any) -> ProtocolLimits:
     if "min_cycle_interval" in table:
         values["min_cycle_interval"] = _duration(table["min_cycle_interval"], "limits.min_cycle_interval")
     return ProtocolLimits(**values)
+
+
+def _retention(table: Any) -> RetentionSchedule:
+    if not isinstance(table, dict):
+        raise NetworkInvalid("[retention] must be a table", field="retention")
+    periods: dict[str, str] = {}
+    for key, value in table.items():
+        where = f"retention.{key}"
+        if key != "default" and not PROTOCOL_KEY.match(key):
+            raise NetworkInvalid(f"{where}: {key!r} is neither 'default' nor a protocol key", field=where)
+        period = _duration(value, where)
+        # From a fixed day, so that months and years count the same whenever the file is read.
+        span = parse_duration(period, start=datetime(2000, 1, 1, tzinfo=timezone.utc), field=where)
+        if span < timedelta(days=MIN_RETENTION_DAYS):
+            raise NetworkInvalid(
+                f"{where}: {period} is shorter than a year; anonymising cannot be undone, so a period that short is "
+                "taken for a slip (P10D for P10Y)", field=where,
+            )
+        periods[key] = period
+    default = periods.pop("default", None)
+    return RetentionSchedule(default, periods)
 
 
 def _chain(value: Any, targets: dict[str, EscalationTarget], field_name: str) -> tuple[str, ...]:

@@ -7,7 +7,6 @@ from engine.db import is_postgres
 from engine.network.definition import Network
 from engine.network.models import Agency, Role
 
-
 # Any constant will do: every process that syncs the network takes the same lock.
 NETWORK_SYNC_LOCK = 7201105
 

@@ -34,6 +34,14 @@ ESCALATION_ROLES = WORKING_ROLES | PROVINCE_ROLES
 SUPERVISION_ROLES = frozenset({SUPERVISOR_ROLE}) | PROVINCE_ROLES
 # Whoever runs a training session or rehearses a protocol moves the simulated clock.
 TRAINING_ROLES = frozenset({ADMIN_ROLE, POLICY_ROLE})
+# Roles shown a child's name and identifiers: the people who work the child's cases (within the
+# visibility rules). Province-wide oversight (committee, administrators) reads initials and the
+# case reference instead (PDPA s.22 minimisation; CPA ss.27, 50): it judges work, not children.
+IDENTITY_ROLES = WORKING_ROLES
+# Roles that answer for the data of the cases they may see to the child it is about (PDPA
+# ss.30-36: release it, rectify it, restrict it): an agency's supervisors for their agency's
+# cases, and the committee, which may call for any case's file (CPA s.20(6)), for all.
+DATA_PROTECTION_ROLES = frozenset({SUPERVISOR_ROLE, COMMITTEE_ROLE})
 
 
 def may_work_seat(*, role: str, agency_code: str | None, seat_agency: str | None, seat_role: str | None) -> bool:

@@ -37,6 +37,22 @@ def message_start_names(bpmn: bytes | str) -> list[str]:
     return sorted(name for name in names if name)
 
 
+def message_documentation(bpmn: bytes | str, message_name: str) -> str | None:
+    """The documentation of the element that throws the message (a referral): where a protocol
+    states the section it refers under and the PDPA basis of the disclosure."""
+    root = load_bpmn(bpmn).getroot()
+    ids = {m.get("id") for m in root.iter(f"{{{BPMN_NS}}}message") if m.get("name") == message_name}
+    for local in ("intermediateThrowEvent", "endEvent", "sendTask"):
+        for element in root.iter(f"{{{BPMN_NS}}}{local}"):
+            refs = {element.get("messageRef")} | {
+                d.get("messageRef") for d in element.iter(f"{{{BPMN_NS}}}messageEventDefinition")
+            }
+            if refs & ids:
+                text = element.findtext(f"{{{BPMN_NS}}}documentation")
+                return text.strip() if text and text.strip() else None
+    return None
+
+
 def content_hash(data: bytes | str) -> str:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     return hashlib.sha256(raw).hexdigest()

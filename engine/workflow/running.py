@@ -8,7 +8,9 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as ProtocolMessageDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import WorkflowFailure
@@ -103,6 +105,19 @@ class Message:
     name: str
     payload: dict[str, Any]
     event: Event
+
+    @property
+    def correlations(self) -> dict[str, Any]:
+        """The values that let a reply find the workflow that waits for it."""
+        return dict(self.event.correlations or {})
+
+
+def rebuilt_message(name: str, payload: dict[str, Any], correlations: dict[str, Any]) -> Message:
+    """A message as it was thrown, from what was stored of it (a referral held while its case
+    was restricted): the protocols' message definitions, so that it is caught as the original
+    would have been."""
+    event = BpmnEvent(ProtocolMessageDefinition(name), payload=dict(payload), correlations=dict(correlations))
+    return Message(name, dict(payload), event)
 
 
 def thrown_messages(workflow: Workflow) -> list[Message]:

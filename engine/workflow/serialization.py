@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
@@ -72,3 +73,44 @@ def new_workflow(spec_json: str) -> Workflow:
         name: SERIALIZER.registry.restore(sub) for name, sub in spec_blob["subprocess_specs"].items()
     }
     return BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE)
+
+
+def scrub_state(state_json: str, keep: Callable[[str, Any], bool]) -> tuple[str, int]:
+    """A case's stored state with every variable ``keep`` refuses removed, wherever the library
+    keeps variables: the workflow's and each task's data, each task's data changes, message
+    payloads held in tasks or waiting, correlation values, and the same in every subprocess.
+    Returns the new state and how many values went. Timer and engine bookkeeping stays, so the
+    state still restores."""
+    dct = json.loads(state_json, cls=SERIALIZER.json_decoder_cls)
+    removed = 0
+
+    def filtered(values: Any) -> Any:
+        nonlocal removed
+        if not isinstance(values, dict):
+            return values
+        kept = {name: value for name, value in values.items() if keep(name, value)}
+        removed += len(values) - len(kept)
+        return kept
+
+    def scrub_workflow(workflow: dict[str, Any]) -> None:
+        for key in ("data", "correlations"):
+            if key in workflow:
+                workflow[key] = filtered(workflow[key])
+        for task in (workflow.get("tasks") or {}).values():
+            task["data"] = filtered(task.get("data"))
+            delta = task.get("delta")
+            if isinstance(delta, dict) and "updates" in delta:
+                delta["updates"] = filtered(delta["updates"])
+            internal = task.get("internal_data")
+            if isinstance(internal, dict):
+                task["internal_data"] = {
+                    name: filtered(value) if isinstance(value, dict) else value for name, value in internal.items()
+                }
+        for event in workflow.get("bpmn_events") or []:
+            if isinstance(event, dict) and isinstance(event.get("payload"), dict):
+                event["payload"] = filtered(event["payload"])
+        for subprocess in (workflow.get("subprocesses") or {}).values():
+            scrub_workflow(subprocess)
+
+    scrub_workflow(dct)
+    return _dumps(dct), removed

@@ -92,6 +92,13 @@ def parse_duration(text: str, *, start: datetime, field: str = "duration") -> ti
     return TimerEventDefinition.get_timedelta_from_start(parsed, start)
 
 
+def parse_duration_before(text: str, *, end: datetime, field: str = "duration") -> timedelta:
+    """An ISO 8601 duration as a span counted back from *end*: how long before *end* a period
+    that ends there began (a retention period that ends now began at closure)."""
+    parse_duration(text, start=end, field=field)  # the same checks, the same errors
+    return TimerEventDefinition.get_timedelta_from_end(TimerEventDefinition.parse_iso_duration(text.strip()), end)
+
+
 # --- the grammar of timer text ---------------------------------------------------------------
 
 # SpiffWorkflow turns a duration into days by walking month by month, so an absurd duration such

@@ -17,9 +17,11 @@ from sqlalchemy import select
 
 from engine.audit import AuditEvent
 from engine.cases import assignment, commands
-from engine.cases.models import Escalation, WorkItem
+from engine.cases.models import Case, Escalation, WorkItem
+from engine.children.models import Child
 from engine.deadlines.tick import tick
 from engine.people import auth
+from engine.privacy.restriction import restrict_case
 from engine.protocols import service as protocols
 from tests.api.conftest import API
 from tests.conftest import FIXTURES
@@ -85,6 +87,22 @@ class World:
         tick(session=self.session, clock=self.clock, network=self.network)
         return self.session.scalar(select(Escalation.id).where(Escalation.case_id == case_id))
 
+    def child_case(self) -> tuple[int, int]:
+        """A fresh case of the school office whose child has a record; returns (case id, child id)."""
+        case_id, _ = self.case()
+        child = Child(first_name="ฝน", last_name="ใจดี", created_at=self.clock.now(), updated_at=self.clock.now())
+        self.session.add(child)
+        self.session.flush()
+        self.session.get_one(Case, case_id).child_id = child.id
+        self.session.commit()
+        return case_id, child.id
+
+    def restricted_case(self) -> int:
+        case_id, _ = self.case()
+        restrict_case(session=self.session, actor=self.staff["committee"].actor, case_id=case_id, reason="คำขอระงับ",
+                      now=self.clock.now())
+        return case_id
+
     def draft(self) -> str:
         self.counter += 1
         key = f"matrix_{self.counter}"
@@ -122,6 +140,12 @@ def shared_case(world: World) -> tuple[int, int]:
     if not hasattr(world, "_shared"):
         world._shared = world.case()
     return world._shared
+
+
+def shared_child(world: World) -> int:
+    if not hasattr(world, "_shared_child"):
+        world._shared_child = world.child_case()[1]
+    return world._shared_child
 
 
 XML = {"Content-Type": "application/xml"}
@@ -179,6 +203,16 @@ ROWS = [
     Row("DELETE /auth/tokens/{id} (own token)", expect(204, 204, 204, 204, 204, 204, 204),
         lambda w, c: ("DELETE", f"/auth/tokens/{w.token_of(c)}", {})),
     Row("POST /auth/logout", expect(204, 204, 204, 204, 204, 204, 204), lambda w, c: ("POST", "/auth/logout", {})),
+    # Answering a child for their data (PDPA ss.30-36): supervisors of the case's agency, the committee.
+    Row("GET /children/{child_id}/subject-access", expect(403, 200, 403, 404, 403, 200, 403),
+        lambda w, c: ("GET", f"/children/{shared_child(w)}/subject-access", {})),
+    Row("POST /children/{child_id}/rectifications", expect(403, 200, 403, 404, 403, 200, 403),
+        lambda w, c: ("POST", f"/children/{w.child_case()[1]}/rectifications",
+                      {"json": {"fields": {"last_name": "ใจงาม"}, "reason": "สะกดผิด"}})),
+    Row("POST /cases/{id}/restriction", expect(403, 201, 403, 404, 403, 201, 403),
+        lambda w, c: ("POST", f"/cases/{w.case()[0]}/restriction", {"json": {"reason": "ผู้ปกครองขอระงับ"}})),
+    Row("POST /cases/{id}/restriction/lift", expect(403, 200, 403, 404, 403, 200, 403),
+        lambda w, c: ("POST", f"/cases/{w.restricted_case()}/restriction/lift", {"json": {"note": "ตรวจสอบแล้ว"}})),
     Row("GET /healthz", expect(200, 200, 200, 200, 200, 200, 200, anonymous=200), lambda w, c: ("GET", "/healthz", {})),
 ]
 

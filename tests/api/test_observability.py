@@ -151,7 +151,7 @@ def test_metrics_addresses_come_from_the_settings(database_url, clock):
 def test_metrics_count_requests_by_route_commands_escalations_and_read_the_backlog(
     database_url, clock, session, network, staff, reference_forms,
 ):
-    policy, school, social = staff["policy"], staff["worker.spm_tak"], staff["worker.pmj_tak"]
+    policy, school = staff["policy"], staff["worker.spm_tak"]
     version, _ = protocols.store_draft(session=session, key="reference", bpmn=REFERENCE, network=network, clock=clock,
                                        actor=policy.actor)
     protocols.publish(session=session, key="reference", version=version.version, clock=clock, actor=policy.actor)
@@ -253,7 +253,7 @@ def test_worker_passes_are_timed_and_counted_by_outcome(session_factory, network
     once(Settings(database_url="sqlite://", smtp_from="nobody"))
     after = (sample("khumkrong_worker_pass_duration_seconds_count"), sample("khumkrong_worker_passes_total", outcome="ok"),
              sample("khumkrong_worker_passes_total", outcome="failed"))
-    assert [a - b for a, b in zip(after, before)] == [2, 1, 1]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [2, 1, 1]
     assert heard[0][0] is not None and heard[1][0] is None and all(seconds >= 0 for _, seconds in heard)
 
 

@@ -158,7 +158,7 @@ def _drive_case(run: Run, case_id: int, worker: Person, supervisor: Person) -> N
         for task_name, role, data in STEPS:
             who = worker if role == "worker" else supervisor
 
-            def open_task():
+            def open_task(who=who, task_name=task_name):
                 answer = run.call(client, "GET", f"{API}/cases/{case_id}", who)
                 if answer is None or answer.status_code != 200:
                     return None
@@ -247,7 +247,7 @@ def test_two_apis_and_two_workers_survive_sigkill_without_losing_or_doubling_any
     engine = make_engine(url)
     try:
         # Both APIs start at once on the empty database: one migrates it, the other waits.
-        for base, port in zip(bases, ports):
+        for base, port in zip(bases, ports, strict=True):
             processes[base] = _start(["serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)], environment,
                                      tmp_path / f"api-{port}.log")
         for base in bases:
