@@ -33,6 +33,9 @@ LIST_READ_ACTIONS = frozenset({"cases.searched", "cases.listed"})
 # Each names, in details["offered"], the child records shown while an intake was filled in.
 CHILD_READ_ACTIONS = frozenset({"child.matches_viewed"})
 READ_ACTIONS = CASE_READ_ACTIONS | LIST_READ_ACTIONS | CHILD_READ_ACTIONS
+# Reads recorded for accountability that show no child's data (an overdue export lists case
+# references, tasks and due dates), so a child's access log has nothing to take from them.
+READS_WITHOUT_CHILD_DATA = frozenset({"overdue.exported"})
 
 
 @dataclass(frozen=True)

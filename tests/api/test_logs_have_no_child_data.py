@@ -35,6 +35,12 @@ def _sign_in(client: httpx.Client, username: str) -> dict[str, str]:
     return {"Cookie": f"khumkrong_session={answer.cookies['khumkrong_session']}"}
 
 
+def _tasks_of(client: httpx.Client, headers: dict[str, str], case_id: int) -> list[dict]:
+    """The open tasks of one case (the demo's own cases are in the inbox too)."""
+    items = client.get(f"{API}/tasks", headers=headers, params={"limit": 200}).json()["items"]
+    return [item for item in items if item["case_id"] == case_id]
+
+
 def _drive_p1(base: str) -> None:
     with httpx.Client(base_url=base, timeout=60) as client:
         social = _sign_in(client, "worker.pmj_tak")
@@ -42,7 +48,7 @@ def _drive_p1(base: str) -> None:
         client.cookies.clear()
         case = client.post(f"{API}/cases", headers=social, json={"protocol": "p1_abuse_report", "data": {}})
         assert case.status_code == 201, case.text
-        [receive] = client.get(f"{API}/tasks", headers=social).json()["items"]
+        [receive] = _tasks_of(client, social, case.json()["id"])
         assert client.post(f"{API}/tasks/{receive['id']}/claim", headers=social).status_code == 200
         looked_up = client.post(f"{API}/children/matches", headers=social, json={
             "child_first_name": CHILD_FIRST, "child_last_name": CHILD_LAST, "child_national_id": NATIONAL_ID,
@@ -55,7 +61,7 @@ def _drive_p1(base: str) -> None:
         assert refused.status_code == 422
         done = client.post(f"{API}/tasks/{receive['id']}/complete", headers=social, json={"data": INTAKE})
         assert done.status_code == 200, done.text
-        [triage] = client.get(f"{API}/tasks", headers=social).json()["items"]
+        [triage] = _tasks_of(client, social, case.json()["id"])
         client.post(f"{API}/tasks/{triage['id']}/claim", headers=social)
         triaged = client.post(f"{API}/tasks/{triage['id']}/complete", headers=social, json={"data": {
             "risk_level": "high", "needs_separation": True, "offence_suspected": True,

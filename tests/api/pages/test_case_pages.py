@@ -81,10 +81,10 @@ def test_the_committee_sees_the_childs_record_masked(browser, session, triaged):
     page = browser.get(f"/cases/{triaged.id}")
     assert page.status_code == 200
     assert "1103700123458" not in page.text and "มะลิ ใจดี" not in page.text and "สมชาย ใจดี" not in page.text
-    assert "ม••• ใ•••" in page.text and "•••••••••3458" in page.text and "เกิดปี 2554" in page.text
+    assert "ม.จ." in page.text and "3458" not in page.text and "2554" not in page.text
     assert "ปิดบังชื่อและเลขประจำตัวไว้" in page.text
     listed = browser.get("/cases")
-    assert "ม••• ใ•••" in listed.text and "มะลิ" not in listed.text
+    assert "ม.จ." in listed.text and "มะลิ" not in listed.text
 
 
 def test_an_uninvolved_agency_gets_the_not_found_page_for_a_case(browser, session, triaged):
