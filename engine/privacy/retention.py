@@ -33,7 +33,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine import audit
 from engine.audit import Acting, AuditEvent
 from engine.cases.comments import TaskComment
-from engine.cases.models import Case, CaseStatus, Escalation
+from engine.cases.models import Case, CaseLink, CaseStatus, Escalation
 from engine.cases.restrictions import CaseRestriction, HeldReferral, active_restriction
 from engine.cases.stepping import lock_case, take
 from engine.children.masking import IDENTIFYING_FIELDS, full_name
@@ -49,14 +49,14 @@ from engine.workflow.timers import parse_duration, parse_duration_before
 
 CLOSED = (CaseStatus.COMPLETED.value, CaseStatus.CANCELLED.value)
 # Variables the engine itself sets: codes and references, never personal.
-ENGINE_VARIABLES = frozenset({"reporting_unit", "referred_from"})
+ENGINE_VARIABLES = frozenset({"reporting_unit", "referred_from", "reopened_from"})
 # Audit details that name things (ids, codes, field names, references), never personal data.
 SKELETON_DETAILS = frozenset({
     "task", "fields", "protocol", "version", "reporting_unit", "agency", "due_at", "assignee", "to_case", "from_case",
     "child_id", "how", "offered", "comment_id", "timers", "depth", "error", "level", "source", "target",
     "target_agency", "code", "escalation_id", "resource", "resource_id", "attempted", "exists", "from_version",
     "to_version", "from_user", "to_user", "work_items", "restriction_id", "held_id", "results", "shown", "request",
-    "format", "period", "since", "until", "reads",
+    "format", "period", "since", "until", "reads", "legal_basis", "consent_recorded",
 })
 # Where "message" is a message's name rather than an error's text.
 MESSAGE_ACTIONS = frozenset({
@@ -230,7 +230,12 @@ def _anonymise_case_data(session: Session, case: Case, now: datetime) -> dict[st
         restriction.reason, restriction.lift_note = "", None
         notes += 1
     for held in session.scalars(select(HeldReferral).where(HeldReferral.case_id == case.id)):
-        held.payload, held.correlations = {}, {}
+        held.payload, held.correlations, held.consented_by = {}, {}, None
+    # Who consented to a referral is a person's name; the basis itself is no one's and stays.
+    for link in session.scalars(select(CaseLink).where(CaseLink.from_case_id == case.id, CaseLink.consented_by.is_not(None))):
+        link.consented_by = None
+        notes += 1
+    case.anonymised_at = now
     session.flush()
     events = list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)))
     return {
