@@ -27,13 +27,13 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, and_, exists, false, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
 from engine.audit import Acting, AuditEvent
 from engine.cases.comments import TaskComment
-from engine.cases.models import Case, CaseLink, CaseStatus, Escalation
+from engine.cases.models import REOPENED_LINK, Case, CaseLink, CaseStatus, Escalation
 from engine.cases.restrictions import CaseRestriction, HeldReferral, active_restriction
 from engine.cases.stepping import lock_case, take
 from engine.children.masking import IDENTIFYING_FIELDS, full_name
@@ -48,6 +48,8 @@ from engine.workflow.serialization import scrub_state
 from engine.workflow.timers import parse_duration, parse_duration_before
 
 CLOSED = (CaseStatus.COMPLETED.value, CaseStatus.CANCELLED.value)
+# The case a closed case was re-opened as, in the sweep's query.
+_successor = aliased(Case)
 # Variables the engine itself sets: codes and references, never personal.
 ENGINE_VARIABLES = frozenset({"reporting_unit", "referred_from", "reopened_from"})
 # Audit details that name things (ids, codes, field names, references), never personal data.
@@ -135,6 +137,11 @@ def due_cases(*, session: Session, network: Network, now: datetime, limit: int |
             # A restriction keeps the data as it is (PDPA s.34: the child may ask for it to be kept
             # rather than erased, for a legal claim, say); it waits until the restriction is lifted.
             ~exists(select(CaseRestriction.id).where(CaseRestriction.case_id == Case.id, CaseRestriction.lifted_at.is_(None))),
+            # A closed case re-opened as a new one is the history that case works from: it is
+            # kept while the new case is open (its own period runs again from its own closure).
+            ~exists(select(CaseLink.id).join(_successor, _successor.id == CaseLink.to_case_id).where(
+                CaseLink.from_case_id == Case.id, CaseLink.message == REOPENED_LINK, _successor.status.not_in(CLOSED),
+            )),
         )
         .order_by(Case.closed_at, Case.id)
     )
