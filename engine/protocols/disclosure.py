@@ -117,7 +117,12 @@ def personal_names(expression: str) -> list[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Dict):
                 names.update(key.value for key in node.keys if isinstance(key, ast.Constant) and isinstance(key.value, str))
-    return sorted(name for name in names if name in _PERSONAL_FIELDS or _PERSONAL_PATTERN.search(name))
+    return sorted(name for name in names if is_personal_field(name))
+
+
+def is_personal_field(name: str) -> bool:
+    """Whether a variable's name says it names, identifies or ages a person."""
+    return name in _PERSONAL_FIELDS or _PERSONAL_PATTERN.search(name) is not None
 
 
 def _payloads(element: etree._Element) -> Iterable[etree._Element]:
