@@ -73,6 +73,9 @@ def test_the_reply_of_a_referred_case_reaches_the_case_that_waits_for_it(session
     assert close.task_name == "close"
     received = session.scalar(select(AuditEvent).where(AuditEvent.action == "case.message_received"))
     assert (received.case_id, received.details["message"], received.details["from_case"]) == (asking.id, "help_done", helping.reference)
+    # The reply is a disclosure too: its basis is in the sender's audit event.
+    sent = session.scalar(select(AuditEvent).where(AuditEvent.action == "case.message_sent"))
+    assert (sent.case_id, sent.details["legal_basis"]) == (helping.id, "public_task")
 
 
 def test_a_reply_goes_only_to_the_linked_case(session, network, clock, people):

@@ -124,3 +124,18 @@ def test_a_referral_held_by_a_restriction_keeps_its_basis_until_released(session
     lift_restriction(session=session, actor=committee, case_id=case.id, note="ตรวจสอบแล้ว", clock=clock, network=network)
     link = session.scalar(select(CaseLink).where(CaseLink.from_case_id == case.id))
     assert (link.legal_basis, link.consented_by) == ("consent", "นางสมศรี ใจดี (มารดา)")
+
+
+def test_camunda_modelers_properties_state_the_basis_too(session, network, clock, people):
+    camunda = (
+        _sender("vital_interest", None)
+        .replace('xmlns:spiffworkflow=', 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:spiffworkflow=')
+        .replace("<spiffworkflow:properties>", "<camunda:properties>")
+        .replace("</spiffworkflow:properties>", "</camunda:properties>")
+        .replace('<spiffworkflow:property name="legalBasis"', '<camunda:property name="legalBasis"')
+    )
+    assert "camunda:property" in camunda and "spiffworkflow:property " not in camunda
+    _publish(session, network, clock, people["policy"], camunda)
+    case = _refer(session, network, clock, people)
+    link = session.scalar(select(CaseLink).where(CaseLink.from_case_id == case.id))
+    assert (link.legal_basis, link.consented_by) == ("vital_interest", None)
