@@ -1,12 +1,13 @@
 """Referrals and replies between cases: a message one case throws that nothing in it catches.
 
 A message that some published protocol starts on opens that protocol as a new case, linked to
-this one and to the same child; any other message goes to a linked case waiting for it. Each is
-a disclosure of the child's data: its legal basis (and, for consent, who consented), stated by
-the throwing element (:mod:`engine.protocols.disclosure`), goes on the case link and in the
-audit event. Opening
+this one and to the same child; any other message goes to a linked case waiting for it. Opening
 a case and handing it a message move its workflow too, so everything that follows a move of a
 workflow (:func:`conclude`) is here, where it can route on.
+
+Each message is a disclosure of the child's data: its legal basis (and, for consent, who
+consented), stated by the throwing element (:mod:`engine.protocols.disclosure`), goes on the
+case link; the basis, never the person, goes in the audit event.
 """
 from __future__ import annotations
 
