@@ -119,6 +119,8 @@ def _timeline_entry(event: Any, labels: dict[int, str], gettext) -> dict[str, An
         about.append(details["to_case"])
     if details.get("from_case"):
         about.append(details["from_case"])
+    if details.get("legal_basis") in LEGAL_BASIS_LABELS:
+        about.append(gettext("Legal basis") + ": " + gettext(LEGAL_BASIS_LABELS[details["legal_basis"]]))
     if event.action.startswith("escalation.") and details.get("level"):
         about.append(gettext("level %(level)s") % {"level": details["level"]})
     return {"event": event, "what": gettext(what) if what else event.action, "about": " · ".join(map(str, about)),

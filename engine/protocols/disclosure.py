@@ -152,7 +152,7 @@ def disclosure_findings(
                 "legal-basis-missing", Severity.ERROR,
                 f"{what} sends message '{name}' to another case but states no legal basis for the disclosure "
                 f"(PDPA s.24, s.26). Add the extension property {LEGAL_BASIS_PROPERTY} with one of: {known}.",
-                f"{what} ส่งข้อความ '{name}' ไปยังคดีอื่นแต่ไม่ระบุฐานทางกฎหมายของการเปิดเผยข้อมูล "
+                f"{what} ส่งข้อความ '{name}' ไปยังกรณีอื่นแต่ไม่ระบุฐานทางกฎหมายของการเปิดเผยข้อมูล "
                 f"(พระราชบัญญัติคุ้มครองข้อมูลส่วนบุคคล มาตรา 24 และ 26) ให้เพิ่มคุณสมบัติ {LEGAL_BASIS_PROPERTY} "
                 f"เป็นค่าใดค่าหนึ่งต่อไปนี้ {known}",
                 element_id, line,

@@ -201,3 +201,16 @@ def test_a_supervisor_reopens_a_closed_case_from_its_page(browser, session, cloc
     assert 'id="reopen-form"' not in again and "เปิดกรณีใหม่เป็น" in again
     refused = browser.post(f"/cases/{closed.id}/reopen", data={"csrf_token": token, "reason": "อีกครั้ง"})
     assert refused.status_code == 409
+
+
+def test_the_timeline_names_a_referrals_legal_basis():
+    from types import SimpleNamespace
+
+    from api.pages.cases import _timeline_entry
+    from api.pages.i18n import translations
+
+    thai = translations("th").gettext
+    event = SimpleNamespace(action="case.referred", work_item_id=None,
+                            details={"message": "refer_p1", "to_case": "TAK-2026-000002", "legal_basis": "legal_duty"})
+    entry = _timeline_entry(event, {}, thai)
+    assert entry["about"] == "TAK-2026-000002 · ฐานทางกฎหมาย: การปฏิบัติตามกฎหมาย"
