@@ -63,7 +63,7 @@ REFERRAL_RELATIONS_TH = {
     "referred_to": "ส่งต่อไปยัง", "referred_from": "รับส่งต่อจาก",
     "reopened_as": "เปิดกรณีใหม่เป็น", "reopened_from": "เปิดใหม่จากกรณีที่ปิดแล้ว",
 }
-LEGAL_BASES_TH = {code: f"{basis.title_th} ({basis.sections})" for code, basis in LEGAL_BASES.items()}
+LEGAL_BASES_TH = {code: f"{basis.title_th} ({basis.sections_th})" for code, basis in LEGAL_BASES.items()}
 
 
 def shown_value(value: Any, choices: dict[str, str] | None = None) -> str:

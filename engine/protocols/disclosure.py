@@ -46,17 +46,19 @@ class LegalBasis:
     code: str
     title_en: str
     title_th: str
-    sections: str
+    sections_en: str
+    sections_th: str
 
 
+# The sections as the library's documentation lines cite them (protocols/AUTHORING.md).
 LEGAL_BASES: Mapping[str, LegalBasis] = {
     basis.code: basis
     for basis in (
-        LegalBasis("legal_duty", "legal duty", "การปฏิบัติตามกฎหมาย", "PDPA s.24, s.26(5)"),
-        LegalBasis("public_task", "public task", "การปฏิบัติหน้าที่ในการใช้อำนาจรัฐ", "PDPA s.24"),
+        LegalBasis("legal_duty", "legal duty", "การปฏิบัติตามกฎหมาย", "PDPA s.24", "มาตรา 24"),
+        LegalBasis("public_task", "public task", "การปฏิบัติหน้าที่ในการใช้อำนาจรัฐ", "PDPA s.24", "มาตรา 24"),
         LegalBasis("vital_interest", "vital interest", "การป้องกันหรือระงับอันตรายต่อชีวิต ร่างกาย หรือสุขภาพ",
-                   "PDPA s.24, s.26(1)"),
-        LegalBasis(CONSENT, "consent", "ความยินยอม", "PDPA ss.19, 20, 26"),
+                   "PDPA s.24, s.26(1)", "มาตรา 24 และ 26(1)"),
+        LegalBasis(CONSENT, "consent", "ความยินยอม", "PDPA ss.19, 20, 26", "มาตรา 19 20 และ 26"),
     )
 }
 

@@ -131,6 +131,8 @@ def test_the_printable_document_is_thai_and_stands_alone(session, client, demo):
     page = answer.text
     assert '<html lang="th">' in page and "สำเนาข้อมูลส่วนบุคคลของเด็ก" in page and "นอพอ" in page
     assert "@page" in page and "บันทึกการเข้าถึงข้อมูล" in page and nopo_p7.reference in page
+    # The referral's recorded basis, in Thai with its sections.
+    assert "การปฏิบัติตามกฎหมาย (มาตรา 24)" in page
     assert "<script" not in page and "มะลิ" not in page and malee_p1.reference not in page
     # Natural Thai: the language lint finds nothing in the document's own text.
     prose = re.sub(r"<[^>]+>", "\n", page.split("<body>", 1)[1])
