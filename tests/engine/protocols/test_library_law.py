@@ -171,3 +171,22 @@ def test_the_closure_check_sees_a_way_round_the_approval():
     assert bypassed != text
     process = Process(load_bpmn(bypassed.encode(), filename=path.name))
     assert not all(process.needs_approval(start) for start in process.starts)
+
+
+def test_the_referral_table_of_the_protocols_readme_matches_the_bpmn():
+    readme = (PROTOCOLS / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Referrals and their PDPA basis", 1)[1].split("\n## ", 1)[0]
+    documented = {
+        tuple(cell.strip().strip("`") for cell in line.strip().strip("|").split(" | "))
+        for line in section.splitlines() if line.startswith("| `")
+    }
+    in_bpmn = set()
+    for path in sorted(PROTOCOLS.glob("*.bpmn")):
+        for element, name in _outgoing_throws(_tree(path)):
+            properties = element_properties(element)
+            payload = element.find(f".//{{{SPIFF_NS}}}messagePayload")
+            in_bpmn.add((
+                path.stem, element.get("id"), name, properties.get(LEGAL_BASIS_PROPERTY),
+                properties.get(CONSENTED_BY_PROPERTY) or "—", (payload.text or "") if payload is not None else "",
+            ))
+    assert documented == in_bpmn
