@@ -123,8 +123,10 @@ def _timeline_entry(event: Any, labels: dict[int, str], gettext) -> dict[str, An
         about.append(gettext("Legal basis") + ": " + gettext(LEGAL_BASIS_LABELS[details["legal_basis"]]))
     if event.action.startswith("escalation.") and details.get("level"):
         about.append(gettext("level %(level)s") % {"level": details["level"]})
+    # Why a case was re-opened is part of its history, like an escalation's note.
+    note = details.get("reason") if event.action in ("case.reopened", "case.reopened_from") else details.get("note")
     return {"event": event, "what": gettext(what) if what else event.action, "about": " · ".join(map(str, about)),
-            "note": details.get("note")}
+            "note": note}
 
 
 @router.get("/cases/{case_id}")

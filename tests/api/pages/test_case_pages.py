@@ -196,6 +196,8 @@ def test_a_supervisor_reopens_a_closed_case_from_its_page(browser, session, cloc
     assert (link.relation, moved.headers["location"]) == ("reopened_as", f"/cases/{link.case.id}")
     new_page = browser.get(moved.headers["location"]).text
     assert "เปิดใหม่จากกรณี" in new_page and closed.reference in new_page
+    timeline = new_page[new_page.index('id="timeline"'):]
+    assert "เปิดใหม่จากกรณีที่ปิดแล้ว" in timeline and "ครูพบรอยช้ำใหม่" in timeline
     # Re-opened once: the closed case's page offers it no more, and a second post is refused.
     again = browser.get(f"/cases/{closed.id}").text
     assert 'id="reopen-form"' not in again and "เปิดกรณีใหม่เป็น" in again
