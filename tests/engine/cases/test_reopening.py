@@ -120,3 +120,32 @@ def test_retention_keeps_a_reopened_case_while_the_new_case_is_open(session, net
                          clock=clock)
     report = run_retention(session=session, network=retained, now=clock.now(), actor=SYSTEM, dry_run=True)
     assert closed.reference in [due.reference for due in report.due]
+
+
+def test_migration_0012_marks_the_cases_retention_anonymised_before_it(tmp_path):
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from engine.migrations import alembic_config
+    from tests.tables import insert_rows
+
+    url = f"sqlite:///{tmp_path / 'before.db'}"
+    command.upgrade(alembic_config(url), "0009")
+    engine = create_engine(url)
+    try:
+        insert_rows(engine, 1)
+        with engine.begin() as connection:
+            case_id = connection.execute(text("SELECT id FROM cases")).scalar_one()
+            connection.execute(text(
+                "INSERT INTO destruction_log (subject, destroyed_at, kind, case_id, actor_username, details) "
+                "VALUES (:subject, '2026-03-01 02:00:00.000000', 'case', :case_id, 'system', '{}')"
+            ), {"subject": f"case:{case_id}", "case_id": case_id})
+        command.upgrade(alembic_config(url), "0012")
+        with engine.begin() as connection:
+            marked = connection.execute(text("SELECT anonymised_at FROM cases WHERE id = :id"), {"id": case_id}).scalar_one()
+            links = connection.execute(text("SELECT legal_basis, consented_by FROM case_links")).all()
+        assert marked is not None and str(marked).startswith("2026-03-01 02:00:00")
+        # Links made before bases were recorded say so: no basis is guessed for them.
+        assert links and all(row == (None, None) for row in links)
+    finally:
+        engine.dispose()
