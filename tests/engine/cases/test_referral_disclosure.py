@@ -13,6 +13,7 @@ from engine.cases.stepping import restore
 from engine.privacy.restriction import lift_restriction, restrict_case
 from engine.protocols import service as protocols
 from engine.workflow.running import task_data
+from tests.conftest import add_user
 
 SP = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
@@ -106,8 +107,6 @@ def test_a_basis_other_than_consent_records_no_consenter(session, network, clock
 
 
 def test_a_referral_held_by_a_restriction_keeps_its_basis_until_released(session, network, clock, people):
-    from tests.conftest import add_user
-
     _publish(session, network, clock, people["policy"], _sender("consent", "consent_given_by"))
     committee = add_user(session, "committee", "committee", None)
     case = commands.start_case(session=session, protocol_key="refers", data={}, actor=people["school_worker"], clock=clock,

@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import create_engine, select, text
 
 from engine.audit import AuditEvent
 from engine.cases import commands
@@ -15,11 +16,13 @@ from engine.cases.links import case_links
 from engine.cases.models import Case, CaseStatus, WorkItem
 from engine.cases.reopening import reopen_case
 from engine.errors import Forbidden, InvalidInput, InvalidState, NotFound
+from engine.migrations import alembic_config
 from engine.network.definition import RetentionSchedule
 from engine.people.actors import SYSTEM
 from engine.privacy.retention import run_retention
 from tests.conftest import add_user
 from tests.engine.privacy.scenes import MALEE, case_for_child, close_filed_case, publish_intake_protocol
+from tests.tables import insert_rows
 
 REASON = "ครูพบรอยช้ำใหม่หลังปิดกรณี"
 
@@ -123,12 +126,6 @@ def test_retention_keeps_a_reopened_case_while_the_new_case_is_open(session, net
 
 
 def test_migration_0012_marks_the_cases_retention_anonymised_before_it(tmp_path):
-    from alembic import command
-    from sqlalchemy import create_engine, text
-
-    from engine.migrations import alembic_config
-    from tests.tables import insert_rows
-
     url = f"sqlite:///{tmp_path / 'before.db'}"
     command.upgrade(alembic_config(url), "0009")
     engine = create_engine(url)
