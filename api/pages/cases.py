@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import ClockDep, NetworkDep, SessionDep
-from api.pages.casework import TIMELINE_ACTIONS, diagram_status, visible_case_or_404
+from api.pages.casework import LEGAL_BASIS_LABELS, TIMELINE_ACTIONS, diagram_status, visible_case_or_404
 from api.pages.errors import PageRoute
 from api.pages.i18n import language_of
 from api.pages.names import NetworkNames
@@ -21,18 +21,21 @@ from api.pages.protocols import bpmn_url
 from api.pages.rendering import gettext_for, render
 from api.pages.security import CsrfChecked, PageUser, page_role
 from api.schemas import MAX_ID
-from engine.cases import commands, reads
+from engine.cases import commands, reads, reopening
 from engine.cases.inbox import next_task_for
 from engine.cases.models import CaseStatus
+from engine.cases.rights import may_reopen
 from engine.cases.timeline import case_timeline
 from engine.children.masking import child_as_seen_by
+from engine.errors import Conflict, InvalidInput, InvalidState
 from engine.network.definition import Network
-from engine.people.roles import CASE_READING_ROLES, CASE_STARTING_ROLES
+from engine.people.roles import CASE_READING_ROLES, CASE_STARTING_ROLES, SUPERVISOR_ROLE
 from engine.protocols.starts import startable_versions
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Reader = Annotated[PageUser, Depends(page_role(CASE_READING_ROLES, "read case data"))]
 Starter = Annotated[PageUser, Depends(page_role(CASE_STARTING_ROLES, "start cases"))]
+Reopener = Annotated[PageUser, Depends(page_role({SUPERVISOR_ROLE}, "re-open a closed case"))]
 CaseId = Annotated[int, Path(ge=1, le=MAX_ID)]
 PAGE_SIZE = 25
 HISTORY_PAGE = 100
@@ -116,15 +119,44 @@ def _timeline_entry(event: Any, labels: dict[int, str], gettext) -> dict[str, An
         about.append(details["to_case"])
     if details.get("from_case"):
         about.append(details["from_case"])
+    if details.get("legal_basis") in LEGAL_BASIS_LABELS:
+        about.append(gettext("Legal basis") + ": " + gettext(LEGAL_BASIS_LABELS[details["legal_basis"]]))
     if event.action.startswith("escalation.") and details.get("level"):
         about.append(gettext("level %(level)s") % {"level": details["level"]})
+    # Why a case was re-opened is part of its history, like an escalation's note.
+    note = details.get("reason") if event.action in ("case.reopened", "case.reopened_from") else details.get("note")
     return {"event": event, "what": gettext(what) if what else event.action, "about": " · ".join(map(str, about)),
-            "note": details.get("note")}
+            "note": note}
 
 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, session: SessionDep, clock: ClockDep, user: Reader, case_id: CaseId,
               history: int = 1, reads_shown: bool = False) -> Response:
+    return _case_page(request, session, clock, user, case_id, history=history, reads_shown=reads_shown)
+
+
+@router.post("/cases/{case_id}/reopen", dependencies=[CsrfChecked])
+def reopen(request: Request, session: SessionDep, clock: ClockDep, network: NetworkDep, user: Reopener, case_id: CaseId,
+           reason: Annotated[str, Form(max_length=reopening.MAX_REASON)] = "") -> Response:
+    """Re-open a closed case as a new case linked to it, and go to the new case."""
+    _ = gettext_for(request)
+    if not reason.strip():
+        return _case_page(request, session, clock, user, case_id, status_code=422,
+                          reopen_error=_("Say why the case is re-opened."), reopen_reason=reason)
+    try:
+        reopened = reopening.reopen_case(session=session, case_id=case_id, reason=reason, actor=user.actor, clock=clock,
+                                         network=network)
+    except (InvalidState, Conflict, InvalidInput):
+        session.rollback()
+        return _case_page(request, session, clock, user, case_id, status_code=409, reopen_reason=reason,
+                          reopen_error=_("This case cannot be re-opened: it is not closed, was anonymised, or was "
+                                         "re-opened already."))
+    return RedirectResponse(f"/cases/{reopened.id}", status_code=303)
+
+
+def _case_page(request: Request, session, clock, user: PageUser, case_id: int, *, history: int = 1,
+               reads_shown: bool = False, status_code: int = 200, reopen_error: str | None = None,
+               reopen_reason: str = "") -> Response:
     now = clock.now()
     language = language_of(request)
     case = visible_case_or_404(request, session, user.actor, case_id, now)
@@ -138,8 +170,16 @@ def case_page(request: Request, session: SessionDep, clock: ClockDep, user: Read
     for item in detail.work_items:
         if item.agency_code not in involved:
             involved.append(item.agency_code)
+    # Offered to those who may re-open it (engine.cases.rights.may_reopen), once.
+    offer_reopening = (
+        case.status in reopening.CLOSED_STATUSES and case.anonymised_at is None
+        and may_reopen(user.actor, involved)
+        and not any(link.relation == "reopened_as" for link in detail.linked_cases)
+    )
     return render(
-        request, "cases/case.html", user, case=case, detail=detail,
+        request, "cases/case.html", user, status_code=status_code, case=case, detail=detail,
+        offer_reopening=offer_reopening, reopen_error=reopen_error, reopen_reason=reopen_reason,
+        legal_bases={code: _(label) for code, label in LEGAL_BASIS_LABELS.items()},
         child=child_as_seen_by(user.actor, detail.child, detail.guardians) if detail.child else None,
         timeline=[_timeline_entry(event, labels, _) for event in events.rows], history=history,
         history_pages=max(1, -(-events.total // HISTORY_PAGE)), reads_shown=reads_shown, involved=involved,

@@ -23,6 +23,8 @@ TIMELINE_ACTIONS = {
     "case.message_unrouted": N_("A referral found no protocol to receive it"),
     "case.completed": N_("Case closed"),
     "case.cancelled": N_("Case cancelled"),
+    "case.reopened": N_("Re-opened as a new case"),
+    "case.reopened_from": N_("Re-opened from a closed case"),
     "case.error": N_("Stopped by an error"),
     "case.child_linked": N_("Linked to the child's record"),
     "case.timers_fired": N_("A deadline or timer fell due"),
@@ -48,6 +50,14 @@ TIMELINE_ACTIONS = {
     "child.matches_viewed": N_("Child records looked up"),
     "child.updated": N_("Child's record updated"),
     "access.denied": N_("Access refused"),
+}
+
+# The PDPA bases a referral may rest on (engine.protocols.disclosure), as the case page names them.
+LEGAL_BASIS_LABELS = {
+    "legal_duty": N_("legal duty"),
+    "public_task": N_("public task"),
+    "vital_interest": N_("vital interest"),
+    "consent": N_("consent"),
 }
 
 

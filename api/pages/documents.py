@@ -14,6 +14,7 @@ from api.pages.names import NetworkNames
 from api.pages.rendering import environment
 from engine.network.definition import Network
 from engine.privacy.export import SubjectAccessExport
+from engine.protocols.disclosure import LEGAL_BASES
 
 DOCUMENT_STYLE = """
 @page { size: A4; margin: 18mm 16mm; }
@@ -58,7 +59,11 @@ RELATIONS_TH = {
     "welfare_guardian": "ผู้ปกครองสวัสดิภาพ", "custodian": "ผู้รับเด็กไว้อุปการะเลี้ยงดู",
     "person_child_lives_with": "บุคคลที่เด็กอาศัยอยู่ด้วย", "employer": "นายจ้าง", "relative": "ญาติ", "other": "อื่น ๆ",
 }
-REFERRAL_RELATIONS_TH = {"referred_to": "ส่งต่อไปยัง", "referred_from": "รับส่งต่อจาก"}
+REFERRAL_RELATIONS_TH = {
+    "referred_to": "ส่งต่อไปยัง", "referred_from": "รับส่งต่อจาก",
+    "reopened_as": "เปิดกรณีใหม่เป็น", "reopened_from": "เปิดใหม่จากกรณีที่ปิดแล้ว",
+}
+LEGAL_BASES_TH = {code: f"{basis.title_th} ({basis.sections_th})" for code, basis in LEGAL_BASES.items()}
 
 
 def shown_value(value: Any, choices: dict[str, str] | None = None) -> str:
@@ -89,5 +94,5 @@ def render_subject_access(export: SubjectAccessExport, network: Network) -> str:
     return template.render(
         export=export, names=names, style=DOCUMENT_STYLE, shown_value=shown_value, read_actions=READ_ACTIONS_TH,
         change_actions=CHANGE_ACTIONS_TH, task_states=TASK_STATES_TH, escalation_states=ESCALATION_STATES_TH,
-        relations=RELATIONS_TH, referral_relations=REFERRAL_RELATIONS_TH, unit=unit,
+        relations=RELATIONS_TH, referral_relations=REFERRAL_RELATIONS_TH, legal_bases=LEGAL_BASES_TH, unit=unit,
     )

@@ -16,7 +16,7 @@ from api.pagination import Page, PageDep, paged
 from api.problems import errors
 from api.schemas import JsonObject, Text, WorkItemOut, path_id
 from engine.audit import AuditEvent
-from engine.cases import commands, reads
+from engine.cases import commands, reads, reopening
 from engine.cases.models import Case, Escalation
 from engine.cases.reads import CaseView
 from engine.cases.restrictions import CaseRestriction
@@ -24,12 +24,14 @@ from engine.children.masking import ChildAsSeen
 from engine.errors import InvalidInput, NotFound
 from engine.forms.validation import validate_start_data
 from engine.people.actors import Actor
-from engine.people.roles import CASE_STARTING_ROLES, DATA_PROTECTION_ROLES
+from engine.people.roles import CASE_STARTING_ROLES, DATA_PROTECTION_ROLES, SUPERVISOR_ROLE
 from engine.privacy.restriction import lift_restriction, restrict_case
 
 router = APIRouter(tags=["cases"])
 Starter = Annotated[Actor, Depends(require_role(CASE_STARTING_ROLES, "start cases"))]
 DataProtector = Annotated[Actor, Depends(require_role(DATA_PROTECTION_ROLES, "restrict a case"))]
+# Re-opening is a supervisor's decision (engine.cases.rights.may_reopen says for which cases).
+Reopener = Annotated[Actor, Depends(require_role({SUPERVISOR_ROLE}, "re-open a closed case"))]
 CaseId = Annotated[int, path_id("The case's id.")]
 CaseStatusName = Literal["active", "completed", "cancelled", "error"]
 
@@ -63,8 +65,13 @@ class CaseRef(BaseModel):
 
 
 class LinkedCase(CaseRef):
-    relation: Literal["referred_to", "referred_from"]
+    relation: Literal["referred_to", "referred_from", "reopened_as", "reopened_from"] = Field(
+        description="referred_to/referred_from: a referral between protocols; reopened_as/reopened_from: a closed "
+                    "case re-opened as a new one.")
     message: str
+    legal_basis: Literal["legal_duty", "public_task", "vital_interest", "consent"] | None = Field(
+        default=None, description="The PDPA basis the referral disclosed the child's data on (None: not recorded, "
+                                  "or a re-opening).")
 
 
 class GuardianOut(BaseModel):
@@ -118,6 +125,10 @@ class RestrictIn(BaseModel):
     reason: Text = Field(min_length=1, max_length=2000, description="Why, for the record (PDPA s.34).")
     request: str | None = Field(default=None, pattern=r"^[A-Z]{2,8}-[0-9]{4}-[0-9]{6}$",
                                 description="The data-subject request (a case reference) this answers.")
+
+
+class ReopenIn(BaseModel):
+    reason: Text = Field(min_length=1, max_length=2000, description="Why the closed case is re-opened, for the record.")
 
 
 class LiftIn(BaseModel):
@@ -229,7 +240,8 @@ def get_case(case: VisibleCase, session: SessionDep, clock: ClockDep, actor: Cas
         work_items=[WorkItemOut.of(item, now=now) for item in detail.work_items],
         escalations=[_escalation(e) for e in detail.escalations],
         linked_cases=[
-            LinkedCase(**_ref(link.case).model_dump(), relation=link.relation, message=link.message)
+            LinkedCase(**_ref(link.case).model_dump(), relation=link.relation, message=link.message,
+                       legal_basis=link.legal_basis)
             for link in detail.linked_cases
         ],
         child_other_cases=[_ref(other) for other in detail.child_other_cases],
@@ -256,3 +268,16 @@ def lift(case_id: CaseId, body: LiftIn, session: SessionDep, clock: ClockDep, ne
          actor: DataProtector) -> LiftedOut:
     lifted = lift_restriction(session=session, actor=actor, case_id=case_id, note=body.note, clock=clock, network=network)
     return LiftedOut(**_restriction(lifted.restriction).model_dump(), released=lifted.released)
+
+
+@router.post("/cases/{case_id}/reopen", status_code=status.HTTP_201_CREATED, responses=errors(404, 409),
+             summary="Re-open a closed case as a new case linked to it (a supervisor of an agency that worked it)")
+def reopen(case_id: CaseId, body: ReopenIn, session: SessionDep, clock: ClockDep, network: NetworkDep,
+           actor: Reopener) -> CaseSummary:
+    """The closed case stays as it was closed; the new case runs the protocol's newest published
+    version from its start, for the same child, and both list the other under linked_cases.
+    409 when the case is not closed, was anonymised under the retention schedule, or was
+    re-opened already."""
+    reopened = reopening.reopen_case(session=session, case_id=case_id, reason=body.reason, actor=actor, clock=clock,
+                                     network=network)
+    return _summary(reads.case_view(session=session, case=reopened), actor.role)

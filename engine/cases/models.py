@@ -52,6 +52,8 @@ class Case(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    # When retention anonymised the case (engine.privacy.retention): it can never be re-opened.
+    anonymised_at: Mapped[datetime | None]
 
     # Optimistic concurrency: every UPDATE checks and bumps this counter.
     __mapper_args__ = {"version_id_col": version}
@@ -90,7 +92,8 @@ class WorkItem(Base):
 
 
 class CaseLink(Base):
-    """One case started another: a referral message between protocols."""
+    """One case started another: a referral message between protocols, or the re-opening of a
+    closed case as a new one (``message`` is then :data:`REOPENED_LINK`)."""
 
     __tablename__ = "case_links"
     __table_args__ = (UniqueConstraint("from_case_id", "to_case_id"),)
@@ -100,6 +103,15 @@ class CaseLink(Base):
     to_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     message: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
+    # The PDPA basis of the disclosure the referral made (engine.protocols.disclosure) and, where
+    # it is consent, who consented (from the form field the throw names). NULL on links made
+    # before bases were recorded, and on re-openings, which disclose nothing to anyone new.
+    legal_basis: Mapped[str | None] = mapped_column(String(32))
+    consented_by: Mapped[str | None] = mapped_column(String(200))
+
+
+# The link from a closed case to the case that re-opened it; never a BPMN message's name.
+REOPENED_LINK = "(re-opened)"
 
 
 class ReferenceCounter(Base):

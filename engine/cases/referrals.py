@@ -4,6 +4,10 @@ A message that some published protocol starts on opens that protocol as a new ca
 this one and to the same child; any other message goes to a linked case waiting for it. Opening
 a case and handing it a message move its workflow too, so everything that follows a move of a
 workflow (:func:`conclude`) is here, where it can route on.
+
+Each message is a disclosure of the child's data: its legal basis (and, for consent, who
+consented), stated by the throwing element (:mod:`engine.protocols.disclosure`), goes on the
+case link; the basis, never the person, goes in the audit event.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from engine.errors import WorkflowFailure
 from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.protocols.cache import version_cache
+from engine.protocols.disclosure import Disclosure, disclosure_of
 from engine.protocols.models import ProtocolVersion
 from engine.protocols.service import published_versions
 from engine.workflow.running import (
@@ -36,7 +41,7 @@ from engine.workflow.running import (
     waits_for,
 )
 from engine.workflow.serialization import new_workflow, state_json_of
-from engine.workflow.types import Workflow
+from engine.workflow.types import Task, Workflow
 
 # Referrals may start cases that refer on; a longer chain within one command is a modelling loop.
 MAX_REFERRAL_DEPTH = 5
@@ -59,7 +64,10 @@ def conclude(
     serialise it — once."""
     settle(session=session, case=case, workflow=workflow, items=items, now=now, actor=actor)
     raise_escalations(session=session, case=case, items=items, advance=moved, now=now, network=network)
-    route_messages(session=session, case=case, workflow=workflow, now=now, actor=actor, network=network, depth=depth)
+    route_messages(
+        session=session, case=case, workflow=workflow, now=now, actor=actor, network=network, depth=depth,
+        throwers=moved.message_throwers,
+    )
     case.state_json = state_json_of(workflow)
 
 
@@ -113,32 +121,42 @@ def open_case(
 
 
 def route_messages(
-    *, session: Session, case: Case, workflow: Workflow, now: datetime, actor: Actor, network: Network, depth: int
+    *, session: Session, case: Case, workflow: Workflow, now: datetime, actor: Actor, network: Network, depth: int,
+    throwers: list[Task] | None = None,
 ) -> None:
     """Messages the case threw that nothing inside it caught: referrals that start other cases,
     and replies to linked cases. A restricted case shares nothing: its messages are held
-    (:mod:`engine.cases.restrictions`) until the restriction is lifted."""
-    messages = thrown_messages(workflow)
+    (:mod:`engine.cases.restrictions`) until the restriction is lifted, with their basis."""
+    messages = thrown_messages(workflow, throwers)
     if not messages:
         return
     restriction = active_restriction(session, case.id)
     for message in messages:
+        disclosure = disclosure_of(message.properties, message.sender_data)
         if restriction is not None:
             hold(session, restriction=restriction, message=message.name, payload=check_form_data(message.payload),
-                 correlations=check_form_data(message.correlations), now=now, actor=actor)
+                 correlations=check_form_data(message.correlations), now=now, actor=actor,
+                 legal_basis=disclosure.legal_basis, consented_by=disclosure.consented_by)
             continue
-        route_message(session=session, case=case, message=message, now=now, actor=actor, network=network, depth=depth)
+        route_message(session=session, case=case, message=message, now=now, actor=actor, network=network, depth=depth,
+                      disclosure=disclosure)
 
 
 def route_message(
-    *, session: Session, case: Case, message: Message, now: datetime, actor: Actor, network: Network, depth: int
+    *, session: Session, case: Case, message: Message, now: datetime, actor: Actor, network: Network, depth: int,
+    disclosure: Disclosure | None = None,
 ) -> None:
     """One message of the case: it starts each protocol whose message start event names it, as
     a new case linked to this one and to the same child, carrying the message's declared payload
-    and nothing more; or it goes to a linked case that waits for it."""
+    and nothing more; or it goes to a linked case that waits for it. ``disclosure`` is the
+    message's basis, when it was worked out before (a held referral's); otherwise it is read
+    from the message."""
+    if disclosure is None:
+        disclosure = disclosure_of(message.properties, message.sender_data)
     targets = [v for v in published_versions(session=session) if message.name in json.loads(v.message_starts or "[]")]
     if not targets:
-        if not deliver_to_linked(session=session, case=case, message=message, now=now, actor=actor, network=network, depth=depth):
+        if not deliver_to_linked(session=session, case=case, message=message, now=now, actor=actor, network=network,
+                                 depth=depth, disclosure=disclosure):
             audit.record(session, action="case.message_unrouted", actor=actor, at=now, case_id=case.id, message=message.name)
         return
     if depth >= MAX_REFERRAL_DEPTH:
@@ -152,15 +170,23 @@ def route_message(
             network=network, reporting_unit=case.reporting_unit, child_id=case.child_id, referral_depth=depth + 1,
             trigger=message,
         )
-        session.add(CaseLink(from_case_id=case.id, to_case_id=referred.id, message=message.name, created_at=now))
+        session.add(CaseLink(
+            from_case_id=case.id, to_case_id=referred.id, message=message.name, created_at=now,
+            legal_basis=disclosure.legal_basis, consented_by=disclosure.consented_by,
+        ))
+        # Who consented is on the link; the trail says only that it was recorded (it outlives
+        # the case's data under retention, names never).
         audit.record(
             session, action="case.referred", actor=actor, at=now, case_id=case.id,
             message=message.name, to_case=referred.reference, protocol=version.key,
+            legal_basis=disclosure.legal_basis, consent_recorded=disclosure.consented_by is not None,
+            child_id=case.child_id,
         )
 
 
 def deliver_to_linked(
-    *, session: Session, case: Case, message: Message, now: datetime, actor: Actor, network: Network, depth: int
+    *, session: Session, case: Case, message: Message, now: datetime, actor: Actor, network: Network, depth: int,
+    disclosure: Disclosure | None = None,
 ) -> bool:
     """Hand a message to the linked case that waits for it (a reply to a referral, say).
 
@@ -184,7 +210,8 @@ def deliver_to_linked(
             session=session, case=target, workflow=workflow, items=case_items(session=session, case_id=target.id), moved=advance(workflow),
             now=now, actor=actor, network=network, depth=depth + 1,
         )
-        audit.record(session, action="case.message_sent", actor=actor, at=now, case_id=case.id, message=name, to_case=target.reference)
+        audit.record(session, action="case.message_sent", actor=actor, at=now, case_id=case.id, message=name,
+                     to_case=target.reference, legal_basis=disclosure.legal_basis if disclosure else None)
         audit.record(session, action="case.message_received", actor=actor, at=now, case_id=target.id, message=name, from_case=case.reference)
         return True
     return False

@@ -52,6 +52,9 @@ class HeldReferral(Base):
     message: Mapped[str] = mapped_column(String(255))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     correlations: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The disclosure's basis and who consented, kept for the link the release will make.
+    legal_basis: Mapped[str | None] = mapped_column(String(32))
+    consented_by: Mapped[str | None] = mapped_column(String(200))
     held_at: Mapped[datetime]
     released_at: Mapped[datetime | None]
 
@@ -84,16 +87,18 @@ def hold(
     correlations: dict[str, Any],
     now: datetime,
     actor: Actor,
+    legal_basis: str | None = None,
+    consented_by: str | None = None,
 ) -> HeldReferral:
-    """Keep a message the restricted case threw instead of sending it; audited (by name only)."""
+    """Keep a message the restricted case threw instead of sending it; audited (by name and basis only)."""
     held = HeldReferral(
         case_id=restriction.case_id, restriction_id=restriction.id, message=message, payload=payload,
-        correlations=correlations, held_at=now,
+        correlations=correlations, legal_basis=legal_basis, consented_by=consented_by, held_at=now,
     )
     session.add(held)
     session.flush()
     audit.record(session, action="case.referral_held", actor=actor, at=now, case_id=restriction.case_id,
-                 message=message, held_id=held.id, restriction_id=restriction.id)
+                 message=message, held_id=held.id, restriction_id=restriction.id, legal_basis=legal_basis)
     return held
 
 

@@ -1,6 +1,8 @@
 """Who may do what. Every caller (API, pages, CLI) asks here; nothing decides rights elsewhere."""
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from engine.cases.models import WorkItem
 from engine.errors import Forbidden
 from engine.people.actors import Actor
@@ -58,4 +60,23 @@ def ensure_may_assign(actor: Actor, item: WorkItem) -> None:
         raise Forbidden(
             f"{actor.username} ({actor.role}, {actor.agency_code or 'no agency'}) may not assign task "
             f"{item.task_name!r} of agency {item.agency_code}", work_item_id=item.id,
+        )
+
+
+def may_reopen(actor: Actor, case_agencies: Collection[str]) -> bool:
+    """Re-opening a closed case is a supervisor's decision, for an agency that worked the case
+    (it held one of its tasks): the agency answers for the new case's work. The committee
+    oversees and may ask an agency to re-open; it does not run cases, and it reads children's
+    initials only. Administrators keep the system, not cases."""
+    return (
+        not actor.is_system and actor.role == SUPERVISOR_ROLE and actor.agency_code is not None
+        and actor.agency_code in case_agencies
+    )
+
+
+def ensure_may_reopen(actor: Actor, case_agencies: Collection[str], *, case_id: int) -> None:
+    if not may_reopen(actor, case_agencies):
+        raise Forbidden(
+            f"{actor.username} ({actor.role}, {actor.agency_code or 'no agency'}) may not re-open case {case_id}: "
+            "only a supervisor of an agency that worked the case may", case_id=case_id,
         )

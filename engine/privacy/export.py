@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from engine.audit import AuditEvent
 from engine.cases.access import record_denied, record_read
 from engine.cases.comments import TaskComment
+from engine.cases.links import link_relation
 from engine.cases.models import Case, CaseLink, Escalation, WorkItem
 from engine.cases.queries import form_data_of_items
 from engine.cases.restrictions import CaseRestriction
@@ -80,14 +81,16 @@ class EscalationEntry:
 
 @dataclass(frozen=True)
 class ReferralEntry:
-    relation: str  # "referred_to" or "referred_from"
+    relation: str  # "referred_to" or "referred_from"; "reopened_as" or "reopened_from"
     message: str
     at: datetime
     other_protocol: str
     # The other case's reference, when the requester may release it too.
     other_reference: str | None
-    # The link's recorded legal basis (a column the legal-basis work adds to case links), if any.
+    # The link's recorded PDPA basis (legal_duty, public_task, vital_interest, consent), if any,
+    # and who consented where the basis is consent.
     legal_basis: str | None
+    consented_by: str | None
     # The documentation of the element that sent the referral: its section and PDPA basis.
     documentation: str | None
 
@@ -301,12 +304,10 @@ def _referrals(session: Session, case: Case, *, released: set[int]) -> list[Refe
         outgoing = link.from_case_id == case.id
         other = session.get_one(Case, link.to_case_id if outgoing else link.from_case_id)
         sender_version = case.protocol_version_id if outgoing else other.protocol_version_id
-        # The legal-basis work adds this column to case links; until it lands there is none to read.
-        basis = getattr(link, "legal_basis", None)
         entries.append(ReferralEntry(
-            "referred_to" if outgoing else "referred_from", link.message, link.created_at,
+            link_relation(link, case.id), link.message, link.created_at,
             session.get_one(ProtocolVersion, other.protocol_version_id).key,
-            other.reference if other.id in released else None, str(basis) if basis is not None else None,
+            other.reference if other.id in released else None, link.legal_basis, link.consented_by,
             _documentation(session, sender_version, link.message),
         ))
     return entries

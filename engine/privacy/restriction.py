@@ -27,6 +27,7 @@ from engine.errors import Conflict, InvalidInput, InvalidState, NotFound
 from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.privacy.rights import ensure_answers_for_data, may_release_case
+from engine.protocols.disclosure import Disclosure
 from engine.workflow.running import rebuilt_message
 
 MAX_REASON = 2000
@@ -111,7 +112,8 @@ def lift_restriction(
         released = []
         for held in pending_holds(session, case.id):
             message = rebuilt_message(held.message, held.payload, held.correlations)
-            route_message(session=session, case=case, message=message, now=now, actor=actor, network=network, depth=0)
+            route_message(session=session, case=case, message=message, now=now, actor=actor, network=network, depth=0,
+                          disclosure=Disclosure(held.legal_basis, held.consented_by))
             held.released_at = now
             released.append(held.message)
             audit.record(session, action="case.referral_released", actor=actor, at=now, case_id=case.id,

@@ -27,13 +27,13 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, and_, exists, false, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
 from engine.audit import Acting, AuditEvent
 from engine.cases.comments import TaskComment
-from engine.cases.models import Case, CaseStatus, Escalation
+from engine.cases.models import REOPENED_LINK, Case, CaseLink, CaseStatus, Escalation
 from engine.cases.restrictions import CaseRestriction, HeldReferral, active_restriction
 from engine.cases.stepping import lock_case, take
 from engine.children.masking import IDENTIFYING_FIELDS, full_name
@@ -48,15 +48,17 @@ from engine.workflow.serialization import scrub_state
 from engine.workflow.timers import parse_duration, parse_duration_before
 
 CLOSED = (CaseStatus.COMPLETED.value, CaseStatus.CANCELLED.value)
+# The case a closed case was re-opened as, in the sweep's query.
+_successor = aliased(Case)
 # Variables the engine itself sets: codes and references, never personal.
-ENGINE_VARIABLES = frozenset({"reporting_unit", "referred_from"})
+ENGINE_VARIABLES = frozenset({"reporting_unit", "referred_from", "reopened_from"})
 # Audit details that name things (ids, codes, field names, references), never personal data.
 SKELETON_DETAILS = frozenset({
     "task", "fields", "protocol", "version", "reporting_unit", "agency", "due_at", "assignee", "to_case", "from_case",
     "child_id", "how", "offered", "comment_id", "timers", "depth", "error", "level", "source", "target",
     "target_agency", "code", "escalation_id", "resource", "resource_id", "attempted", "exists", "from_version",
     "to_version", "from_user", "to_user", "work_items", "restriction_id", "held_id", "results", "shown", "request",
-    "format", "period", "since", "until", "reads",
+    "format", "period", "since", "until", "reads", "legal_basis", "consent_recorded",
 })
 # Where "message" is a message's name rather than an error's text.
 MESSAGE_ACTIONS = frozenset({
@@ -135,6 +137,11 @@ def due_cases(*, session: Session, network: Network, now: datetime, limit: int |
             # A restriction keeps the data as it is (PDPA s.34: the child may ask for it to be kept
             # rather than erased, for a legal claim, say); it waits until the restriction is lifted.
             ~exists(select(CaseRestriction.id).where(CaseRestriction.case_id == Case.id, CaseRestriction.lifted_at.is_(None))),
+            # A closed case re-opened as a new one is the history that case works from: it is
+            # kept while the new case is open (its own period runs again from its own closure).
+            ~exists(select(CaseLink.id).join(_successor, _successor.id == CaseLink.to_case_id).where(
+                CaseLink.from_case_id == Case.id, CaseLink.message == REOPENED_LINK, _successor.status.not_in(CLOSED),
+            )),
         )
         .order_by(Case.closed_at, Case.id)
     )
@@ -230,7 +237,12 @@ def _anonymise_case_data(session: Session, case: Case, now: datetime) -> dict[st
         restriction.reason, restriction.lift_note = "", None
         notes += 1
     for held in session.scalars(select(HeldReferral).where(HeldReferral.case_id == case.id)):
-        held.payload, held.correlations = {}, {}
+        held.payload, held.correlations, held.consented_by = {}, {}, None
+    # Who consented to a referral is a person's name; the basis itself is no one's and stays.
+    for link in session.scalars(select(CaseLink).where(CaseLink.from_case_id == case.id, CaseLink.consented_by.is_not(None))):
+        link.consented_by = None
+        notes += 1
+    case.anonymised_at = now
     session.flush()
     events = list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)))
     return {

@@ -22,6 +22,7 @@ from engine.forms.catalogue import FormCatalogue, field_schemas
 from engine.network.definition import ProtocolLimits
 from engine.protocols.constants import LINT_NOW, constant_findings, evaluate_constant
 from engine.protocols.constants import free_names as _free_names
+from engine.protocols.disclosure import DISCLOSURE_RULES, disclosure_findings
 from engine.protocols.findings import Finding, Severity
 from engine.protocols.graph import SCOPES as _SCOPES
 from engine.protocols.graph import FormsBefore as _Before
@@ -98,6 +99,7 @@ RULES: Mapping[str, Rule] = dict([
     _rule("name-too-long", Severity.ERROR, "name or id longer than its database column", "ชื่อหรือรหัสยาวเกินที่ฐานข้อมูลเก็บได้"),
     _rule("assignee-not-in-agency", Severity.ERROR, "assignee may not work the lane's tasks", "ผู้รับผิดชอบไม่ได้อยู่ในหน่วยงานของช่อง"),
     _rule("assignee-unknown", Severity.WARNING, "assignee is no active user", "ไม่พบผู้รับผิดชอบในบัญชีผู้ใช้"),
+    *(_rule(*rule) for rule in DISCLOSURE_RULES),
     *(_rule(*rule) for rule in LANGUAGE_RULES),
 ])
 
@@ -432,6 +434,30 @@ def message_findings(tree: etree._ElementTree, known_messages: set[str] | None) 
     return findings
 
 
+def referral_findings(tree: etree._ElementTree, forms: FormCatalogue | None) -> list[Finding]:
+    """The legal basis and payload of every message that leaves the protocol."""
+    local = messages_caught(tree)
+    throws = [(event, name) for event, name in _message_uses(tree, throwing=True) if name and name not in local]
+    if not throws:
+        return []
+    fields_before = None
+    if forms is not None:
+        before = _Before(tree)
+        elements = {el.get("id"): el for el in tree.getroot().iter() if isinstance(el.tag, str) and el.get("id")}
+
+        def fields_before(node_id: str) -> set[str] | None:
+            fields: set[str] = set()
+            for owner in before.form_owners(node_id, include_self=False):
+                key = form_key_of(elements[owner])
+                known: frozenset[str] | None = forms.fields(key) if key else frozenset()
+                if known is None:
+                    return None  # form-unknown says so
+                fields |= known
+            return fields
+
+    return disclosure_findings(throws, fields_before=fields_before)
+
+
 def escalation_findings(tree: etree._ElementTree, network: Any) -> list[Finding]:
     # The network's escalation codes arrive with the escalation work; until then there are none.
     codes = getattr(network, "escalation_codes", None) or {}
@@ -485,6 +511,7 @@ def lint_tree(
     findings += timer_findings(tree, limits)
     findings += constant_findings(tree)
     findings += message_findings(tree, known_messages)
+    findings += referral_findings(tree, forms)
     if network is not None:
         findings += escalation_findings(tree, network)
     findings += back_edge_findings(tree)

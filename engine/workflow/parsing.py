@@ -15,10 +15,16 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent, IntermediateThrowEvent
+from SpiffWorkflow.spiff.parser.event_parsers import (
+    SpiffEndEventParser,
+    SpiffIntermediateThrowEventParser,
+    SpiffSendTaskParser,
+)
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 from SpiffWorkflow.spiff.parser.task_spec import UserTaskParser as SpiffUserTaskParser
-from SpiffWorkflow.spiff.specs.defaults import ManualTask, UserTask
+from SpiffWorkflow.spiff.specs.defaults import ManualTask, SendTask, UserTask
 
 from engine.workflow.serialization import spec_json_of
 
@@ -66,11 +72,28 @@ class ProtocolManualTaskParser(_CamundaAssignmentMixin, SpiffTaskParser):
     pass
 
 
+# Message throws carry the disclosure's legal basis as a property (engine.protocols.disclosure);
+# Camunda Modeler writes it as camunda:properties, which SpiffWorkflow alone would drop.
+class ProtocolThrowEventParser(_CamundaAssignmentMixin, SpiffIntermediateThrowEventParser):
+    pass
+
+
+class ProtocolEndEventParser(_CamundaAssignmentMixin, SpiffEndEventParser):
+    pass
+
+
+class ProtocolSendTaskParser(_CamundaAssignmentMixin, SpiffSendTaskParser):
+    pass
+
+
 class ProtocolParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (ProtocolUserTaskParser, UserTask),
         full_tag("manualTask"): (ProtocolManualTaskParser, ManualTask),
+        full_tag("intermediateThrowEvent"): (ProtocolThrowEventParser, IntermediateThrowEvent),
+        full_tag("endEvent"): (ProtocolEndEventParser, EndEvent),
+        full_tag("sendTask"): (ProtocolSendTaskParser, SendTask),
     }
 
 

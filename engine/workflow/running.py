@@ -17,8 +17,10 @@ from engine.errors import WorkflowFailure
 from engine.workflow.expressions import ExpressionError
 from engine.workflow.tree import (
     element_id,
+    element_properties,
     has_ready_engine_tasks,
     throws_escalation,
+    throws_message,
     timers_fired_since,
     waiting_timers,
 )
@@ -29,10 +31,12 @@ MAX_ENGINE_ROUNDS = 20
 
 @dataclass
 class Advance:
-    """What happened while the engine ran: timer tasks that fired, escalation events thrown."""
+    """What happened while the engine ran: timer tasks that fired, escalation events thrown, and
+    the tasks that threw messages (in the order they threw)."""
 
     fired_timers: list[Task] = field(default_factory=list)
     thrown_escalations: list[Task] = field(default_factory=list)
+    message_throwers: list[Task] = field(default_factory=list)
 
     @property
     def timer_names(self) -> list[str]:
@@ -41,6 +45,7 @@ class Advance:
     def extend(self, more: Advance) -> None:
         self.fired_timers.extend(more.fired_timers)
         self.thrown_escalations.extend(more.thrown_escalations)
+        self.message_throwers.extend(more.message_throwers)
 
 
 def advance(workflow: Workflow) -> Advance:
@@ -55,6 +60,8 @@ def advance(workflow: Workflow) -> Advance:
     def note_completion(task: Task) -> None:
         if throws_escalation(task):
             result.thrown_escalations.append(task)
+        if throws_message(task):
+            result.message_throwers.append(task)
 
     try:
         for _ in range(MAX_ENGINE_ROUNDS):
@@ -100,11 +107,19 @@ def task_data(workflow: Workflow, task_id: str) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class Message:
-    """A BPMN message a workflow threw that nothing inside it caught."""
+    """A BPMN message a workflow threw that nothing inside it caught.
+
+    ``element`` and ``properties`` are the throwing element's id and extension properties (its
+    legal basis, say), and ``sender_data`` the variables the case held when it threw; all are
+    empty for a message rebuilt from storage.
+    """
 
     name: str
     payload: dict[str, Any]
     event: Event
+    element: str | None = None
+    properties: dict[str, str] = field(default_factory=dict)
+    sender_data: dict[str, Any] = field(default_factory=dict)
 
     @property
     def correlations(self) -> dict[str, Any]:
@@ -120,13 +135,32 @@ def rebuilt_message(name: str, payload: dict[str, Any], correlations: dict[str, 
     return Message(name, dict(payload), event)
 
 
-def thrown_messages(workflow: Workflow) -> list[Message]:
-    """The messages the workflow threw since last asked (asking takes them off the workflow)."""
-    return [
-        Message(event.event_definition.name, event.payload if isinstance(event.payload, dict) else {}, event)
-        for event in workflow.get_events()
-        if isinstance(event.event_definition, MessageEventDefinition)
-    ]
+def thrown_messages(workflow: Workflow, throwers: list[Task] | None = None) -> list[Message]:
+    """The messages the workflow threw since last asked (asking takes them off the workflow).
+
+    ``throwers`` are the tasks that threw messages while the engine ran (``Advance``), in the
+    order they threw: SpiffWorkflow's events do not say which element threw them, so each
+    message is matched with the next thrower of its name.
+    """
+    by_name: dict[str, list[Task]] = {}
+    for task in throwers or []:
+        by_name.setdefault(task.task_spec.event_definition.name, []).append(task)
+    messages = []
+    for event in workflow.get_events():
+        if not isinstance(event.event_definition, MessageEventDefinition):
+            continue
+        name = event.event_definition.name
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        queue = by_name.get(name)
+        thrower = queue.pop(0) if queue else None
+        if thrower is None:
+            messages.append(Message(name, payload, event))
+        else:
+            messages.append(Message(
+                name, payload, event, element=element_id(thrower), properties=element_properties(thrower),
+                sender_data=dict(thrower.data),
+            ))
+    return messages
 
 
 def waits_for(workflow: Workflow, message_name: str) -> bool:

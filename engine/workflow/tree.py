@@ -12,6 +12,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import EscalationEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import ThrowingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
@@ -148,6 +149,19 @@ def throws_escalation(task: Task) -> bool:
     """Whether the task is a throwing BPMN escalation event."""
     definition = getattr(task.task_spec, "event_definition", None)
     return isinstance(definition, EscalationEventDefinition) and isinstance(task.task_spec, ThrowingEvent)
+
+
+def throws_message(task: Task) -> bool:
+    """Whether the task is a throwing BPMN message event (a throw or end event, a send task)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    return isinstance(definition, MessageEventDefinition) and isinstance(task.task_spec, ThrowingEvent)
+
+
+def element_properties(task: Task) -> dict[str, str]:
+    """The element's extension properties (spiffworkflow:properties, or Camunda's), as parsed."""
+    extensions = getattr(task.task_spec, "extensions", None) or {}
+    properties = extensions.get("properties") or {}
+    return {str(name): str(value) for name, value in properties.items() if value is not None}
 
 
 def escalation_code(task: Task) -> str | None:

@@ -97,6 +97,17 @@ class World:
         self.session.commit()
         return case_id, child.id
 
+    def closed_case(self) -> int:
+        """A fresh case of the school office, filed and closed at the school."""
+        case_id, report_id = self.case()
+        worker = self.staff["worker.spm_tak"].actor
+        commands.complete(session=self.session, work_item_id=report_id, data={"severity": "low"}, actor=worker,
+                          clock=self.clock, network=self.network)
+        filed = self.session.scalar(select(WorkItem.id).where(WorkItem.case_id == case_id, WorkItem.state == "open"))
+        commands.complete(session=self.session, work_item_id=filed, data={}, actor=worker, clock=self.clock,
+                          network=self.network)
+        return case_id
+
     def restricted_case(self) -> int:
         case_id, _ = self.case()
         restrict_case(session=self.session, actor=self.staff["committee"].actor, case_id=case_id, reason="คำขอระงับ",
@@ -213,6 +224,9 @@ ROWS = [
         lambda w, c: ("POST", f"/cases/{w.case()[0]}/restriction", {"json": {"reason": "ผู้ปกครองขอระงับ"}})),
     Row("POST /cases/{id}/restriction/lift", expect(403, 200, 403, 404, 403, 200, 403),
         lambda w, c: ("POST", f"/cases/{w.restricted_case()}/restriction/lift", {"json": {"note": "ตรวจสอบแล้ว"}})),
+    # Re-opening a closed case: a supervisor of an agency that worked it (not the committee, which oversees).
+    Row("POST /cases/{id}/reopen", expect(403, 201, 403, 404, 403, 403, 403),
+        lambda w, c: ("POST", f"/cases/{w.closed_case()}/reopen", {"json": {"reason": "พบเหตุใหม่หลังปิดกรณี"}})),
     Row("GET /healthz", expect(200, 200, 200, 200, 200, 200, 200, anonymous=200), lambda w, c: ("GET", "/healthz", {})),
 ]
 

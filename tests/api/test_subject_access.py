@@ -93,10 +93,11 @@ def test_the_export_holds_every_case_task_and_read_of_the_child_and_nothing_of_a
     assert intake["data"]["trafficking_indicator"] is True and intake["field_titles"]["child_first_name"]
     [comment] = [m for c in export["cases"] for t in c["tasks"] for m in t["comments"]]
     assert (comment["author"], comment["body"]) == ("worker.police_tak", "ล่ามภาษาพม่ามาถึงแล้ว")
-    # The referral with the documentation that states its PDPA basis.
+    # The referral with its recorded PDPA basis and the documentation that explains it.
     [referral] = next(c for c in export["cases"] if c["id"] == nopo_p7.id)["referrals"]
     assert (referral["relation"], referral["message"], referral["other_reference"]) == ("referred_to", "refer_p1", nopo_p1.reference)
-    assert "มาตรา 24" in referral["documentation"] and referral["legal_basis"] is None
+    assert "มาตรา 24" in referral["documentation"]
+    assert (referral["legal_basis"], referral["consented_by"]) == ("legal_duty", None)
 
     # Every read of the child's data, and only those.
     reads = set(session.scalars(select(AuditEvent.id).where(
@@ -130,6 +131,8 @@ def test_the_printable_document_is_thai_and_stands_alone(session, client, demo):
     page = answer.text
     assert '<html lang="th">' in page and "สำเนาข้อมูลส่วนบุคคลของเด็ก" in page and "นอพอ" in page
     assert "@page" in page and "บันทึกการเข้าถึงข้อมูล" in page and nopo_p7.reference in page
+    # The referral's recorded basis, in Thai with its sections.
+    assert "การปฏิบัติตามกฎหมาย (มาตรา 24)" in page
     assert "<script" not in page and "มะลิ" not in page and malee_p1.reference not in page
     # Natural Thai: the language lint finds nothing in the document's own text.
     prose = re.sub(r"<[^>]+>", "\n", page.split("<body>", 1)[1])

@@ -20,16 +20,30 @@ from pytest_bdd import parsers, step
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.audit import AuditEvent
 from engine.cases import commands
-from engine.cases.links import linked_cases
-from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, Escalation, EscalationStatus, WorkItem
+from engine.cases.links import case_links, linked_cases
+from engine.cases.models import (
+    LIVE_WORK_ITEM_STATES,
+    Case,
+    CaseLink,
+    CaseStatus,
+    Escalation,
+    EscalationStatus,
+    WorkItem,
+)
+from engine.cases.reopening import reopen_case
+from engine.cases.stepping import restore
+from engine.children.models import Child
 from engine.clock import SimulatedClock
 from engine.deadlines.service import acknowledge
 from engine.deadlines.tick import TickReport, tick
-from engine.errors import KhumkrongError
+from engine.errors import InvalidState, KhumkrongError
 from engine.network.definition import Network
 from engine.people.actors import Actor
+from engine.protocols.disclosure import is_personal_field
 from engine.protocols.models import ProtocolVersion
+from engine.workflow.running import task_data
 
 # Timers must fire at (about) their due time, so the clock never jumps further than this
 # between two ticks.
@@ -62,6 +76,12 @@ Then no escalation targets "committee_secretariat"
 Then the case is completed
 Then a linked case of protocol "P1" is started
 Then the linked case has an open task "รับแจ้งเหตุ" for "pmj_tak"
+Then the referral to the linked case records the legal basis "consent"
+Then the referral records that "นักเรียนและมารดา" consented
+Then the linked case holds no name or age of the child
+When the supervisors of "spm_tak" re-open the case because "ครูพบรอยช้ำใหม่"
+Then the case is re-opened from the closed case
+Then the supervisors of "spm_tak" cannot re-open the closed case again
 กำหนดให้ เวลาคือ "2026-11-30T09:00:00+07:00"
 กำหนดให้ มีกรณีตามโพรโทคอล "P1" ที่เริ่มโดย "school_takpit"
 เมื่อ "police_tak" ทำงาน "รับแจ้งเหตุ" เสร็จ
@@ -79,6 +99,12 @@ Then the linked case has an open task "รับแจ้งเหตุ" for "p
 ดังนั้น กรณีปิดแล้ว
 ดังนั้น มีกรณีเชื่อมโยงตามโพรโทคอล "P1" เริ่มขึ้น
 ดังนั้น กรณีเชื่อมโยงมีงานค้าง "รับแจ้งเหตุ" ของ "pmj_tak"
+ดังนั้น การส่งต่อไปยังกรณีเชื่อมโยงบันทึกฐานทางกฎหมาย "consent"
+ดังนั้น การส่งต่อบันทึกว่า "นักเรียนและมารดา" เป็นผู้ให้ความยินยอม
+ดังนั้น กรณีเชื่อมโยงไม่มีชื่อหรืออายุของเด็ก
+เมื่อ หัวหน้างานของ "spm_tak" เปิดกรณีอีกครั้ง เพราะ "ครูพบรอยช้ำใหม่"
+ดังนั้น กรณีนี้เปิดใหม่จากกรณีที่ปิดแล้ว
+ดังนั้น หัวหน้างานของ "spm_tak" เปิดกรณีที่ปิดแล้วซ้ำอีกไม่ได้
 """
 
 
@@ -112,6 +138,8 @@ class World:
     case_ids: list[int] = field(default_factory=list)
     current_case_id: int | None = None
     linked_case_id: int | None = None
+    # The closed case the current one re-opened.
+    reopened_case_id: int | None = None
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -497,6 +525,100 @@ class World:
                 self.case_ids.append(linked[0].id)
         return self.assert_open_task(agency, label, case_id=self.linked_case_id)
 
+    # -- referrals and re-opening (issue 12, items 7 and 3) ----------------------------------
+
+    def _referral_to_linked(self) -> tuple[Case, Case, CaseLink, AuditEvent]:
+        case = self.current_case()
+        if self.linked_case_id is None:
+            raise ScenarioFailure('say which linked case first (Then a linked case of protocol "P…" is started)')
+        linked = self._fresh_case(self.linked_case_id)
+        link = self.session.scalar(select(CaseLink).where(CaseLink.from_case_id == case.id, CaseLink.to_case_id == linked.id))
+        if link is None:
+            raise ScenarioFailure(f"{self.describe_case(case)} did not refer {self.describe_case(linked)}")
+        events = [e for e in self.session.scalars(select(AuditEvent).where(
+            AuditEvent.case_id == case.id, AuditEvent.action == "case.referred").order_by(AuditEvent.id))
+            if (e.details or {}).get("to_case") == linked.reference]
+        if not events:
+            raise ScenarioFailure(f"no case.referred audit event of {self.describe_case(case)} names {linked.reference}")
+        event = events[-1]
+        return case, linked, link, event
+
+    def assert_referral_basis(self, basis: str) -> None:
+        _case, linked, link, event = self._referral_to_linked()
+        recorded = (link.legal_basis, (event.details or {}).get("legal_basis"))
+        if recorded != (basis, basis):
+            raise ScenarioFailure(
+                f"the referral to {linked.reference} records the legal basis {recorded[0]!r} on its link and "
+                f"{recorded[1]!r} in its audit event, not {basis!r}"
+            )
+
+    def assert_referral_consent(self, who: str) -> None:
+        _case, linked, link, event = self._referral_to_linked()
+        if link.consented_by != who or (event.details or {}).get("consent_recorded") is not True:
+            raise ScenarioFailure(
+                f"the referral to {linked.reference} records {link.consented_by!r} as who consented "
+                f"(audit: consent_recorded={(event.details or {}).get('consent_recorded')!r}), not {who!r}"
+            )
+        if who in json.dumps(event.details, ensure_ascii=False):
+            raise ScenarioFailure("the audit event names who consented: the name belongs on the case link only")
+
+    def assert_linked_case_holds_no_identity(self) -> None:
+        case, linked, _link, event = self._referral_to_linked()
+        if case.child_id is None:
+            raise ScenarioFailure(f"{self.describe_case(case)} has no child's record: fill its intake first")
+        if linked.child_id != case.child_id:
+            raise ScenarioFailure(f"{self.describe_case(linked)} is not linked to the same child's record")
+        child = self.session.get_one(Child, case.child_id)
+        names = [value for value in (child.first_name, child.last_name) if value]
+        items = self.live_items(linked.id)
+        workflow = restore(session=self.session, case=linked)
+        variables: dict[str, Any] = {}
+        for item in items:
+            variables.update(task_data(workflow, item.task_id) or {})
+        self.session.rollback()
+        personal = sorted(name for name in variables if is_personal_field(name))
+        text = json.dumps([variables, event.details], ensure_ascii=False, default=str)
+        copied = [name for name in names if name in text]
+        if personal or copied or not items:
+            raise ScenarioFailure(
+                f"{self.describe_case(linked)} holds {', '.join(personal + copied) or 'no open task to read'}: "
+                "a referral carries the reason and the child's record link, never the child's names or age"
+            )
+
+    def reopen(self, agency: str, reason: str) -> Case:
+        closed = self.current_case()
+        supervisor = self.person(agency, "supervisor")
+        reopened = self._engine(
+            f"{supervisor.username} re-opening {self.describe_case(closed)}", reopen_case,
+            session=self.session, case_id=closed.id, reason=reason, actor=supervisor, clock=self.clock,
+            network=self.network,
+        )
+        self.reopened_case_id, self.current_case_id, self.linked_case_id = closed.id, reopened.id, None
+        self.case_ids.append(reopened.id)
+        return reopened
+
+    def assert_reopened(self) -> None:
+        case = self.current_case()
+        if self.reopened_case_id is None:
+            raise ScenarioFailure("no case was re-opened in this scenario")
+        closed = self._fresh_case(self.reopened_case_id)
+        relations = {(link.relation, link.case.id) for link in case_links(session=self.session, case_id=case.id)}
+        if ("reopened_from", closed.id) not in relations or case.status != CaseStatus.ACTIVE.value:
+            raise ScenarioFailure(f"{self.describe_case(case)} is not an open case re-opened from {closed.reference}")
+        if closed.status not in (CaseStatus.COMPLETED.value, CaseStatus.CANCELLED.value) or case.child_id != closed.child_id:
+            raise ScenarioFailure(f"{self.describe_case(closed)} should stay closed, for the same child as {case.reference}")
+
+    def assert_cannot_reopen_again(self, agency: str) -> None:
+        if self.reopened_case_id is None:
+            raise ScenarioFailure("no case was re-opened in this scenario")
+        supervisor = self.person(agency, "supervisor")
+        try:
+            reopen_case(session=self.session, case_id=self.reopened_case_id, reason="ซ้ำ", actor=supervisor,
+                        clock=self.clock, network=self.network)
+        except InvalidState:
+            return
+        raise ScenarioFailure(f"{supervisor.username} re-opened case {self.reopened_case_id} a second time")
+
 
 def _about(escalation: Escalation, agency: str | None) -> bool:
     """``of "X"``: the target's agency is X, or (for targets beyond the agency) X's work is late."""
@@ -667,3 +789,45 @@ def _linked_case(world: World, protocol: str) -> None:
 )
 def _linked_open_task(world: World, task: str, agency: str) -> None:
     world.assert_linked_open_task(task, agency)
+
+
+@_steps(
+    'the referral to the linked case records the legal basis "{basis:Q}"',
+    'การส่งต่อไปยังกรณีเชื่อมโยงบันทึกฐานทางกฎหมาย "{basis:Q}"',
+)
+def _referral_basis(world: World, basis: str) -> None:
+    world.assert_referral_basis(basis)
+
+
+@_steps(
+    'the referral records that "{who:Q}" consented',
+    'การส่งต่อบันทึกว่า "{who:Q}" เป็นผู้ให้ความยินยอม',
+)
+def _referral_consent(world: World, who: str) -> None:
+    world.assert_referral_consent(who)
+
+
+@_steps("the linked case holds no name or age of the child", "กรณีเชื่อมโยงไม่มีชื่อหรืออายุของเด็ก")
+def _no_identity(world: World) -> None:
+    world.assert_linked_case_holds_no_identity()
+
+
+@_steps(
+    'the supervisors of "{agency:Q}" re-open the case because "{reason:Q}"',
+    'หัวหน้างานของ "{agency:Q}" เปิดกรณีอีกครั้ง เพราะ "{reason:Q}"',
+)
+def _reopen(world: World, agency: str, reason: str) -> None:
+    world.reopen(agency, reason)
+
+
+@_steps("the case is re-opened from the closed case", "กรณีนี้เปิดใหม่จากกรณีที่ปิดแล้ว")
+def _reopened(world: World) -> None:
+    world.assert_reopened()
+
+
+@_steps(
+    'the supervisors of "{agency:Q}" cannot re-open the closed case again',
+    'หัวหน้างานของ "{agency:Q}" เปิดกรณีที่ปิดแล้วซ้ำอีกไม่ได้',
+)
+def _cannot_reopen(world: World, agency: str) -> None:
+    world.assert_cannot_reopen_again(agency)

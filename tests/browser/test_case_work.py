@@ -15,6 +15,7 @@ from engine.deadlines.simulation import move_simulated_clock
 from engine.network.definition import load_network
 from engine.people.actors import Actor
 from engine.people.models import User
+from engine.protocols.models import ProtocolVersion
 from engine.settings import PROJECT_ROOT
 from tests.browser.conftest import check_page, screenshot
 
@@ -245,3 +246,24 @@ def test_the_header_counts_the_inbox(tab):
     tab.sign_in("worker.health_tak")
     count = int(page.locator(".task-count .count").inner_text())
     assert count >= 1 and f"{count} งาน" in page.locator(".summary").inner_text()
+
+
+def test_a_supervisor_is_offered_to_reopen_a_closed_case(tab):
+    """The form is shown, accessible and Thai; submitting it, and who is not offered it, are
+    tested in tests/api/pages (submitting here would add a case to the living demo the other
+    browser tests read)."""
+    page = tab.page
+
+    with tab.server.session_factory() as session:
+        closed = session.scalar(
+            select(Case).join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id)
+            .where(Case.status == "completed", ProtocolVersion.key == "p2_student_screening").order_by(Case.id)
+        )
+    assert closed is not None, "the living demo has a closed P2 case"
+    tab.sign_in("supervisor.spm_tak")
+    tab.goto(f"/cases/{closed.id}")
+    wait_for_diagram(page)
+    form = page.locator("#reopen-form")
+    assert form.get_by_label("เหตุที่เปิดกรณีอีกครั้ง").is_visible()
+    assert form.get_by_role("button", name="เปิดกรณีใหม่ที่เชื่อมโยงกับกรณีนี้").is_visible()
+    check_page(tab, title="กรณี", name="case-reopen-offered", exclude=["#diagram"])

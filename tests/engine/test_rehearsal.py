@@ -97,8 +97,9 @@ def test_repeating_timers_fire_at_each_due_time_within_one_advance(network):
 def test_a_referral_appears_on_the_row_of_the_task_that_sent_it(network):
     referring = REFERENCE.replace(
         '<bpmn:endEvent id="end_filed"><bpmn:incoming>to_end_filed</bpmn:incoming></bpmn:endEvent>',
-        '<bpmn:endEvent id="end_filed"><bpmn:incoming>to_end_filed</bpmn:incoming>'
-        '<bpmn:messageEventDefinition messageRef="to_p2"/></bpmn:endEvent>',
+        '<bpmn:endEvent id="end_filed"><bpmn:extensionElements><camunda:properties>'
+        '<camunda:property name="legalBasis" value="public_task"/></camunda:properties></bpmn:extensionElements>'
+        '<bpmn:incoming>to_end_filed</bpmn:incoming><bpmn:messageEventDefinition messageRef="to_p2"/></bpmn:endEvent>',
     ).replace("<bpmn:collaboration", '<bpmn:message id="to_p2" name="refer_p2"/><bpmn:collaboration')
     with Rehearsal(referring, network) as rehearsal:
         rehearsal.start({})

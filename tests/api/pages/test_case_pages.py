@@ -101,7 +101,8 @@ def test_linked_cases_show_only_those_the_reader_may_see(browser, session, clock
     theirs = commands.start_case(session=session, protocol_key="p2_student_screening", data={}, actor=workers["school"],
                                  clock=clock, network=network, reporting_unit="school_takpit")
     session.add_all([CaseLink(from_case_id=triaged.id, to_case_id=mine.id, message="refer", created_at=clock.now()),
-                     CaseLink(from_case_id=theirs.id, to_case_id=triaged.id, message="refer", created_at=clock.now())])
+                     CaseLink(from_case_id=theirs.id, to_case_id=triaged.id, message="refer", created_at=clock.now(),
+                              legal_basis="legal_duty")])
     session.commit()
     sign_in(browser, session, "worker.pmj_tak")
     page = browser.get(f"/cases/{triaged.id}")
@@ -112,6 +113,8 @@ def test_linked_cases_show_only_those_the_reader_may_see(browser, session, clock
     sign_in(browser, session, "committee")
     linked = browser.get(f"/cases/{triaged.id}").text
     assert theirs.reference in linked and "ส่งต่อมาจาก" in linked
+    # With the basis the referral disclosed the child's data on.
+    assert "ฐานทางกฎหมาย: การปฏิบัติตามกฎหมาย" in linked
 
 
 def test_starting_a_case_offers_only_the_protocols_ones_agency_starts(browser, session, clock, network, tak_library, workers):
@@ -165,3 +168,51 @@ def test_the_task_page_shows_the_intake_values_after_completion(browser, session
     assert page.status_code == 200 and 'value="มะลิ"' in page.text and "<fieldset disabled" in page.text
     assert 'id="task-form"' not in page.text
     assert INTAKE["incident_summary"] not in page.text  # the values shown are this case's, not a template's
+
+
+def test_a_supervisor_reopens_a_closed_case_from_its_page(browser, session, clock, network, accounts):
+    from engine.cases.links import case_links
+    from tests.conftest import add_user
+    from tests.engine.privacy.scenes import MALEE, case_for_child, close_filed_case, publish_intake_protocol
+
+    publish_intake_protocol(session, network, clock, accounts["policy"])
+    add_user(session, "supervisor.spm_tak", "supervisor", "spm_tak")
+    closed = close_filed_case(session, network, clock, accounts["worker"],
+                              case_for_child(session, network, clock, accounts["worker"], MALEE))
+    # The worker who filed it sees no way to re-open it: that is the supervisor's decision.
+    sign_in(browser, session, "worker.spm_tak")
+    assert 'id="reopen-form"' not in browser.get(f"/cases/{closed.id}").text
+
+    sign_in(browser, session, "supervisor.spm_tak")
+    page = browser.get(f"/cases/{closed.id}")
+    assert 'id="reopen-form"' in page.text and "เปิดกรณีอีกครั้ง" in page.text
+    token = csrf_of(browser, f"/cases/{closed.id}")
+    empty = browser.post(f"/cases/{closed.id}/reopen", data={"csrf_token": token, "reason": " "})
+    assert empty.status_code == 422 and "โปรดระบุเหตุที่เปิดกรณีอีกครั้ง" in empty.text
+    moved = browser.post(f"/cases/{closed.id}/reopen", data={"csrf_token": token, "reason": "ครูพบรอยช้ำใหม่"},
+                         follow_redirects=False)
+    assert moved.status_code == 303
+    [link] = case_links(session=session, case_id=closed.id)
+    assert (link.relation, moved.headers["location"]) == ("reopened_as", f"/cases/{link.case.id}")
+    new_page = browser.get(moved.headers["location"]).text
+    assert "เปิดใหม่จากกรณี" in new_page and closed.reference in new_page
+    timeline = new_page[new_page.index('id="timeline"'):]
+    assert "เปิดใหม่จากกรณีที่ปิดแล้ว" in timeline and "ครูพบรอยช้ำใหม่" in timeline
+    # Re-opened once: the closed case's page offers it no more, and a second post is refused.
+    again = browser.get(f"/cases/{closed.id}").text
+    assert 'id="reopen-form"' not in again and "เปิดกรณีใหม่เป็น" in again
+    refused = browser.post(f"/cases/{closed.id}/reopen", data={"csrf_token": token, "reason": "อีกครั้ง"})
+    assert refused.status_code == 409
+
+
+def test_the_timeline_names_a_referrals_legal_basis():
+    from types import SimpleNamespace
+
+    from api.pages.cases import _timeline_entry
+    from api.pages.i18n import translations
+
+    thai = translations("th").gettext
+    event = SimpleNamespace(action="case.referred", work_item_id=None,
+                            details={"message": "refer_p1", "to_case": "TAK-2026-000002", "legal_basis": "legal_duty"})
+    entry = _timeline_entry(event, {}, thai)
+    assert entry["about"] == "TAK-2026-000002 · ฐานทางกฎหมาย: การปฏิบัติตามกฎหมาย"

@@ -9,7 +9,7 @@ from engine.cases.links import linked_cases
 from engine.cases.models import Case, WorkItem
 from engine.protocols import service as protocols
 
-ASKS = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+ASKS = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
   <bpmn:message id="msg_ask" name="ask_help"/>
   <bpmn:message id="msg_done" name="help_done"/>
   <bpmn:process id="asks" name="ขอ ความ ช่วยเหลือ" isExecutable="true">
@@ -18,7 +18,7 @@ ASKS = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MO
     </bpmn:lane></bpmn:laneSet>
     <bpmn:startEvent id="begin"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:userTask id="prepare" name="เตรียม เรื่อง"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
-    <bpmn:intermediateThrowEvent id="ask"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+    <bpmn:intermediateThrowEvent id="ask"><bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="legalBasis" value="public_task"/></spiffworkflow:properties></bpmn:extensionElements><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
       <bpmn:messageEventDefinition messageRef="msg_ask"/></bpmn:intermediateThrowEvent>
     <bpmn:intermediateCatchEvent id="wait_reply"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>
       <bpmn:messageEventDefinition messageRef="msg_done"/></bpmn:intermediateCatchEvent>
@@ -32,14 +32,14 @@ ASKS = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MO
   </bpmn:process>
 </bpmn:definitions>"""
 
-HELPS = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+HELPS = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
   <bpmn:message id="msg_ask" name="ask_help"/>
   <bpmn:message id="msg_done" name="help_done"/>
   <bpmn:process id="helps" name="ให้ ความ ช่วยเหลือ" isExecutable="true">
     <bpmn:laneSet id="ls"><bpmn:lane id="social" name="pmj_tak"><bpmn:flowNodeRef>help</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
     <bpmn:startEvent id="asked"><bpmn:outgoing>f1</bpmn:outgoing><bpmn:messageEventDefinition messageRef="msg_ask"/></bpmn:startEvent>
     <bpmn:userTask id="help" name="ช่วยเหลือ"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
-    <bpmn:endEvent id="reply"><bpmn:incoming>f2</bpmn:incoming><bpmn:messageEventDefinition messageRef="msg_done"/></bpmn:endEvent>
+    <bpmn:endEvent id="reply"><bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="legalBasis" value="public_task"/></spiffworkflow:properties></bpmn:extensionElements><bpmn:incoming>f2</bpmn:incoming><bpmn:messageEventDefinition messageRef="msg_done"/></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="asked" targetRef="help"/>
     <bpmn:sequenceFlow id="f2" sourceRef="help" targetRef="reply"/>
   </bpmn:process>
@@ -73,6 +73,9 @@ def test_the_reply_of_a_referred_case_reaches_the_case_that_waits_for_it(session
     assert close.task_name == "close"
     received = session.scalar(select(AuditEvent).where(AuditEvent.action == "case.message_received"))
     assert (received.case_id, received.details["message"], received.details["from_case"]) == (asking.id, "help_done", helping.reference)
+    # The reply is a disclosure too: its basis is in the sender's audit event.
+    sent = session.scalar(select(AuditEvent).where(AuditEvent.action == "case.message_sent"))
+    assert (sent.case_id, sent.details["legal_basis"]) == (helping.id, "public_task")
 
 
 def test_a_reply_goes_only_to_the_linked_case(session, network, clock, people):

@@ -45,7 +45,7 @@ SENDER = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/
     <bpmn:startEvent id="begin"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:userTask id="intake" name="รับ แจ้ง" camunda:formKey="test_intake"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
     <bpmn:exclusiveGateway id="decide" default="f_keep"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f_refer</bpmn:outgoing><bpmn:outgoing>f_keep</bpmn:outgoing></bpmn:exclusiveGateway>
-    <bpmn:endEvent id="refer_out"><bpmn:incoming>f_refer</bpmn:incoming>
+    <bpmn:endEvent id="refer_out"><bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="legalBasis" value="legal_duty"/></spiffworkflow:properties></bpmn:extensionElements><bpmn:incoming>f_refer</bpmn:incoming>
       <bpmn:messageEventDefinition messageRef="msg_help"><bpmn:extensionElements>
         <spiffworkflow:messagePayload>{"reason": reason}</spiffworkflow:messagePayload>
       </bpmn:extensionElements></bpmn:messageEventDefinition></bpmn:endEvent>

@@ -29,6 +29,9 @@ THAI = re.compile("[\u0e00-\u0e7f]")
 EXPECT = re.compile(r"<!-- expect: ([a-z-]+) at (\S+) -->")
 # A corpus file may tighten the network's limits, to show a rule on a small file.
 LIMITS = re.compile(r"<!-- limits: ((?:[a-z_]+=[0-9A-Z]+ ?)+) -->")
+# A corpus file may name the messages the other protocols catch, so that a referral is known
+# to reach someone and only the rule under test fires.
+MESSAGES = re.compile(r"<!-- messages: ([a-z0-9_ ]+) -->")
 # The accounts the corpus is linted against: a police officer and a social worker.
 ACCOUNTS = {
     "worker.police_tak": Account(Actor(1, "worker.police_tak", "case_worker", "police_tak"), active=True),
@@ -105,10 +108,15 @@ def limited(network, data: bytes):
     return dataclasses.replace(network, limits=dataclasses.replace(network.limits, **typed))
 
 
+def catalogue(data: bytes) -> dict[str, set[str]]:
+    declared = MESSAGES.search(data.decode("utf-8", "replace"))
+    return {} if declared is None else {"known_messages": set(declared.group(1).split())}
+
+
 @pytest.mark.parametrize("code", sorted(RULES))
 def test_each_rule_fires_alone_with_its_code_and_element(network, forms, code):
     data, element = corpus_case(code)
-    findings = lint(data, limited(network, data), forms=forms, accounts=ACCOUNTS.get)
+    findings = lint(data, limited(network, data), forms=forms, accounts=ACCOUNTS.get, **catalogue(data))
     assert found(findings) == [(code, element)]
     finding = findings[0]
     assert finding.severity is RULES[code].severity
