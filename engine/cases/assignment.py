@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.cases.models import LIVE_WORK_ITEM_STATES, WorkItem, WorkItemState
 from engine.cases.rights import ensure_may_assign, ensure_may_work, may_work
-from engine.cases.stepping import find_item
+from engine.cases.stepping import find_item, lock_case
 from engine.cases.work_items import notify_assignment
 from engine.clock import Clock
 from engine.errors import Conflict, InvalidInput
@@ -35,6 +35,7 @@ def _set_assignment(session: Session, item: WorkItem, *, only_if: Any, state: Wo
 def claim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) -> WorkItem:
     item = find_item(session=session, work_item_id=work_item_id)
     ensure_may_work(actor, item)
+    lock_case(session=session, case_id=item.case_id)
     _set_assignment(
         session, item, only_if=WorkItem.state == WorkItemState.OPEN.value,
         state=WorkItemState.CLAIMED, assignee_id=actor.user_id, conflict="is not open any more",
@@ -48,6 +49,7 @@ def claim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) ->
 def unclaim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) -> WorkItem:
     item = find_item(session=session, work_item_id=work_item_id)
     ensure_may_work(actor, item)
+    lock_case(session=session, case_id=item.case_id)
     _set_assignment(
         session, item,
         only_if=(WorkItem.state == WorkItemState.CLAIMED.value) & (WorkItem.assignee_id == actor.user_id),
@@ -67,10 +69,20 @@ def reassign(*, session: Session, work_item_id: int, assignee_id: int, actor: Ac
     if assignee is None or not assignee.active:
         raise InvalidInput(f"user {assignee_id} does not exist or is disabled", field="assignee_id")
     if not may_work(Actor.of(assignee), item):
-        raise InvalidInput(
-            f"{assignee.username} cannot work task {item.task_name!r} of agency {item.agency_code}",
-            field="assignee_id",
+        message = (
+            f"{assignee.username} ({assignee.role_code}, {assignee.agency_code or 'no agency'}) cannot work task "
+            f"{item.task_name!r} of agency {item.agency_code}: an assignee must belong to the lane's agency"
         )
+        # A refused assignment is on the record, like any refused act on a case.
+        audit.record(
+            session, action="work_item.assignee_refused", actor=actor, at=clock.now(), case_id=item.case_id,
+            work_item_id=item.id, assignee=assignee.username, assignee_agency=assignee.agency_code,
+            agency=item.agency_code, named_by="supervisor", message=message,
+        )
+        session.commit()
+        raise InvalidInput(message, field="assignee_id")
+    lock_case(session=session, case_id=item.case_id)
+    session.refresh(item)  # who holds it now, read under the case's lock
     previous = item.assignee_id
     _set_assignment(
         session, item, only_if=WorkItem.state.in_(LIVE_WORK_ITEM_STATES),

@@ -26,6 +26,7 @@ from engine.cases.work_items import cancel_item
 from engine.children.service import (
     CHILD_RECORD_FLAG,
     CHILD_UPDATE_FLAG,
+    ChildRecordRefused,
     record_child_for_case,
     update_child_from_form,
 )
@@ -198,7 +199,19 @@ def complete(
             work_item_id=current.id, task=current.task_name, fields=sorted(data),
         )
 
-    run_command(session=session, case_id=item.case_id, clock=clock, actor=actor, act=act, network=network)
+    try:
+        run_command(session=session, case_id=item.case_id, clock=clock, actor=actor, act=act, network=network)
+    except ChildRecordRefused as refused:
+        # The command was rolled back; the attempt to take a record by its number stays on the
+        # record (who, which id, which task), committed on its own. Whether the record exists
+        # is not said: the case's trail is read by the same people who tried.
+        audit.record(
+            session, action="access.denied", actor=actor, at=clock.now(), case_id=item.case_id, work_item_id=item.id,
+            resource="child", resource_id=refused.child_id, task=item.task_name,
+            attempted="link a child's record to an intake",
+        )
+        session.commit()
+        raise
     return item
 
 

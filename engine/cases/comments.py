@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine import audit
 from engine.cases.models import WorkItem
+from engine.cases.stepping import lock_case
 from engine.clock import Clock
 from engine.db import AppendOnly, AppendOnlyViolation, Base
 from engine.errors import InvalidInput
@@ -52,6 +53,7 @@ def add_comment(*, session: Session, item: WorkItem, body: str, actor: Actor, cl
     if actor.user_id is None:
         raise InvalidInput("only people write comments", field="author")
     now = clock.now()
+    lock_case(session=session, case_id=item.case_id)
     comment = TaskComment(work_item_id=item.id, case_id=item.case_id, author_id=actor.user_id, body=text, created_at=now)
     session.add(comment)
     session.flush()

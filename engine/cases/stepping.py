@@ -4,14 +4,15 @@ lock the case (and read its work items) → restore its workflow → act → fir
 engine steps → guard the tree depth → sync work items, status and ``next_timer_at`` → raise
 escalations → route messages (:mod:`engine.cases.referrals`) → serialise once → audit → commit.
 
-The case row is locked with ``SELECT … FOR UPDATE`` on PostgreSQL; on every database the
-case's ``version`` column is checked and bumped by the UPDATE (optimistic concurrency), so a
-lost race becomes :class:`Conflict`, never a silent overwrite.
+The case row is locked first (:func:`lock_case`, ``SELECT … FOR NO KEY UPDATE`` on
+PostgreSQL); on every database the case's ``version`` column is checked and bumped by the UPDATE
+(optimistic concurrency), so a lost race becomes :class:`Conflict`, never a silent overwrite.
 """
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -52,10 +53,32 @@ MAX_FORM_BYTES = 256 * 1024
 
 
 def lock_case(*, session: Session, case_id: int, skip_locked: bool = False) -> Case | None:
+    """The case, locked for the rest of the transaction: the first lock every command that
+    writes to a case, its work items, comments or escalations takes (one order, no deadlock).
+
+    PostgreSQL: ``FOR NO KEY UPDATE``. It keeps other commands on the case waiting, but not the
+    ``KEY SHARE`` lock that a foreign key to ``cases`` takes when an audit row, comment or work
+    item of the case is inserted; ``FOR UPDATE`` blocked those, and a claim that had updated its
+    work item then waited on the case while the completion holding the case waited on the work
+    item (issue 9, item 6). SQLite has no row locks: its one database write lock, taken by a
+    transaction's first write, serialises writers, so their order cannot cross.
+    """
     statement = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
     if is_postgres(session):
-        statement = statement.with_for_update(skip_locked=skip_locked)
+        statement = statement.with_for_update(key_share=True, skip_locked=skip_locked)
     return session.scalars(statement).one_or_none()
+
+
+def lock_cases(*, session: Session, case_ids: Iterable[int]) -> list[Case]:
+    """Several cases locked as :func:`lock_case` does, in ascending id order (the one order of
+    any command that needs more than one)."""
+    statement = (
+        select(Case).where(Case.id.in_(sorted(set(case_ids)))).order_by(Case.id)
+        .execution_options(populate_existing=True)
+    )
+    if is_postgres(session):
+        statement = statement.with_for_update(key_share=True)
+    return list(session.scalars(statement))
 
 
 def take(*, session: Session, case: Case, now: datetime) -> None:

@@ -13,7 +13,7 @@ from engine.errors import InvalidInput, WorkflowFailure
 from engine.notify import outbox
 from engine.people.actors import Actor
 from engine.people.models import User
-from engine.people.roles import CASE_WORKER_ROLE
+from engine.people.roles import CASE_WORKER_ROLE, may_work_seat
 from engine.protocols.parsing import UserTaskDescriptor
 from engine.workflow.timers import parse_duration
 from engine.workflow.tree import boundary_timer_due_times, live_manual_tasks
@@ -76,6 +76,19 @@ def cancel_item(*, session: Session, item: WorkItem, now: datetime, actor: Actor
     )
 
 
+def _refuse_named_assignee(*, session: Session, item: WorkItem, named: User, now: datetime, actor: Actor) -> None:
+    audit.record(
+        session, action="work_item.assignee_refused", actor=actor, at=now, case_id=item.case_id,
+        work_item_id=item.id, task=item.task_name, assignee=named.username, assignee_agency=named.agency_code,
+        agency=item.agency_code, named_by="protocol",
+        message=(
+            f"the protocol names {named.username} ({named.role_code}, {named.agency_code or 'no agency'}) for task "
+            f"{item.task_name!r} of agency {item.agency_code}: an assignee must belong to the lane's agency; "
+            "the task waits in the agency's queue"
+        ),
+    )
+
+
 def sync_work_items(
     *,
     session: Session,
@@ -109,11 +122,16 @@ def sync_work_items(
                 f"task {task.task_spec.bpmn_id!r} has no agency in this protocol version",
                 case_id=case.id,
             )
-        assignee_id = None
+        named = None
         if descriptor.assignee:
-            assignee_id = session.scalar(
-                select(User.id).where(User.username == descriptor.assignee, User.active.is_(True))
-            )
+            named = session.scalar(select(User).where(User.username == descriptor.assignee, User.active.is_(True)))
+        # Someone outside the lane's agency is refused (lint refuses such a protocol, but people
+        # move between agencies after it is published): the task waits in the agency's queue.
+        refused = named is not None and not may_work_seat(
+            role=named.role_code, agency_code=named.agency_code, seat_agency=descriptor.agency_code,
+            seat_role=descriptor.candidate_role,
+        )
+        assignee_id = named.id if named is not None and not refused else None
         item = WorkItem(
             case_id=case.id,
             task_id=task_id,
@@ -131,8 +149,10 @@ def sync_work_items(
         session.add(item)
         session.flush()
         items.append(item)
-        if assignee_id is not None:
-            notify_assignment(session=session, item=item, assignee=session.get_one(User, assignee_id), now=now)
+        if refused and named is not None:
+            _refuse_named_assignee(session=session, item=item, named=named, now=now, actor=actor)
+        if named is not None and assignee_id is not None:
+            notify_assignment(session=session, item=item, assignee=named, now=now)
         else:
             notify_queue(session=session, item=item, now=now)
         audit.record(

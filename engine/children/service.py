@@ -149,6 +149,15 @@ def offer_matches(
     ]
 
 
+class ChildRecordRefused(NotFound):
+    """A ``child_id`` the caller was not offered for this intake and sees on none of their cases;
+    answered exactly like a record that does not exist."""
+
+    def __init__(self, child_id: int) -> None:
+        super().__init__(f"child record {child_id} not found", field="child_id")
+        self.child_id = child_id
+
+
 def _may_name(
     session: Session, *, actor: Actor, child_id: int, case: ChildsCase, now: datetime, seen_elsewhere: SeenElsewhere | None
 ) -> bool:
@@ -232,7 +241,7 @@ def record_child_for_case(
         if child is None or not _may_name(
             session, actor=actor, child_id=child.id, case=case, now=now, seen_elsewhere=seen_elsewhere
         ):
-            raise NotFound(f"child record {confirmed_child_id} not found", field="child_id")
+            raise ChildRecordRefused(confirmed_child_id)
         how = "confirmed"
     if child is None:
         child, how = _create(session, identity, now)

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.cases.escalations import _notify, _place, _record
 from engine.cases.models import Escalation, EscalationStatus, WorkItem
 from engine.cases.rights import ensure_may_handle_escalation
+from engine.cases.stepping import lock_case
 from engine.clock import Clock
 from engine.db import is_postgres
 from engine.errors import Conflict, InvalidInput, InvalidState, NotFound
@@ -26,20 +27,29 @@ def climb_due(*, session: Session, clock: Clock, network: Network) -> int:
     escalation through every level it would have reached, each step audited at its due time.
     """
     climbed = 0
+    busy: set[int] = set()  # escalations of cases some command holds; the next pass climbs them
     while True:
         now = clock.now()
-        query = (
-            select(Escalation)
-            .where(Escalation.status == EscalationStatus.OPEN.value, Escalation.climb_at <= now)
-            .order_by(Escalation.climb_at, Escalation.id)
-            .limit(1)
-        )
-        if is_postgres(session):
-            query = query.with_for_update(skip_locked=True)
-        escalation = session.scalars(query).one_or_none()
-        if escalation is None:
+        is_due = (Escalation.status == EscalationStatus.OPEN.value, Escalation.climb_at <= now)
+        query = select(Escalation.id, Escalation.case_id).where(*is_due).order_by(Escalation.climb_at, Escalation.id).limit(1)
+        if busy:
+            query = query.where(Escalation.id.not_in(busy))
+        found = session.execute(query).first()
+        if found is None:
             session.rollback()
             return climbed
+        # The case first, as every command locks it (a climb updates the case's work item).
+        if lock_case(session=session, case_id=found.case_id, skip_locked=True) is None:
+            session.rollback()
+            busy.add(found.id)
+            continue
+        locked = select(Escalation).where(Escalation.id == found.id, *is_due).execution_options(populate_existing=True)
+        if is_postgres(session):
+            locked = locked.with_for_update(key_share=True)
+        escalation = session.scalars(locked).one_or_none()
+        if escalation is None:
+            session.rollback()  # acknowledged or climbed meanwhile
+            continue
         try:
             while escalation.climb_at is not None and escalation.climb_at <= now:
                 due = escalation.climb_at
@@ -81,6 +91,9 @@ def _handle(
     note = _note(note, "note")
     escalation = _get(session, escalation_id)
     ensure_may_handle_escalation(actor, escalation)
+    # The case first, as every command locks it; then the escalation read again under that lock.
+    lock_case(session=session, case_id=escalation.case_id)
+    escalation = _get(session, escalation_id)
     if escalation.status not in {status.value for status in allowed_from}:
         raise InvalidState(f"escalation {escalation_id} is {escalation.status}", status=escalation.status)
     now = clock.now()

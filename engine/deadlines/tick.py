@@ -33,7 +33,7 @@ class TickReport:
 def tick(*, session: Session, clock: Clock, network: Network, limit: int | None = None) -> TickReport:
     """Fire every timer that is due, one case per transaction; then climb late escalations.
 
-    On PostgreSQL each case is taken with ``FOR UPDATE SKIP LOCKED``, so several workers can
+    On PostgreSQL each case is taken with ``FOR NO KEY UPDATE SKIP LOCKED``, so several workers can
     tick at once without waiting on, or firing twice, the same case.
     """
     report = TickReport()
@@ -49,7 +49,8 @@ def tick(*, session: Session, clock: Clock, network: Network, limit: int | None 
         if examined:
             statement = statement.where(Case.id.not_in(examined))
         if is_postgres(session):
-            statement = statement.with_for_update(skip_locked=True)
+            # FOR NO KEY UPDATE, as lock_case takes it (see there), which run_command takes again.
+            statement = statement.with_for_update(key_share=True, skip_locked=True)
         case_id = session.scalar(statement)
         if case_id is None:
             session.rollback()

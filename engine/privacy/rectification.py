@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.cases.access import record_denied
+from engine.cases.models import Case
+from engine.cases.stepping import lock_cases
 from engine.children.models import Child, Guardian
 from engine.errors import InvalidInput, InvalidState, NotFound
 from engine.forms.validation import is_moe_g_code, is_thai_national_id
@@ -89,6 +91,10 @@ def rectify_child(
         record_denied(session=session, actor=actor, at=now, resource="child", resource_id=child_id,
                       attempted="rectify a child's record")
         raise NotFound(f"child record {child_id} not found", field="child_id")
+    # The child's cases first, in id order, as every command that writes to a case (and through
+    # an intake form to its child's record) locks its case before the record.
+    lock_cases(session=session, case_ids=session.scalars(select(Case.id).where(Case.child_id == child.id)))
+    session.refresh(child)
     if child.anonymised_at is not None:
         raise InvalidState(f"child record {child_id} was anonymised; there is nothing left to rectify", status="anonymised")
     why = _text(reason, "reason", required=True)

@@ -158,3 +158,27 @@ def test_the_committee_reads_the_childs_record_masked_and_the_working_agency_who
     assert committee["child_name"] == "ม.จ."
     listed = client.get(f"{API}/cases", headers=staff["admin"].headers).json()["items"]
     assert [row["child_name"] for row in listed] == ["ม.จ."]
+
+
+def test_a_refused_child_id_is_audited_with_who_which_id_and_which_task(session, clock, client, staff, intake):
+    """The refusal answers 404 and rolls the completion back, but the attempt stays on the record
+    (issue 9, item 3), without saying whether such a record exists."""
+    theirs = _child(session, clock, first_name="ดาว", last_name="ใจดี", birth_date=date(2010, 3, 3))
+    case, item = intake()
+    worker = staff["worker.spm_tak"]
+    for child_id in (theirs.id, 999999):
+        answer = client.post(f"{API}/tasks/{item.id}/complete", headers=worker.headers,
+                             json={"child_id": child_id, "data": {"severity": "low", "child_first_name": "ดาว"}})
+        assert answer.status_code == 404 and answer.json()["field"] == "child_id"
+    session.expire_all()
+    denied = session.scalars(select(AuditEvent).where(AuditEvent.action == "access.denied").order_by(AuditEvent.id)).all()
+    assert [(e.actor_id, e.case_id, e.work_item_id, e.details["resource"], e.details["resource_id"], e.details["task"])
+            for e in denied] == [
+        (worker.id, case.id, item.id, "child", theirs.id, item.task_name),
+        (worker.id, case.id, item.id, "child", 999999, item.task_name),
+    ]
+    assert all("exists" not in e.details for e in denied)
+    # Nothing else of the attempt was kept: the task is still open and completed by no one.
+    assert session.get(WorkItem, item.id).state == "open"
+    assert session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "work_item.completed")) == 0

@@ -6,8 +6,12 @@ officer was then shown a child's case of another agency.
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from engine.errors import ProtocolInvalid
+from engine.audit import AuditEvent
+from engine.cases import assignment, commands
+from engine.cases.models import WorkItem
+from engine.errors import InvalidInput, ProtocolInvalid
 from engine.people.models import User
 from engine.protocols import service as protocols
 from engine.protocols.assignees import accounts_in
@@ -105,3 +109,64 @@ def test_uploads_check_assignees_against_the_user_table_which_a_file_alone_canno
     assert [(f.code, f.element_id) for f in refused.value.findings] == [("assignee-not-in-agency", "assess")]
     # Linting a file on its own (the CLI) cannot know the accounts.
     assert parse_protocol(assigned("worker.police_tak"), network=network).findings == []
+
+
+# -- at runtime (issue 9, item 16, the runtime part) -----------------------------------------------
+
+
+def _published_case(session, network, clock, people, who: str):
+    version, _ = protocols.store_draft(session=session, key="assigned", bpmn=assigned(who), network=network, clock=clock,
+                                       actor=people["policy"])
+    protocols.publish(session=session, key="assigned", version=version.version, clock=clock, actor=people["policy"])
+    session.commit()
+    return commands.start_case(session=session, protocol_key="assigned", data={}, actor=people["head"], clock=clock,
+                               network=network)
+
+
+def _refusals(session):
+    return session.scalars(select(AuditEvent).where(AuditEvent.action == "work_item.assignee_refused")).all()
+
+
+def test_a_named_assignee_of_the_lanes_agency_gets_the_task(session, network, people, clock):
+    case = _published_case(session, network, clock, people, "worker.pmj_tak")
+    item = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
+    assert (item.state, item.assignee_id) == ("claimed", people["social"].user_id)
+    assert _refusals(session) == []
+
+
+def test_a_named_assignee_who_moved_to_another_agency_is_refused_at_runtime_and_audited(session, network, people, clock):
+    """Lint passed when the protocol was published; then the account moved to the police. The
+    task must not go to them: it waits in the lane's agency's queue, and the refusal is audited."""
+    version, _ = protocols.store_draft(session=session, key="assigned", bpmn=assigned("worker.pmj_tak"), network=network,
+                                       clock=clock, actor=people["policy"])
+    protocols.publish(session=session, key="assigned", version=version.version, clock=clock, actor=people["policy"])
+    moved = session.get_one(User, people["social"].user_id)
+    moved.agency_code = "police_tak"
+    session.commit()
+    case = commands.start_case(session=session, protocol_key="assigned", data={}, actor=people["head"], clock=clock,
+                               network=network)
+    item = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
+    assert (item.state, item.assignee_id, item.agency_code) == ("open", None, "pmj_tak")
+    [refusal] = _refusals(session)
+    assert (refusal.case_id, refusal.work_item_id) == (case.id, item.id)
+    assert {k: refusal.details[k] for k in ("assignee", "assignee_agency", "agency", "named_by")} == {
+        "assignee": "worker.pmj_tak", "assignee_agency": "police_tak", "agency": "pmj_tak", "named_by": "protocol",
+    }
+    assert "must belong to the lane's agency" in refusal.details["message"]
+
+
+def test_a_supervisor_cannot_give_a_task_to_someone_of_another_agency_and_the_attempt_is_audited(
+    session, network, people, clock
+):
+    case = _published_case(session, network, clock, people, "worker.pmj_tak")
+    item = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
+    with pytest.raises(InvalidInput) as refused:
+        assignment.reassign(session=session, work_item_id=item.id, assignee_id=people["police"].user_id,
+                            actor=people["head"], clock=clock)
+    assert refused.value.details["field"] == "assignee_id"
+    assert "worker.police_tak" in refused.value.message and "pmj_tak" in refused.value.message
+    session.expire_all()
+    assert session.get_one(WorkItem, item.id).assignee_id == people["social"].user_id  # unchanged
+    [refusal] = _refusals(session)
+    assert (refusal.actor_id, refusal.work_item_id) == (people["head"].user_id, item.id)
+    assert (refusal.details["assignee"], refusal.details["named_by"]) == ("worker.police_tak", "supervisor")
