@@ -7,7 +7,8 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from engine import audit
-from engine.cases.models import LIVE_WORK_ITEM_STATES, WorkItem, WorkItemState
+from engine.cases.access import ensure_unit_admits, unit_admits
+from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem, WorkItemState
 from engine.cases.rights import ensure_may_assign, ensure_may_work, may_work
 from engine.cases.stepping import find_item
 from engine.cases.work_items import notify_assignment
@@ -35,6 +36,7 @@ def _set_assignment(session: Session, item: WorkItem, *, only_if: Any, state: Wo
 def claim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) -> WorkItem:
     item = find_item(session=session, work_item_id=work_item_id)
     ensure_may_work(actor, item)
+    ensure_unit_admits(session=session, actor=actor, item=item)
     _set_assignment(
         session, item, only_if=WorkItem.state == WorkItemState.OPEN.value,
         state=WorkItemState.CLAIMED, assignee_id=actor.user_id, conflict="is not open any more",
@@ -66,7 +68,7 @@ def reassign(*, session: Session, work_item_id: int, assignee_id: int, actor: Ac
     assignee = session.get(User, assignee_id)
     if assignee is None or not assignee.active:
         raise InvalidInput(f"user {assignee_id} does not exist or is disabled", field="assignee_id")
-    if not may_work(Actor.of(assignee), item):
+    if not may_work(Actor.of(assignee), item) or not unit_admits(Actor.of(assignee), session.get_one(Case, item.case_id)):
         raise InvalidInput(
             f"{assignee.username} cannot work task {item.task_name!r} of agency {item.agency_code}",
             field="assignee_id",
