@@ -190,7 +190,8 @@ def complete(
                 )
             elif schema.get(CHILD_UPDATE_FLAG):
                 update_child_from_form(session, case=case, data=data, now=now, actor=actor)
-        note_units(session=session, case=case, data=data, network=network, actor=actor, now=now)
+        note_units(session=session, case=case, data=data, network=network, actor=actor, now=now,
+                   completing_item_id=current.id)
         run_task(task, data)
         current.state = WorkItemState.COMPLETED.value
         current.assignee_id = current.assignee_id or actor.user_id
