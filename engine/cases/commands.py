@@ -127,9 +127,13 @@ def start_case(
     network: Network,
     reporting_unit: str | None = None,
 ) -> Case:
-    """Start a case on the newest published version of a protocol."""
+    """Start a case on the newest published version of a protocol. A school's staff report for
+    their own school (it is the reporting unit when none is named)."""
     data = check_form_data(data)
-    reporting_unit = reporting_unit or data.get("reporting_unit")
+    reporting_unit = reporting_unit or data.get("reporting_unit") or actor.unit_code
+    if actor.unit_code is not None and reporting_unit != actor.unit_code:
+        raise InvalidInput(f"{actor.username} reports for {actor.unit_code}, not for {reporting_unit!r}",
+                           field="reporting_unit")
     if reporting_unit is not None and reporting_unit not in network.units and reporting_unit not in network.agencies:
         raise InvalidInput(f"{reporting_unit!r} is neither a reporting unit nor an agency", field="reporting_unit")
     try:

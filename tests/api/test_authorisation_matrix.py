@@ -182,7 +182,8 @@ ROWS = [
     Row("GET /forms/{key}", EVERYONE, lambda w, c: ("GET", "/forms/report_form", {})),
     Row("PUT /forms/{key}", expect(403, 403, 403, 403, 200, 403, 200),
         lambda w, c: ("PUT", f"/forms/{w.fresh_key()}", {"json": {"type": "object", "properties": {"x": {"type": "string"}}}})),
-    Row("POST /cases", expect(201, 201, 201, 201, 403, 201, 201),
+    # A school's staff report for their own school: naming another is refused.
+    Row("POST /cases", expect(201, 201, 201, 201, 403, 201, 201, school=(201, 422)),
         lambda w, c: ("POST", "/cases", {"json": {"protocol": "reference", "data": {"reporting_unit": "school_takpit"}}})),
     Row("GET /cases", expect(200, 200, 200, 200, 403, 200, 200), lambda w, c: ("GET", "/cases", {"params": {"q": "TAK"}})),
     Row("GET /cases/{id}", CASE_READ, lambda w, c: ("GET", f"/cases/{shared_case(w)[0]}", {}), read_action="case.viewed"),

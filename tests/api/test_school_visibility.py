@@ -110,9 +110,12 @@ def test_when_the_alleged_abuser_is_school_staff_the_school_cannot_open_the_case
 def test_a_school_worker_who_reports_a_colleague_loses_sight_of_the_case_at_once(client, session, clock, network, staff,
                                                                                  reference):
     school = staff["worker.school_takpit"]
-    started = client.post(f"{API}/cases", headers=school.headers,
-                          json={"protocol": "reference", "data": {}, "reporting_unit": "school_takpit"})
-    assert started.status_code == 201
+    other = client.post(f"{API}/cases", headers=school.headers,
+                        json={"protocol": "reference", "data": {}, "reporting_unit": "school_padung"})
+    assert other.status_code == 422 and other.json()["field"] == "reporting_unit"
+    # A school's staff report for their own school, named or not.
+    started = client.post(f"{API}/cases", headers=school.headers, json={"protocol": "reference", "data": {}})
+    assert started.status_code == 201 and started.json()["reporting_unit"] == "school_takpit"
     case_id = started.json()["id"]
     intake = next_task(session, case_id)
     done = client.post(f"{API}/tasks/{intake}/complete", headers=school.headers, json={"data": {

@@ -213,6 +213,9 @@ def test_a_schools_pages_show_its_own_cases_and_not_another_schools(browser, ses
                                clock=clock, network=network, reporting_unit="school_takpit")
     item = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
     sign_in(browser, session, "worker.school_takpit")
+    # A school's staff report for their own school only.
+    start_page = browser.get("/cases/new").text
+    assert 'value="school_takpit"' in start_page and 'value="school_padung"' not in start_page
     assert inbox_rows(browser.get("/inbox").text) == [str(item.id)]
     assert browser.get(f"/cases/{case.id}").status_code == 200
     browser.cookies.clear()
