@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.clock import Clock
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.people.auth import revoke_everything
-from engine.network.definition import Network
 from engine.people.directory import check_role_and_agency, check_unit
 from engine.people.models import User
 from engine.people.passwords import hash_password
