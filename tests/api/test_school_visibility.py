@@ -7,16 +7,23 @@ alleged abuser is school staff, the two fields of the P1 intake the engine reads
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from engine.audit import AuditEvent
 from engine.cases import commands
 from engine.cases.inbox import inbox_count
-from engine.cases.models import Case, WorkItem
+from engine.cases.models import Case, Escalation, WorkItem
+from engine.deadlines.reports import overdue_for
+from engine.deadlines.tick import tick
 from engine.forms.service import put_form
-from tests.api.conftest import API, REPORT_FORM
-from tests.engine.cases.test_commands import publish_reference
+from engine.notify.models import OutboxMessage
+from engine.people.models import User
+from engine.protocols import service as protocols
+from tests.api.conftest import API, REPORT_FORM, person
+from tests.engine.cases.test_commands import REFERENCE, publish_reference
 
 INTAKE_FORM = {
     **REPORT_FORM,
@@ -124,3 +131,78 @@ def test_a_school_worker_who_reports_a_colleague_loses_sight_of_the_case_at_once
     assert client.get(f"{API}/cases/{case_id}", headers=school.headers).status_code == 404
     assert sees(client, staff["supervisor.spm_tak"], case_id, next_task(session, case_id)) == ALL
 
+
+
+# The reference protocol with its lanes swapped: the social development office takes the report,
+# and the education office's task carries the 24-hour deadline.
+SCHOOL_DEADLINE = REFERENCE.replace('<bpmn:lane id="lane_school" name="spm_tak">', '<bpmn:lane id="lane_office" name="pmj_tak">') \
+    .replace('<bpmn:lane id="pmj_tak" name="พมจ.">', '<bpmn:lane id="spm_tak" name="สพม.">')
+
+
+@pytest.fixture
+def late_school_work(session, network, clock, staff, reference):
+    """Makes a school's case whose education-office task is a day late, with the escalation raised
+    (the school kept out before it, if asked), and the schools' supervisors, with e-mail so that
+    notices would reach them."""
+    supervisors = {unit: person(session, clock, f"supervisor.{unit}", "supervisor", "spm_tak", unit)
+                   for unit in ("school_takpit", "school_padung")}
+    for username in ("supervisor.school_takpit", "supervisor.school_padung", "supervisor.spm_tak"):
+        session.scalar(select(User).where(User.username == username)).email = f"{username}@example.org"
+    session.commit()
+    version, _ = protocols.store_draft(session=session, key="school_deadline", bpmn=SCHOOL_DEADLINE, network=network,
+                                       clock=clock, actor=staff["policy"].actor)
+    protocols.publish(session=session, key="school_deadline", version=version.version, clock=clock,
+                      actor=staff["policy"].actor)
+
+    def make(*, kept_out: bool) -> tuple[int, int]:
+        case = commands.start_case(session=session, protocol_key="school_deadline", data={},
+                                   actor=staff["worker.pmj_tak"].actor, clock=clock, network=network,
+                                   reporting_unit="school_takpit")
+        intake = next_task(session, case.id)
+        commands.complete(session=session, work_item_id=intake, network=network, clock=clock,
+                          actor=staff["worker.pmj_tak"].actor,
+                          data={"severity": "high", "alleged_abuser_is_school_staff": kept_out})
+        clock.advance(timedelta(hours=25))
+        tick(session=session, clock=clock, network=network)
+        escalation = session.scalar(select(Escalation).where(Escalation.case_id == case.id))
+        assert escalation is not None and escalation.agency_code == "spm_tak"
+        return case.id, escalation.id
+
+    return make, supervisors
+
+
+def told(session, case_id: int) -> set[str]:
+    """Who has a notice about the case in the outbox."""
+    return set(session.scalars(select(User.username).join(OutboxMessage, OutboxMessage.recipient_id == User.id)
+                               .where(OutboxMessage.case_id == case_id)))
+
+
+def listed(client, who) -> list[int]:
+    return [e["id"] for e in client.get(f"{API}/escalations", headers=who.headers).json()["items"]]
+
+
+def test_a_schools_supervisor_sees_and_hears_of_its_own_late_work_only(client, session, clock, late_school_work):
+    make, supervisors = late_school_work
+    case_id, escalation_id = make(kept_out=False)
+    own, other = supervisors["school_takpit"], supervisors["school_padung"]
+    assert listed(client, own) == [escalation_id] and listed(client, other) == []
+    assert [row.case_id for row in overdue_for(session=session, actor=own.actor, now=clock.now())] == [case_id]
+    assert overdue_for(session=session, actor=other.actor, now=clock.now()) == []
+    ack = {"json": {"note": "รับทราบ"}}
+    assert client.post(f"{API}/escalations/{escalation_id}/acknowledge", headers=other.headers, **ack).status_code == 404
+    assert client.post(f"{API}/escalations/{escalation_id}/acknowledge", headers=own.headers, **ack).status_code == 200
+    assert {"supervisor.school_takpit", "supervisor.spm_tak"} <= told(session, case_id)
+    assert "supervisor.school_padung" not in told(session, case_id)
+
+
+def test_when_the_school_is_kept_out_its_supervisor_is_neither_shown_nor_told(client, session, clock, staff,
+                                                                              late_school_work):
+    make, supervisors = late_school_work
+    case_id, escalation_id = make(kept_out=True)
+    own = supervisors["school_takpit"]
+    assert listed(client, own) == []
+    assert overdue_for(session=session, actor=own.actor, now=clock.now()) == []
+    assert client.post(f"{API}/escalations/{escalation_id}/acknowledge", headers=own.headers,
+                       json={"note": "รับทราบ"}).status_code == 404
+    assert listed(client, staff["supervisor.spm_tak"]) == [escalation_id]
+    assert "supervisor.spm_tak" in told(session, case_id) and "supervisor.school_takpit" not in told(session, case_id)
