@@ -111,6 +111,8 @@ def test_when_the_alleged_abuser_is_school_staff_the_school_cannot_open_the_case
     # The education office's own staff go on: they see it and work it.
     for office in (staff["worker.spm_tak"], staff["supervisor.spm_tak"]):
         assert sees(client, office, case_id, task) == ALL
+    shown = client.get(f"{API}/cases/{case_id}", headers=staff["supervisor.spm_tak"].headers).json()
+    assert (shown["unit_code"], shown["unit_kept_out"]) == ("school_takpit", True)
     assert client.post(f"{API}/tasks/{task}/claim", headers=staff["worker.spm_tak"].headers).status_code == 200
 
 

@@ -225,6 +225,16 @@ def test_a_schools_pages_show_its_own_cases_and_not_another_schools(browser, ses
         page = browser.get(path)
         assert page.status_code == 404 and case.reference not in page.text, path
     assert case.reference not in browser.get("/cases").text
+    # The office sees that the school is kept out once the alleged abuser is its staff.
+    session.get_one(Case, case.id).unit_kept_out = True
+    session.commit()
+    browser.cookies.clear()
+    sign_in(browser, session, "worker.spm_tak")
+    assert "ไม่ให้โรงเรียนเห็น: ผู้ถูกกล่าวหาเป็นบุคลากรของโรงเรียน" in browser.get(f"/cases/{case.id}").text
+    browser.cookies.clear()
+    sign_in(browser, session, "worker.school_takpit")
+    assert browser.get(f"/cases/{case.id}").status_code == 404
+    assert inbox_rows(browser.get("/inbox").text) == []
 
 
 def test_reading_a_task_is_audited_before_it_is_shown(browser, session, clock, network, tak_library, workers):
