@@ -89,12 +89,15 @@ def overdue_work_items(
     ]
 
 
-def overdue_counts(*, session: Session, now: datetime) -> list[OverdueCount]:
-    """How much work is overdue per agency and protocol, the largest piles first."""
+def overdue_counts(*, session: Session, now: datetime, visible_to: Actor | None = None) -> list[OverdueCount]:
+    """How much work is overdue per agency and protocol, the largest piles first; with
+    ``visible_to``, only in the cases that person's unit (a school) may see."""
     count = func.count(WorkItem.id)
+    query = _overdue(now, WorkItem.agency_code, ProtocolVersion.key, count, func.min(WorkItem.due_at))
+    if visible_to is not None:
+        query = query.where(unit_visibility(visible_to, WorkItem.case_id))
     query = (
-        _overdue(now, WorkItem.agency_code, ProtocolVersion.key, count, func.min(WorkItem.due_at))
-        .group_by(WorkItem.agency_code, ProtocolVersion.key)
+        query.group_by(WorkItem.agency_code, ProtocolVersion.key)
         .order_by(count.desc(), WorkItem.agency_code, ProtocolVersion.key)
     )
     return [OverdueCount(agency, key, n, oldest) for agency, key, n, oldest in session.execute(query)]
