@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import SystemClock
 from engine.errors import KhumkrongError
+from engine.network.definition import Network
 from engine.people import accounts
 from engine.people.actors import Actor
 from engine.people.auth import locked_until, unlock
@@ -45,7 +46,7 @@ def _cli_actor() -> Actor:
 
 
 @contextmanager
-def _session(database_url: str | None) -> Iterator[Session]:
+def _session_and_network(database_url: str | None) -> Iterator[tuple[Session, Network]]:
     settings = get_settings()
     settings = settings.model_copy(update={"database_url": database_url}) if database_url else settings
     try:
@@ -53,7 +54,18 @@ def _session(database_url: str | None) -> Iterator[Session]:
     except KhumkrongError as exc:
         raise _fail(exc) from exc
     with wiring, wiring.session_factory() as session:
+        yield session, wiring.network
+
+
+@contextmanager
+def _session(database_url: str | None) -> Iterator[Session]:
+    with _session_and_network(database_url) as (session, _network):
         yield session
+
+
+def _seat(user: User) -> str:
+    """The agency, and the unit inside it if the person has one: ``spm_tak/school_takpit``."""
+    return f"{user.agency_code}/{user.unit_code}" if user.unit_code else user.agency_code or "-"
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -72,6 +84,7 @@ def add(
     username: Annotated[str, typer.Argument(help="Sign-in name, e.g. worker.spm_tak")],
     role: Annotated[str, typer.Option(help="case_worker, supervisor, policy, committee or admin")],
     agency: Annotated[Optional[str], typer.Option(help="Agency code (case workers and supervisors only)")] = None,
+    unit: Annotated[Optional[str], typer.Option(help="Unit code of the agency, e.g. a school: the person then sees only that unit's cases")] = None,
     name: Annotated[Optional[str], typer.Option("--name", help="Display name")] = None,
     email: Annotated[Optional[str], typer.Option(help="Where notifications go")] = None,
     password_stdin: PasswordStdin = False,
@@ -79,13 +92,14 @@ def add(
 ) -> None:
     """Add a person."""
     password = _read_password(password_stdin)
-    with _session(database_url) as session:
+    with _session_and_network(database_url) as (session, network):
         try:
             user = accounts.add_user(session, username=username, role=role, agency=agency, password=password,
-                                     display_name=name, email=email, actor=_cli_actor(), clock=SystemClock())
+                                     display_name=name, email=email, actor=_cli_actor(), clock=SystemClock(),
+                                     unit=unit, network=network)
         except KhumkrongError as exc:
             raise _fail(exc) from exc
-    console.print(f"added {user.username} ({user.role_code}{', ' + user.agency_code if user.agency_code else ''})")
+    console.print(f"added {user.username} ({user.role_code}{', ' + _seat(user) if user.agency_code else ''})")
 
 
 @users_app.command("passwd")
@@ -131,4 +145,4 @@ def list_users(database_url: DatabaseUrl = None) -> None:
         for user in session.scalars(select(User).order_by(User.username)):
             locked = locked_until(session, user.username, now=clock.now())
             state = "disabled" if not user.active else (f"locked until {locked:%H:%M} UTC" if locked else "active")
-            console.print(f"{user.username}\t{user.role_code}\t{user.agency_code or '-'}\t{state}")
+            console.print(f"{user.username}\t{user.role_code}\t{_seat(user)}\t{state}")

@@ -96,7 +96,7 @@ def load_demo(
             continue
         session.add(User(
             username=account.username, display_name=account.display_name, role_code=account.role,
-            agency_code=account.agency, password_hash=hash_password(password), active=True,
+            agency_code=account.agency, unit_code=account.unit, password_hash=hash_password(password), active=True,
             created_at=clock.now(), email=None,
         ))
         created.append(account.username)

@@ -280,6 +280,73 @@ Feature: P1 suspected abuse or neglect
       | guardian_went_to_court | false |
     Then the case is completed
 
+  Scenario: P1 a teacher is the alleged abuser: the school cannot open the case, the education office's supervisors can
+    Given the clock reads "2026-11-30T09:00:00+07:00"
+    And a case of protocol "P1" started by "school_umphang"
+    When "pmj_tak" completes "รับแจ้งเหตุ" with:
+      | field                          | value                                      |
+      | child_first_name               | แก้ว                                        |
+      | child_school                   | school_umphang                             |
+      | child_is_student               | true                                       |
+      | report_channel                 | moe_safety_center                          |
+      | concern_type                   | ["sexual_abuse"]                           |
+      | incident_summary               | เด็กเล่าให้ผู้ปกครองฟังว่าครูในโรงเรียนล่วงละเมิดในห้องเรียน |
+      | alleged_abuser_is_school_staff | true                                       |
+      | moe_safety_center_ref          | MOESC-2569-00456                           |
+    And "pmj_tak" completes "คัดกรองและประเมินความเสี่ยง" with:
+      | field                     | value |
+      | risk_level                | high  |
+      | needs_separation          | false |
+      | offence_suspected         | true  |
+      | best_interests_considered | true  |
+    And "pmj_tak" completes "สืบเสาะและพินิจเด็กในครอบครัว" with:
+      | field                | value          |
+      | home_safe_for_return | true           |
+      | recommended_measure  | family_support |
+    Then "spm_tak" has an open task "แสวงหาข้อเท็จจริงกรณีบุคลากร"
+    And "supervisor.spm_tak" finds the task "แสวงหาข้อเท็จจริงกรณีบุคลากร" in their inbox
+    And "supervisor.spm_tak" can open the case
+    And "worker.school_umphang" cannot open the case
+    And "supervisor.school_umphang" cannot open the case
+    When "spm_tak" completes "แสวงหาข้อเท็จจริงกรณีบุคลากร" with:
+      | field                      | value            |
+      | moe_safety_center_ref      | MOESC-2569-00456 |
+      | moe_safety_center_deadline | 2026-12-07       |
+      | staff_kept_away_from_child | true             |
+    Then "pmj_tak" has an open task "ประชุมทีมสหวิชาชีพ"
+    And "supervisor.school_umphang" cannot open the case
+
+  Scenario: P1 a school's worker cannot see another school's case
+    Given the clock reads "2026-11-30T09:00:00+07:00"
+    And a case of protocol "P1" started by "school_takpit"
+    When "pmj_tak" completes "รับแจ้งเหตุ" with:
+      | field                          | value                         |
+      | child_first_name               | ต้นกล้า                         |
+      | child_school                   | school_takpit                 |
+      | child_is_student               | true                          |
+      | report_channel                 | school                        |
+      | reporter_role                  | teacher                       |
+      | reporter_unit                  | school_takpit                 |
+      | concern_type                   | ["neglect"]                   |
+      | incident_summary               | เด็กมาเรียนโดยไม่ได้กินข้าวเช้าเกือบทุกวัน |
+      | alleged_abuser_is_school_staff | false                         |
+    And "pmj_tak" completes "คัดกรองและประเมินความเสี่ยง" with:
+      | field                     | value  |
+      | risk_level                | medium |
+      | needs_separation          | false  |
+      | offence_suspected         | false  |
+      | best_interests_considered | true   |
+    And "pmj_tak" completes "สืบเสาะและพินิจเด็กในครอบครัว" with:
+      | field                | value          |
+      | home_safe_for_return | true           |
+      | recommended_measure  | family_support |
+    Then "spm_tak" has an open task "ส่งเอกสารของสถานศึกษา"
+    And "worker.school_takpit" finds the task "ส่งเอกสารของสถานศึกษา" in their inbox
+    And "worker.school_takpit" can open the case
+    And "supervisor.spm_tak" can open the case
+    And "worker.school_padung" cannot open the case
+    And "supervisor.school_padung" cannot open the case
+
   Scenario: P1 a teacher is the alleged abuser: the education office finds the facts, not the school
     Given the clock reads "2026-11-30T09:00:00+07:00"
     And a case of protocol "P1" started by "pmj_tak"

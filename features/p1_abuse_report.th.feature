@@ -42,6 +42,73 @@
     และ "health_tak" มีงานค้าง "ตรวจร่างกายและจิตใจ"
     และ "pmj_tak" มีงานค้าง "ซักถามเด็ก"
 
+  เหตุการณ์: P1 ผู้ถูกกล่าวหาเป็นครู โรงเรียนเปิดกรณีไม่ได้ แต่หัวหน้างานของสำนักงานเขตพื้นที่การศึกษาเปิดได้
+    กำหนดให้ เวลาคือ "2026-11-30T09:00:00+07:00"
+    และ มีกรณีตามโพรโทคอล "P1" ที่เริ่มโดย "school_umphang"
+    เมื่อ "pmj_tak" ทำงาน "รับแจ้งเหตุ" เสร็จ ด้วยข้อมูล:
+      | field                          | value                                      |
+      | child_first_name               | แก้ว                                        |
+      | child_school                   | school_umphang                             |
+      | child_is_student               | true                                       |
+      | report_channel                 | moe_safety_center                          |
+      | concern_type                   | ["sexual_abuse"]                           |
+      | incident_summary               | เด็กเล่าให้ผู้ปกครองฟังว่าครูในโรงเรียนล่วงละเมิดในห้องเรียน |
+      | alleged_abuser_is_school_staff | true                                       |
+      | moe_safety_center_ref          | MOESC-2569-00456                           |
+    และ "pmj_tak" ทำงาน "คัดกรองและประเมินความเสี่ยง" เสร็จ ด้วยข้อมูล:
+      | field                     | value |
+      | risk_level                | high  |
+      | needs_separation          | false |
+      | offence_suspected         | true  |
+      | best_interests_considered | true  |
+    และ "pmj_tak" ทำงาน "สืบเสาะและพินิจเด็กในครอบครัว" เสร็จ ด้วยข้อมูล:
+      | field                | value          |
+      | home_safe_for_return | true           |
+      | recommended_measure  | family_support |
+    ดังนั้น "spm_tak" มีงานค้าง "แสวงหาข้อเท็จจริงกรณีบุคลากร"
+    และ "supervisor.spm_tak" พบงาน "แสวงหาข้อเท็จจริงกรณีบุคลากร" ในกล่องงาน
+    และ "supervisor.spm_tak" เปิดกรณีได้
+    และ "worker.school_umphang" เปิดกรณีไม่ได้
+    และ "supervisor.school_umphang" เปิดกรณีไม่ได้
+    เมื่อ "spm_tak" ทำงาน "แสวงหาข้อเท็จจริงกรณีบุคลากร" เสร็จ ด้วยข้อมูล:
+      | field                      | value            |
+      | moe_safety_center_ref      | MOESC-2569-00456 |
+      | moe_safety_center_deadline | 2026-12-07       |
+      | staff_kept_away_from_child | true             |
+    ดังนั้น "pmj_tak" มีงานค้าง "ประชุมทีมสหวิชาชีพ"
+    และ "supervisor.school_umphang" เปิดกรณีไม่ได้
+
+  เหตุการณ์: P1 ผู้ปฏิบัติงานของโรงเรียนหนึ่งไม่เห็นกรณีของอีกโรงเรียนหนึ่ง
+    กำหนดให้ เวลาคือ "2026-11-30T09:00:00+07:00"
+    และ มีกรณีตามโพรโทคอล "P1" ที่เริ่มโดย "school_takpit"
+    เมื่อ "pmj_tak" ทำงาน "รับแจ้งเหตุ" เสร็จ ด้วยข้อมูล:
+      | field                          | value                         |
+      | child_first_name               | ต้นกล้า                         |
+      | child_school                   | school_takpit                 |
+      | child_is_student               | true                          |
+      | report_channel                 | school                        |
+      | reporter_role                  | teacher                       |
+      | reporter_unit                  | school_takpit                 |
+      | concern_type                   | ["neglect"]                   |
+      | incident_summary               | เด็กมาเรียนโดยไม่ได้กินข้าวเช้าเกือบทุกวัน |
+      | alleged_abuser_is_school_staff | false                         |
+    และ "pmj_tak" ทำงาน "คัดกรองและประเมินความเสี่ยง" เสร็จ ด้วยข้อมูล:
+      | field                     | value  |
+      | risk_level                | medium |
+      | needs_separation          | false  |
+      | offence_suspected         | false  |
+      | best_interests_considered | true   |
+    และ "pmj_tak" ทำงาน "สืบเสาะและพินิจเด็กในครอบครัว" เสร็จ ด้วยข้อมูล:
+      | field                | value          |
+      | home_safe_for_return | true           |
+      | recommended_measure  | family_support |
+    ดังนั้น "spm_tak" มีงานค้าง "ส่งเอกสารของสถานศึกษา"
+    และ "worker.school_takpit" พบงาน "ส่งเอกสารของสถานศึกษา" ในกล่องงาน
+    และ "worker.school_takpit" เปิดกรณีได้
+    และ "supervisor.spm_tak" เปิดกรณีได้
+    และ "worker.school_padung" เปิดกรณีไม่ได้
+    และ "supervisor.school_padung" เปิดกรณีไม่ได้
+
   เหตุการณ์: P1 ศาลมีคำสั่งตามมาตรา 43 ผู้คุ้มครองสวัสดิภาพเด็กรายงานตามมาตรา 49 และหัวหน้างานอนุมัติปิดกรณี
     กำหนดให้ เวลาคือ "2026-11-30T09:00:00+07:00"
     และ มีกรณีตามโพรโทคอล "P1" ที่เริ่มโดย "school_umphang"

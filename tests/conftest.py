@@ -149,9 +149,9 @@ def clock() -> SimulatedClock:
     return SimulatedClock(START)
 
 
-def add_user(session: Session, username: str, role: str, agency: str | None) -> Actor:
+def add_user(session: Session, username: str, role: str, agency: str | None, unit: str | None = None) -> Actor:
     user = User(
-        username=username, display_name=username, role_code=role, agency_code=agency,
+        username=username, display_name=username, role_code=role, agency_code=agency, unit_code=unit,
         active=True, created_at=START,
     )
     session.add(user)

@@ -21,9 +21,14 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Admin = Annotated[PageUser, Depends(page_role(frozenset({ADMIN_ROLE}), "administer accounts"))]
 Username = Annotated[str, Path(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{1,63}$")]
 NO_AGENCY = ""
+NO_UNIT = ""
 
 
 def _agency(value: str) -> str | None:
+    return value or None
+
+
+def _unit(value: str) -> str | None:
     return value or None
 
 
@@ -57,6 +62,7 @@ def _field_errors(exc: InvalidInput | Conflict, gettext) -> dict[str, str]:
         "password": _("A password needs at least 10 characters."),
         "agency": _("Case workers and supervisors need an active agency; province-wide roles take none."),
         "role": _("Choose a role of the network."),
+        "unit": _("A unit is one of the schools (units) of the person's own agency; leave it empty for the agency's own staff."),
     }
     return {field: words.get(field, exc.message)}
 
@@ -69,14 +75,17 @@ def add_user(
     email: Annotated[str, Form(max_length=320)] = "",
     role: Annotated[str, Form(max_length=32)] = "",
     agency: Annotated[str, Form(max_length=32)] = NO_AGENCY,
+    unit: Annotated[str, Form(max_length=64)] = NO_UNIT,
     password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     try:
         added = accounts.add_user(session, username=username, role=role, agency=_agency(agency), password=password,
-                                  display_name=display_name or None, email=email or None, actor=user.actor, clock=clock)
+                                  display_name=display_name or None, email=email or None, actor=user.actor, clock=clock,
+                                  unit=_unit(unit), network=request.app.state.wiring.network)
     except (InvalidInput, Conflict) as exc:
         session.rollback()
-        kept = {"username": username, "display_name": display_name, "email": email, "role": role, "agency": agency}
+        kept = {"username": username, "display_name": display_name, "email": email, "role": role, "agency": agency,
+                "unit": unit}
         return _users_page(request, session, clock, user, form=kept, errors=_field_errors(exc, gettext_for(request)),
                            status_code=422)
     return RedirectResponse(f"/admin/users?done=added&who={added.username}", status_code=303)
@@ -104,10 +113,11 @@ def unlock_account(session: SessionDep, clock: AuthClockDep, user: Admin, userna
 @router.post("/admin/users/{username}/role", dependencies=[CsrfChecked])
 def set_role(request: Request, session: SessionDep, clock: ClockDep, auth_clock: AuthClockDep, user: Admin,
              username: Username, role: Annotated[str, Form(max_length=32)] = "",
-             agency: Annotated[str, Form(max_length=32)] = NO_AGENCY) -> Response:
+             agency: Annotated[str, Form(max_length=32)] = NO_AGENCY,
+             unit: Annotated[str, Form(max_length=64)] = NO_UNIT) -> Response:
     try:
         target = change_role(session=session, username=username, role=role, agency=_agency(agency), actor=user.actor,
-                             clock=clock)
+                             clock=clock, unit=_unit(unit), network=request.app.state.wiring.network)
     except InvalidInput as exc:
         session.rollback()
         _ = gettext_for(request)

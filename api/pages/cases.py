@@ -29,6 +29,7 @@ from engine.cases.timeline import case_timeline
 from engine.children.masking import child_as_seen_by
 from engine.errors import Conflict, InvalidInput, InvalidState
 from engine.network.definition import Network
+from engine.people.actors import Actor
 from engine.people.roles import CASE_READING_ROLES, CASE_STARTING_ROLES, SUPERVISOR_ROLE
 from engine.protocols.starts import startable_versions
 
@@ -64,9 +65,12 @@ def case_list(request: Request, session: SessionDep, clock: ClockDep, user: Read
 # -- starting a case ----------------------------------------------------------------------------
 
 
-def _reporting_units(network: Network, names: NetworkNames) -> list[tuple[str, str]]:
+def _reporting_units(network: Network, names: NetworkNames, actor: Actor) -> list[tuple[str, str]]:
     """Who may be named as reporting: any active agency or reporting unit (a school) of the network,
-    since a report reaches the agency that starts the protocol from anywhere."""
+    since a report reaches the agency that starts the protocol from anywhere; a school's staff
+    report for their own school."""
+    if actor.unit_code is not None:
+        return [(actor.unit_code, names.unit(actor.unit_code))]
     agencies = [(code, names.agency(code)) for code in network.active_agencies]
     units = [(code, names.unit(code)) for code in network.units]
     return sorted(agencies, key=lambda pair: pair[1]) + sorted(units, key=lambda pair: pair[1])
@@ -76,9 +80,9 @@ def _start_page(request: Request, session, network: Network, user: PageUser, *, 
                 error: str | None = None, status_code: int = 200) -> Response:
     names = NetworkNames(network, language_of(request))
     versions = startable_versions(session=session, actor=user.actor, network=network)
-    units = _reporting_units(network, names)
+    units = _reporting_units(network, names, user.actor)
     return render(request, "cases/start.html", user, status_code=status_code, versions=versions, units=units,
-                  chosen=chosen, unit=unit or (user.actor.agency_code or ""), error=error)
+                  chosen=chosen, unit=unit or (user.actor.unit_code or user.actor.agency_code or ""), error=error)
 
 
 @router.get("/cases/new")
@@ -97,7 +101,7 @@ def start(request: Request, session: SessionDep, clock: ClockDep, network: Netwo
         return _start_page(request, session, network, user, unit=reporting_unit, status_code=422,
                            error=_("Choose one of the protocols your agency starts."))
     names = NetworkNames(network, language_of(request))
-    if reporting_unit not in {code for code, _name in _reporting_units(network, names)}:
+    if reporting_unit not in {code for code, _name in _reporting_units(network, names, user.actor)}:
         return _start_page(request, session, network, user, chosen=protocol, status_code=422,
                            error=_("Choose who is reporting."))
     case = commands.start_case(session=session, protocol_key=protocol, data={}, actor=user.actor, clock=clock,

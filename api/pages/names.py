@@ -57,6 +57,10 @@ class NetworkNames:
             "roles": {code: self.role(code) for code in self.network.roles},
         }
 
+    def units(self) -> list[tuple[str, str]]:
+        """Every reporting unit (a school), by its name in the language of the page."""
+        return sorted(((code, self.unit(code)) for code in self.network.units), key=lambda pair: pair[1])
+
     def active_agencies(self) -> list[tuple[str, str]]:
         return sorted(
             ((code, self.agency(code)) for code, agency in self.network.agencies.items() if agency.active),

@@ -96,12 +96,21 @@ def _dashboard(request: Request, session, clock, user: PageUser, *, errors: dict
         request, "supervision/dashboard.html", user, status_code=status_code,
         agency_bars=_bars(by_agency, names.agency),
         protocol_bars=_bars(by_protocol, lambda key: protocol_names.get(key, key)),
-        overdue=overdue, overdue_total=by_agency.get(scope, 0) if scope else sum(by_agency.values()),
+        overdue=overdue, overdue_total=_overdue_total(session, user, now, scope, by_agency),
         holders=holder_names(session=session, rows=overdue),
         scope=scope, escalations=unresolved, choices=assignment_choices(session=session, actor=user.actor, work_item_ids=task_ids),
         rates=rates, rate_windows=RATE_WINDOWS, rate_agencies=rate_agencies, protocol_names=protocol_names,
         errors=errors or {}, notice=notice,
     )
+
+
+def _overdue_total(session, user: PageUser, now, scope: str | None, by_agency: dict[str, int]) -> int:
+    """How many overdue tasks the supervisor watches: their agency's, or for a school's staff
+    their own school's only (the charts stay the network's figures)."""
+    if user.actor.unit_code is not None:
+        mine, _ = overdue_chart(overdue_counts(session=session, now=now, visible_to=user.actor))
+        return mine.get(scope, 0) if scope else sum(mine.values())
+    return by_agency.get(scope, 0) if scope else sum(by_agency.values())
 
 
 @router.get("/dashboard")

@@ -49,6 +49,8 @@ class CaseSummary(BaseModel):
     protocol: str
     protocol_version: int
     reporting_unit: str | None
+    unit_code: str | None = Field(default=None, description="The school the case concerns, once its intake names one (else the reporting unit stands for it).")
+    unit_kept_out: bool = Field(default=False, description="The alleged abuser is staff of that school, so its staff cannot open the case.")
     child_id: int | None
     child_name: str | None = Field(description="The child's name; initials for roles not shown names (README, Who sees what).")
     child_name_masked: bool = Field(default=False, description="True when child_name holds initials.")
@@ -165,7 +167,8 @@ def _summary(view: CaseView, role: str) -> CaseSummary:
     case = view.case
     return CaseSummary(
         id=case.id, reference=case.reference, status=case.status, protocol=view.protocol_key,
-        protocol_version=view.protocol_version, reporting_unit=case.reporting_unit, child_id=case.child_id,
+        protocol_version=view.protocol_version, reporting_unit=case.reporting_unit, unit_code=case.unit_code,
+        unit_kept_out=case.unit_kept_out, child_id=case.child_id,
         child_name=view.child_name, child_name_masked=view.child_name_masked, created_at=case.created_at, updated_at=case.updated_at, closed_at=case.closed_at,
     )
 

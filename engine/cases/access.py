@@ -6,6 +6,13 @@ administrators. Policy staff manage protocols and forms and never read case data
 caller may not see is reported exactly like something that does not exist, and the refusal is
 audited as ``access.denied``.
 
+Within an agency that has reporting units (the education office and its schools), a person of a
+unit sees only the cases that concern their unit (``Case.unit_code``, else the reporting unit),
+and none whose alleged abuser is staff of that unit (``Case.unit_kept_out``): the school must not
+read what the child said about its own staff. The agency's own staff, who belong to no unit, see
+the cases of all its units. The unit rule narrows every other rule: lists, search, detail, tasks,
+inboxes, escalations, overdue lists and who is told about new work.
+
 Each rule exists twice on purpose: as a yes/no for one object, and as a SQL condition for lists,
 so that lists never load cases one by one and never disagree with the detail view.
 """
@@ -14,14 +21,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
 from engine import audit
 from engine.cases.models import Case, Escalation, WorkItem
 from engine.cases.rights import may_handle_escalation
 from engine.errors import NotFound
 from engine.people.actors import Actor
+from engine.people.models import User
 from engine.people.roles import CASE_READING_ROLES, ESCALATION_ROLES, PROVINCE_ROLES, SUPERVISOR_ROLE
 
 
@@ -33,14 +41,50 @@ def sees_every_case(actor: Actor) -> bool:
     return not actor.is_system and actor.role in PROVINCE_ROLES
 
 
+def concerned_unit(case: Case) -> str | None:
+    """The unit (a school) the case concerns: the one the intake named, else the reporting unit.
+
+    A reporting unit that is an agency's code matches nobody's unit: unit and agency codes never
+    coincide (the network definition refuses it)."""
+    return case.unit_code or case.reporting_unit
+
+
+def unit_admits(actor: Actor, case: Case) -> bool:
+    """Whether the actor's unit, if they have one, lets them near the case at all."""
+    if actor.unit_code is None:
+        return True
+    return not case.unit_kept_out and concerned_unit(case) == actor.unit_code
+
+
+def unit_visibility(actor: Actor, case_id_column=Case.id) -> ColumnElement[bool]:
+    """SQL twin of :func:`unit_admits` for the case in ``case_id_column``."""
+    if actor.unit_code is None:
+        return true()
+    unit_case = aliased(Case)
+    return exists(select(unit_case.id).where(
+        unit_case.id == case_id_column,
+        func.coalesce(unit_case.unit_code, unit_case.reporting_unit) == actor.unit_code,
+        unit_case.unit_kept_out.is_(False),
+    ))
+
+
+def admitted_people(case: Case) -> ColumnElement[bool]:
+    """SQL condition on users: those whose unit, if any, lets them near the case (who may be told
+    about its work, or be given it)."""
+    if case.unit_kept_out or concerned_unit(case) is None:
+        return User.unit_code.is_(None)
+    return or_(User.unit_code.is_(None), User.unit_code == concerned_unit(case))
+
+
 def case_visibility(actor: Actor, case_id_column=Case.id) -> ColumnElement[bool]:
     """SQL condition: the case in ``case_id_column`` is visible to the actor."""
     if sees_every_case(actor):
         return true()
     if not reads_case_data(actor) or actor.agency_code is None:
         return false()
-    return exists(
-        select(WorkItem.id).where(WorkItem.case_id == case_id_column, WorkItem.agency_code == actor.agency_code)
+    return and_(
+        exists(select(WorkItem.id).where(WorkItem.case_id == case_id_column, WorkItem.agency_code == actor.agency_code)),
+        unit_visibility(actor, case_id_column),
     )
 
 
@@ -49,6 +93,10 @@ def may_see_case(*, session: Session, actor: Actor, case_id: int) -> bool:
         return True
     if not reads_case_data(actor) or actor.agency_code is None:
         return False
+    if actor.unit_code is not None:
+        case = session.get(Case, case_id)
+        if case is None or not unit_admits(actor, case):
+            return False
     return session.scalar(
         select(WorkItem.id).where(WorkItem.case_id == case_id, WorkItem.agency_code == actor.agency_code).limit(1)
     ) is not None
@@ -67,6 +115,12 @@ def escalation_visibility(actor: Actor) -> ColumnElement[bool]:
         return false()
     if actor.role in PROVINCE_ROLES:
         return true()
+    if actor.unit_code is not None:
+        return and_(_escalation_reach(actor), unit_visibility(actor, Escalation.case_id))
+    return _escalation_reach(actor)
+
+
+def _escalation_reach(actor: Actor) -> ColumnElement[bool]:
     reached = and_(
         Escalation.target_role == actor.role,
         or_(Escalation.target_agency_code.is_(None), Escalation.target_agency_code == actor.agency_code),
@@ -158,9 +212,24 @@ def visible_escalation(
     """
     escalation = session.get(Escalation, escalation_id)
     if escalation is None or not (
-        may_handle_escalation(actor, escalation) or may_see_case(session=session, actor=actor, case_id=escalation.case_id)
+        (may_handle_escalation(actor, escalation) and _unit_admits_case(session, actor, escalation.case_id))
+        or may_see_case(session=session, actor=actor, case_id=escalation.case_id)
     ):
         record_denied(session=session, actor=actor, at=now, resource="escalation", resource_id=escalation_id,
                       case_id=escalation.case_id if escalation else None, attempted=attempted)
         raise NotFound(f"escalation {escalation_id} not found", field="escalation_id")
     return escalation
+
+
+def ensure_unit_admits(*, session: Session, actor: Actor, item: WorkItem) -> None:
+    """Working a task needs its case in sight: a school's staff cannot take or complete a task
+    of a case their school may not see, which answers as if the task did not exist."""
+    if not _unit_admits_case(session, actor, item.case_id):
+        raise NotFound(f"task {item.id} not found", field="task_id")
+
+
+def _unit_admits_case(session: Session, actor: Actor, case_id: int) -> bool:
+    if actor.unit_code is None:
+        return True
+    case = session.get(Case, case_id)
+    return case is not None and unit_admits(actor, case)

@@ -7,7 +7,8 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from engine import audit
-from engine.cases.models import LIVE_WORK_ITEM_STATES, WorkItem, WorkItemState
+from engine.cases.access import ensure_unit_admits, unit_admits
+from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem, WorkItemState
 from engine.cases.rights import ensure_may_assign, ensure_may_work, may_work
 from engine.cases.stepping import find_item, lock_case
 from engine.cases.work_items import notify_assignment
@@ -36,6 +37,7 @@ def claim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) ->
     item = find_item(session=session, work_item_id=work_item_id)
     ensure_may_work(actor, item)
     lock_case(session=session, case_id=item.case_id)
+    ensure_unit_admits(session=session, actor=actor, item=item)
     _set_assignment(
         session, item, only_if=WorkItem.state == WorkItemState.OPEN.value,
         state=WorkItemState.CLAIMED, assignee_id=actor.user_id, conflict="is not open any more",
@@ -68,10 +70,15 @@ def reassign(*, session: Session, work_item_id: int, assignee_id: int, actor: Ac
     assignee = session.get(User, assignee_id)
     if assignee is None or not assignee.active:
         raise InvalidInput(f"user {assignee_id} does not exist or is disabled", field="assignee_id")
+    refusal = None
     if not may_work(Actor.of(assignee), item):
+        refusal = "an assignee must belong to the lane's agency"
+    elif not unit_admits(Actor.of(assignee), session.get_one(Case, item.case_id)):
+        refusal = "the assignee's school may not see this case"
+    if refusal is not None:
         message = (
             f"{assignee.username} ({assignee.role_code}, {assignee.agency_code or 'no agency'}) cannot work task "
-            f"{item.task_name!r} of agency {item.agency_code}: an assignee must belong to the lane's agency"
+            f"{item.task_name!r} of agency {item.agency_code}: {refusal}"
         )
         # A refused assignment is on the record, like any refused act on a case.
         audit.record(

@@ -17,11 +17,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
 from engine.calendar import calendar_in_effect
-from engine.cases.access import sees_child_elsewhere
+from engine.cases.access import ensure_unit_admits, sees_child_elsewhere
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem, WorkItemState
 from engine.cases.referrals import conclude, open_case
 from engine.cases.rights import ensure_may_work
 from engine.cases.stepping import case_items, check_form_data, find_item, flag_error, lock_case, restore, take
+from engine.cases.units import note_units
 from engine.cases.work_items import cancel_item
 from engine.children.service import (
     CHILD_RECORD_FLAG,
@@ -127,9 +128,13 @@ def start_case(
     network: Network,
     reporting_unit: str | None = None,
 ) -> Case:
-    """Start a case on the newest published version of a protocol."""
+    """Start a case on the newest published version of a protocol. A school's staff report for
+    their own school (it is the reporting unit when none is named)."""
     data = check_form_data(data)
-    reporting_unit = reporting_unit or data.get("reporting_unit")
+    reporting_unit = reporting_unit or data.get("reporting_unit") or actor.unit_code
+    if actor.unit_code is not None and reporting_unit != actor.unit_code:
+        raise InvalidInput(f"{actor.username} reports for {actor.unit_code}, not for {reporting_unit!r}",
+                           field="reporting_unit")
     if reporting_unit is not None and reporting_unit not in network.units and reporting_unit not in network.agencies:
         raise InvalidInput(f"{reporting_unit!r} is neither a reporting unit nor an agency", field="reporting_unit")
     try:
@@ -165,6 +170,7 @@ def complete(
     data = check_form_data(data)
     item = find_item(session=session, work_item_id=work_item_id)
     ensure_may_work(actor, item)
+    ensure_unit_admits(session=session, actor=actor, item=item)
 
     def act(case: Case, workflow: Workflow, items: list[WorkItem], now: datetime) -> None:
         # The case's items were just read under its lock, this one among them.
@@ -189,6 +195,8 @@ def complete(
                 )
             elif schema.get(CHILD_UPDATE_FLAG):
                 update_child_from_form(session, case=case, data=data, now=now, actor=actor)
+        note_units(session=session, case=case, data=data, network=network, actor=actor, now=now,
+                   completing_item_id=current.id)
         run_task(task, data)
         current.state = WorkItemState.COMPLETED.value
         current.assignee_id = current.assignee_id or actor.user_id

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit
+from engine.cases.access import admitted_people
 from engine.cases.models import Case, Escalation, EscalationReason, EscalationStatus, WorkItem
 from engine.errors import InvalidState
 from engine.network.definition import Network
@@ -51,7 +52,8 @@ def _place(escalation: Escalation, network: Network, *, at: datetime) -> None:
 
 
 def _recipients(session: Session, escalation: Escalation) -> list[User]:
-    query = select(User).where(User.active.is_(True), User.role_code == escalation.target_role)
+    query = select(User).where(User.active.is_(True), User.role_code == escalation.target_role,
+                               admitted_people(session.get_one(Case, escalation.case_id)))
     if escalation.target_agency_code is not None:
         query = query.where(User.agency_code == escalation.target_agency_code)
     return list(session.scalars(query.order_by(User.id)))

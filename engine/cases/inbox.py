@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from engine.cases.access import unit_visibility
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem, WorkItemState
 from engine.cases.rights import may_work
 from engine.db import Page
@@ -53,11 +54,14 @@ def workable_by(actor: Actor) -> ColumnElement[bool]:
 
 
 def _in_inbox(actor: Actor) -> ColumnElement[bool]:
-    """Claimed by the actor, or open in their agency for them to take."""
+    """Claimed by the actor, or open in their agency for them to take; for a school's staff, only
+    in the cases their school may see (a task they held leaves when the school is kept out)."""
     if actor.user_id is None:
         return false()
     held = and_(WorkItem.assignee_id == actor.user_id, WorkItem.state == WorkItemState.CLAIMED.value)
     waiting = and_(WorkItem.state == WorkItemState.OPEN.value, workable_by(actor))
+    if actor.unit_code is not None:
+        return and_(or_(held, waiting), unit_visibility(actor, WorkItem.case_id))
     return or_(held, waiting)
 
 

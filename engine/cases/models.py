@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
@@ -49,6 +49,11 @@ class Case(Base):
     child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id"), index=True)
     # The school (or agency) that reported the case: a unit code of the network.
     reporting_unit: Mapped[str | None] = mapped_column(String(64))
+    # The unit (a school) the case concerns: the child's school when the intake names one, else
+    # the reporting unit (engine.cases.units). A school's staff see only their own school's cases.
+    unit_code: Mapped[str | None] = mapped_column(String(64))
+    # The alleged abuser is staff of that school: its staff may not open the case at all.
+    unit_kept_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, false, not_, or_, select
 from sqlalchemy.orm import Session
 
-from engine.cases.access import case_visibility, reads_case_data, sees_every_case
+from engine.cases.access import case_visibility, reads_case_data, sees_every_case, unit_visibility
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem
 from engine.children.models import Child
 from engine.errors import Forbidden, InvalidInput
@@ -69,6 +69,7 @@ def task_list_query(
         query = query.where(WorkItem.agency_code == actor.agency_code)
     elif not sees_every_case(actor):
         raise Forbidden("only the committee and administrators list every agency's tasks", field="scope")
+    query = query.where(unit_visibility(actor, WorkItem.case_id))
     query = query.where(WorkItem.state == state) if state else query.where(live)
     if overdue is True:
         query = query.where(is_overdue)

@@ -83,8 +83,12 @@ def open_case(
     child_id: int | None = None,
     referral_depth: int = 0,
     trigger: Message | None = None,
+    origin: Case | None = None,
 ) -> Case:
     """Create a case and run it to its first waits (inside the caller's transaction).
+
+    ``origin`` is the case this one carries on (a referral's sender, a re-opened case): the new
+    case concerns the same school, and a school kept out of the origin stays out of it.
 
     ``trigger`` is the referral message that starts it: a protocol whose only start is a message
     start event receives it; one that also has a plain start event has already begun there.
@@ -99,6 +103,8 @@ def open_case(
         started_by_id=actor.user_id,
         child_id=child_id,
         reporting_unit=reporting_unit,
+        unit_code=origin.unit_code if origin is not None else None,
+        unit_kept_out=origin is not None and origin.unit_kept_out,
         created_at=now,
         updated_at=now,
     )
@@ -168,7 +174,7 @@ def route_message(
         referred = open_case(
             session=session, version=version, data={**payload, "referred_from": case.reference}, actor=actor, now=now,
             network=network, reporting_unit=case.reporting_unit, child_id=case.child_id, referral_depth=depth + 1,
-            trigger=message,
+            trigger=message, origin=case,
         )
         session.add(CaseLink(
             from_case_id=case.id, to_case_id=referred.id, message=message.name, created_at=now,

@@ -89,7 +89,7 @@ def reopen_case(
             version = latest_published(session=session, key=str(key))
             reopened = open_case(
                 session=session, version=version, data={"reopened_from": case.reference}, actor=actor, now=now,
-                network=network, reporting_unit=case.reporting_unit, child_id=case.child_id,
+                network=network, reporting_unit=case.reporting_unit, child_id=case.child_id, origin=case,
             )
             session.add(CaseLink(from_case_id=case.id, to_case_id=reopened.id, message=REOPENED_LINK, created_at=now))
             audit.record(session, action="case.reopened", actor=actor, at=now, case_id=case.id,

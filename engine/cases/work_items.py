@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit
+from engine.cases.access import admitted_people
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem, WorkItemState
 from engine.errors import InvalidInput, WorkflowFailure
 from engine.notify import outbox
@@ -27,11 +28,13 @@ def notification_context(*, session: Session, item: WorkItem) -> dict[str, Any]:
 
 
 def notify_queue(*, session: Session, item: WorkItem, now: datetime) -> None:
-    """A new task waits in the agency's queue: tell the people who may take it."""
+    """A new task waits in the agency's queue: tell the people who may take it (a school's staff
+    only about their own school's cases)."""
     outbox.notify_agency(
         session, kind="work_item.new", agency_code=item.agency_code,
         roles=(item.candidate_role or CASE_WORKER_ROLE,), context=notification_context(session=session, item=item),
         dedupe_key_prefix=f"work_item.new:{item.id}", now=now, case_id=item.case_id,
+        admitted=admitted_people(session.get_one(Case, item.case_id)),
     )
 
 

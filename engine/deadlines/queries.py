@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from engine.cases.access import escalation_visibility
+from engine.cases.access import escalation_visibility, unit_visibility
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, Escalation, WorkItem
 from engine.db import Page, page_of
 from engine.people.actors import Actor
@@ -56,10 +56,12 @@ def overdue_work_items(
     protocol: str | None = None,
     assignee_id: int | None = None,
     min_level: int | None = None,
+    visible_to: Actor | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[OverdueItem]:
-    """Open work past its due time, most overdue first."""
+    """Open work past its due time, most overdue first; with ``visible_to``, only in the cases
+    that person's unit (a school) may see."""
     if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
         raise ValueError(f"limit must be 1–{MAX_PAGE_SIZE} and offset ≥ 0")
     query = _overdue(
@@ -74,6 +76,8 @@ def overdue_work_items(
         query = query.where(WorkItem.assignee_id == assignee_id)
     if min_level is not None:
         query = query.where(WorkItem.escalation_level >= min_level)
+    if visible_to is not None:
+        query = query.where(unit_visibility(visible_to, WorkItem.case_id))
     rows = session.execute(query.order_by(WorkItem.due_at, WorkItem.id).limit(limit).offset(offset))
     return [
         OverdueItem(
@@ -85,12 +89,15 @@ def overdue_work_items(
     ]
 
 
-def overdue_counts(*, session: Session, now: datetime) -> list[OverdueCount]:
-    """How much work is overdue per agency and protocol, the largest piles first."""
+def overdue_counts(*, session: Session, now: datetime, visible_to: Actor | None = None) -> list[OverdueCount]:
+    """How much work is overdue per agency and protocol, the largest piles first; with
+    ``visible_to``, only in the cases that person's unit (a school) may see."""
     count = func.count(WorkItem.id)
+    query = _overdue(now, WorkItem.agency_code, ProtocolVersion.key, count, func.min(WorkItem.due_at))
+    if visible_to is not None:
+        query = query.where(unit_visibility(visible_to, WorkItem.case_id))
     query = (
-        _overdue(now, WorkItem.agency_code, ProtocolVersion.key, count, func.min(WorkItem.due_at))
-        .group_by(WorkItem.agency_code, ProtocolVersion.key)
+        query.group_by(WorkItem.agency_code, ProtocolVersion.key)
         .order_by(count.desc(), WorkItem.agency_code, ProtocolVersion.key)
     )
     return [OverdueCount(agency, key, n, oldest) for agency, key, n, oldest in session.execute(query)]

@@ -45,7 +45,8 @@ def overdue_scope(actor: Actor) -> str | None:
 
 def overdue_for(*, session: Session, actor: Actor, now: datetime, limit: int = 50, offset: int = 0) -> list[OverdueItem]:
     """The overdue work the actor watches, most overdue first."""
-    return overdue_work_items(session=session, now=now, agency=overdue_scope(actor), limit=limit, offset=offset)
+    return overdue_work_items(session=session, now=now, agency=overdue_scope(actor), visible_to=actor, limit=limit,
+                              offset=offset)
 
 
 def export_overdue(*, session: Session, actor: Actor, now: datetime) -> list[OverdueItem]:
@@ -54,7 +55,8 @@ def export_overdue(*, session: Session, actor: Actor, now: datetime) -> list[Ove
     agency = overdue_scope(actor)
     rows: list[OverdueItem] = []
     while len(rows) < MAX_EXPORT_ROWS:
-        batch = overdue_work_items(session=session, now=now, agency=agency, limit=MAX_PAGE_SIZE, offset=len(rows))
+        batch = overdue_work_items(session=session, now=now, agency=agency, visible_to=actor, limit=MAX_PAGE_SIZE,
+                                   offset=len(rows))
         rows.extend(batch)
         if len(batch) < MAX_PAGE_SIZE:
             break

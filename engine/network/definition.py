@@ -73,6 +73,8 @@ class DemoAccount:
     role: str
     agency: str | None
     display_name: str
+    # A unit of the agency (a school) the account works at; it then sees only that unit's cases.
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -354,8 +356,12 @@ def parse_network(document: dict[str, Any]) -> Network:
         role = _require_text(table, "role", where)
         if role not in roles:
             raise NetworkInvalid(f"{where}: role {role!r} is not a role", field=f"{where}.role")
+        unit = table.get("unit")
+        if unit is not None and (unit not in units or units[unit].agency != table.get("agency")):
+            raise NetworkInvalid(f"{where}: unit {unit!r} is not a unit of agency {table.get('agency')!r}",
+                                 field=f"{where}.unit")
         accounts.append(DemoAccount(_require_text(table, "username", where), role, table.get("agency"),
-                                    _require_text(table, "display_name", where)))
+                                    _require_text(table, "display_name", where), unit))
     for name_prefix, role in demo.get("per_agency", {}).items():
         if role not in roles:
             raise NetworkInvalid(f"demo.per_agency: role {role!r} is not a role", field=f"demo.per_agency.{name_prefix}")
@@ -363,6 +369,14 @@ def parse_network(document: dict[str, Any]) -> Network:
             if agency.active:
                 username = f"{name_prefix}.{agency.code}"
                 accounts.append(DemoAccount(username, role, agency.code, username))
+    # An account per unit and role (worker.school_takpit): a school's staff, who see only its cases.
+    for name_prefix, role in demo.get("per_unit", {}).items():
+        if role not in roles:
+            raise NetworkInvalid(f"demo.per_unit: role {role!r} is not a role", field=f"demo.per_unit.{name_prefix}")
+        for unit_definition in units.values():
+            if agencies[unit_definition.agency].active:
+                username = f"{name_prefix}.{unit_definition.code}"
+                accounts.append(DemoAccount(username, role, unit_definition.agency, username, unit_definition.code))
 
     return Network(
         province_th=_require_text(head, "province_th", "network"),

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -113,8 +113,10 @@ def notify_agency(
     dedupe_key_prefix: str,
     now: datetime,
     case_id: int | None = None,
+    admitted: ColumnElement[bool] | None = None,
 ) -> int:
-    """One message to each active member of the agency holding one of ``roles``; how many were queued."""
+    """One message to each active member of the agency holding one of ``roles`` (and, with
+    ``admitted``, meeting that condition on users); how many were queued."""
     if isinstance(roles, str):
         # in_() would iterate the letters of a lone role code and quietly match nobody.
         raise TypeError("roles must be a tuple of role codes, not a string")
@@ -123,6 +125,7 @@ def notify_agency(
     members = session.scalars(
         select(User)
         .where(User.agency_code == agency_code, User.role_code.in_(roles), User.active.is_(True))
+        .where(true() if admitted is None else admitted)
         .order_by(User.id)
     ).all()
     queued = 0

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.clock import Clock
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.people.auth import revoke_everything
-from engine.people.directory import check_role_and_agency
+from engine.people.directory import check_role_and_agency, check_unit
 from engine.people.models import User
 from engine.people.passwords import hash_password
 
@@ -46,22 +47,28 @@ def add_user(
     email: str | None,
     actor: Actor,
     clock: Clock,
+    unit: str | None = None,
+    network: Network | None = None,
 ) -> User:
+    """Add a person; ``unit`` (a school of their agency, checked against ``network``) limits what
+    they see to that unit's cases."""
     username = username.strip().lower()
     if not USERNAME.match(username):
         raise InvalidInput("a user name is 2–64 lower-case letters, digits, '.', '_' or '-', starting with a letter", field="username")
     if session.scalar(select(User.id).where(func.lower(User.username) == username)) is not None:
         raise Conflict(f"user {username!r} already exists", field="username")
     check_role_and_agency(session=session, role=role, agency=agency)
+    check_unit(network=network, agency=agency, unit=unit)
     check_password(password)
     now = clock.now()
     user = User(
         username=username, display_name=(display_name or username).strip()[:255], email=email, role_code=role,
-        agency_code=agency, password_hash=hash_password(password), active=True, created_at=now,
+        agency_code=agency, unit_code=unit, password_hash=hash_password(password), active=True, created_at=now,
     )
     session.add(user)
     session.flush()
-    audit.record(session, action="user.created", actor=actor, at=now, user_id=user.id, username=username, role=role, agency=agency)
+    audit.record(session, action="user.created", actor=actor, at=now, user_id=user.id, username=username, role=role,
+                 agency=agency, unit=unit)
     session.commit()
     return user
 

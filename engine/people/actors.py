@@ -14,10 +14,12 @@ class Actor:
     role: str
     agency_code: str | None
     client_address: str | None = None
+    # A reporting unit of the agency (a school); None for the agency's own staff.
+    unit_code: str | None = None
 
     @classmethod
     def of(cls, user: User, *, client_address: str | None = None) -> "Actor":
-        return cls(user.id, user.username, user.role_code, user.agency_code, client_address)
+        return cls(user.id, user.username, user.role_code, user.agency_code, client_address, user.unit_code)
 
     @property
     def is_system(self) -> bool:

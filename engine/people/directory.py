@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.clock import Clock
 from engine.errors import InvalidInput, NotFound
+from engine.network.definition import Network
 from engine.network.models import Agency, Role
 from engine.people.actors import Actor
 from engine.people.auth import locked_until
@@ -61,14 +62,28 @@ def check_role_and_agency(*, session: Session, role: str, agency: str | None) ->
         raise InvalidInput(f"role {role!r} is province-wide and takes no agency", field="agency")
 
 
-def change_role(*, session: Session, username: str, role: str, agency: str | None, actor: Actor, clock: Clock) -> User:
-    """Move a person to another role or agency; their rights change with their next request."""
+def check_unit(*, network: Network | None, agency: str | None, unit: str | None) -> None:
+    """A unit (a school) is one of the network's units, inside the person's own agency."""
+    if unit is None:
+        return
+    if network is None or unit not in network.units:
+        raise InvalidInput(f"{unit!r} is not a unit of the network", field="unit")
+    if network.units[unit].agency != agency:
+        raise InvalidInput(f"unit {unit!r} belongs to {network.units[unit].agency}, not to {agency or 'no agency'}",
+                           field="unit")
+
+
+def change_role(*, session: Session, username: str, role: str, agency: str | None, actor: Actor, clock: Clock,
+                unit: str | None = None, network: Network | None = None) -> User:
+    """Move a person to another role, agency or unit; their rights change with their next request."""
     user = find_user(session=session, username=username)
     check_role_and_agency(session=session, role=role, agency=agency)
-    before = (user.role_code, user.agency_code)
-    user.role_code, user.agency_code = role, agency
+    check_unit(network=network, agency=agency, unit=unit)
+    before = (user.role_code, user.agency_code, user.unit_code)
+    user.role_code, user.agency_code, user.unit_code = role, agency, unit
     audit.record(session, action="user.role_changed", actor=actor, at=clock.now(), user_id=user.id,
-                 role_before=before[0], agency_before=before[1], role=role, agency=agency)
+                 role_before=before[0], agency_before=before[1], unit_before=before[2], role=role, agency=agency,
+                 unit=unit)
     session.commit()
     return user
 

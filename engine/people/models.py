@@ -18,6 +18,9 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     role_code: Mapped[str] = mapped_column(String(32), ForeignKey("roles.code"))
     agency_code: Mapped[str | None] = mapped_column(String(32), ForeignKey("agencies.code"))
+    # A reporting unit of that agency (a school of the education office), from the network
+    # definition; empty for the agency's own staff, who see the cases of all its units.
+    unit_code: Mapped[str | None] = mapped_column(String(64))
     # argon2 hash; authentication itself arrives with the HTTP API.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

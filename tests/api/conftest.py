@@ -51,8 +51,9 @@ class Person:
         return self.actor.user_id
 
 
-def person(session: Session, clock: SimulatedClock, username: str, role: str, agency: str | None) -> Person:
-    actor = add_user(session, username, role, agency)
+def person(session: Session, clock: SimulatedClock, username: str, role: str, agency: str | None,
+           unit: str | None = None) -> Person:
+    actor = add_user(session, username, role, agency, unit)
     # On the wall clock, like sign-in on a simulation server: the token expires 90 days from now.
     _, secret = auth.create_token(session, user_id=actor.user_id, name="tests", expires_at=None, actor=actor,
                                   clock=SystemClock())
@@ -82,6 +83,9 @@ def staff(session, clock) -> dict[str, Person]:
     for agency in ("spm_tak", "pmj_tak", "police_tak"):
         people[f"worker.{agency}"] = person(session, clock, f"worker.{agency}", "case_worker", agency)
         people[f"supervisor.{agency}"] = person(session, clock, f"supervisor.{agency}", "supervisor", agency)
+    # Two schools' staff of the education office: each sees only its own school's cases.
+    for unit in ("school_takpit", "school_padung"):
+        people[f"worker.{unit}"] = person(session, clock, f"worker.{unit}", "case_worker", "spm_tak", unit)
     return people
 
 

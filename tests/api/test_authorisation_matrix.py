@@ -4,6 +4,11 @@ in another one, with the exact status code expected.
 Each row names an endpoint and how to prepare a fresh target for one caller (mutations get their
 own case, task or escalation per caller, so one caller's success cannot change the next one's
 answer). Cross-agency reads must answer 404 and leave an ``access.denied`` audit event.
+
+The education office's cases are reported by a school (``school_takpit``): beside the office's
+own staff, a worker of that school (``school.own``) and a worker of another school
+(``school.other``, ``school_padung``) call every endpoint; the other school's worker is in the
+owning agency, yet must meet the case as something that does not exist (issue 12, item 6).
 """
 from __future__ import annotations
 
@@ -29,16 +34,24 @@ from tests.conftest import FIXTURES
 REFERENCE = (FIXTURES / "reference_protocol.bpmn").read_text(encoding="utf-8")
 
 # Who calls: the agency roles relative to the object's owning agency, the province-wide roles,
-# and nobody at all.
-CALLERS = ("worker.own", "supervisor.own", "worker.other", "supervisor.other", "policy", "committee", "admin", "anonymous")
+# nobody at all, and the workers of the reporting school and of another school of the education
+# office.
+CALLERS = ("worker.own", "supervisor.own", "worker.other", "supervisor.other", "policy", "committee", "admin", "anonymous",
+           "school.own", "school.other")
+REPORTING_SCHOOL, OTHER_SCHOOL = "school_takpit", "school_padung"
 
 
-def expect(worker_own, supervisor_own, worker_other, supervisor_other, policy, committee, admin, anonymous=401) -> dict[str, int]:
-    return dict(zip(CALLERS, (worker_own, supervisor_own, worker_other, supervisor_other, policy, committee, admin, anonymous), strict=True))
+def expect(worker_own, supervisor_own, worker_other, supervisor_other, policy, committee, admin, anonymous=401,
+           school: tuple[int, int] | None = None) -> dict[str, int]:
+    """``school``: the reporting school's worker and another school's; by default both answer like
+    a worker of the owning agency (endpoints that are not about one case)."""
+    school_own, school_other = school or (worker_own, worker_own)
+    return dict(zip(CALLERS, (worker_own, supervisor_own, worker_other, supervisor_other, policy, committee, admin, anonymous,
+                              school_own, school_other), strict=True))
 
 
 EVERYONE = expect(200, 200, 200, 200, 200, 200, 200)
-CASE_READ = expect(200, 200, 404, 404, 403, 200, 200)
+CASE_READ = expect(200, 200, 404, 404, 403, 200, 200, school=(200, 404))
 
 
 class World:
@@ -54,6 +67,8 @@ class World:
     def person(self, caller: str, own: str, other: str):
         if caller == "anonymous":
             return None
+        if caller.startswith("school."):
+            return self.staff[f"worker.{REPORTING_SCHOOL if caller == 'school.own' else OTHER_SCHOOL}"]
         role, _, where = caller.partition(".")
         if where:
             return self.staff[f"{role}.{own if where == 'own' else other}"]
@@ -64,17 +79,19 @@ class World:
         return who.headers if who else {}
 
     def case(self) -> tuple[int, int]:
-        """A fresh case reported by the school office; returns (case id, intake task id)."""
+        """A fresh case reported by a school of the education office; returns (case id, intake task id)."""
         case = commands.start_case(session=self.session, protocol_key="reference", data={"channel": "school"},
-                                  actor=self.staff["worker.spm_tak"].actor, clock=self.clock, network=self.network)
+                                  actor=self.staff["worker.spm_tak"].actor, clock=self.clock, network=self.network,
+                                  reporting_unit=REPORTING_SCHOOL)
         item = self.session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
         return case.id, item.id
 
     def claimed_by(self, caller: str) -> int:
-        """A fresh intake task claimed by the caller if they may work it, else by the school's worker."""
+        """A fresh intake task claimed by the caller if they may work it, else by the office's worker."""
         _, item_id = self.case()
         who = self.person(caller, "spm_tak", "police_tak")
-        claimer = who if who is not None and who.actor.agency_code == "spm_tak" else self.staff["worker.spm_tak"]
+        claimer = who if who is not None and who.actor.agency_code == "spm_tak" and caller != "school.other" \
+            else self.staff["worker.spm_tak"]
         assignment.claim(session=self.session, work_item_id=item_id, actor=claimer.actor, clock=self.clock)
         return item_id
 
@@ -176,7 +193,8 @@ ROWS = [
     Row("GET /forms/{key}", EVERYONE, lambda w, c: ("GET", "/forms/report_form", {})),
     Row("PUT /forms/{key}", expect(403, 403, 403, 403, 200, 403, 200),
         lambda w, c: ("PUT", f"/forms/{w.fresh_key()}", {"json": {"type": "object", "properties": {"x": {"type": "string"}}}})),
-    Row("POST /cases", expect(201, 201, 201, 201, 403, 201, 201),
+    # A school's staff report for their own school: naming another is refused.
+    Row("POST /cases", expect(201, 201, 201, 201, 403, 201, 201, school=(201, 422)),
         lambda w, c: ("POST", "/cases", {"json": {"protocol": "reference", "data": {"reporting_unit": "school_takpit"}}})),
     Row("GET /cases", expect(200, 200, 200, 200, 403, 200, 200), lambda w, c: ("GET", "/cases", {"params": {"q": "TAK"}})),
     Row("GET /cases/{id}", CASE_READ, lambda w, c: ("GET", f"/cases/{shared_case(w)[0]}", {}), read_action="case.viewed"),
@@ -186,23 +204,23 @@ ROWS = [
     Row("GET /tasks?scope=all", expect(403, 403, 403, 403, 403, 200, 200),
         lambda w, c: ("GET", "/tasks", {"params": {"scope": "all"}})),
     Row("GET /tasks/{id}", CASE_READ, lambda w, c: ("GET", f"/tasks/{shared_case(w)[1]}", {}), read_action="task.viewed"),
-    Row("POST /tasks/{id}/claim", expect(200, 200, 404, 404, 403, 403, 403),
+    Row("POST /tasks/{id}/claim", expect(200, 200, 404, 404, 403, 403, 403, school=(200, 404)),
         lambda w, c: ("POST", f"/tasks/{w.case()[1]}/claim", {})),
-    Row("POST /tasks/{id}/unclaim", expect(200, 200, 404, 404, 403, 403, 403),
+    Row("POST /tasks/{id}/unclaim", expect(200, 200, 404, 404, 403, 403, 403, school=(200, 404)),
         lambda w, c: ("POST", f"/tasks/{w.claimed_by(c)}/unclaim", {})),
-    Row("PUT /tasks/{id}/assignee", expect(403, 200, 404, 404, 403, 200, 200),
+    Row("PUT /tasks/{id}/assignee", expect(403, 200, 404, 404, 403, 200, 200, school=(403, 404)),
         lambda w, c: ("PUT", f"/tasks/{w.case()[1]}/assignee", {"json": {"assignee_id": w.staff["worker.spm_tak"].id}})),
-    Row("POST /tasks/{id}/complete", expect(200, 200, 404, 404, 403, 403, 403),
+    Row("POST /tasks/{id}/complete", expect(200, 200, 404, 404, 403, 403, 403, school=(200, 404)),
         lambda w, c: ("POST", f"/tasks/{w.case()[1]}/complete", {"json": {"data": {"severity": "low"}}})),
-    Row("POST /tasks/{id}/comments", expect(201, 201, 404, 404, 403, 201, 201),
+    Row("POST /tasks/{id}/comments", expect(201, 201, 404, 404, 403, 201, 201, school=(201, 404)),
         lambda w, c: ("POST", f"/tasks/{shared_case(w)[1]}/comments", {"json": {"body": "โทรหาผู้ปกครองแล้ว"}})),
     Row("GET /tasks/{id}/comments", CASE_READ, lambda w, c: ("GET", f"/tasks/{shared_case(w)[1]}/comments", {}),
         read_action="task.comments_viewed"),
     Row("GET /escalations", expect(200, 200, 200, 200, 403, 200, 200), lambda w, c: ("GET", "/escalations", {}),
         own="pmj_tak"),
-    Row("POST /escalations/{id}/acknowledge", expect(403, 200, 404, 404, 403, 200, 200),
+    Row("POST /escalations/{id}/acknowledge", expect(403, 200, 404, 404, 403, 200, 200, school=(403, 404)),
         lambda w, c: ("POST", f"/escalations/{w.escalation()}/acknowledge", {"json": {"note": "รับทราบ"}}), own="pmj_tak"),
-    Row("POST /escalations/{id}/resolve", expect(403, 200, 404, 404, 403, 200, 200),
+    Row("POST /escalations/{id}/resolve", expect(403, 200, 404, 404, 403, 200, 200, school=(403, 404)),
         lambda w, c: ("POST", f"/escalations/{w.escalation()}/resolve", {"json": {"note": "เรียบร้อย"}}), own="pmj_tak"),
     Row("GET /reports/overdue", expect(403, 200, 403, 200, 200, 200, 200), lambda w, c: ("GET", "/reports/overdue", {})),
     Row("POST /simulation/clock", expect(403, 403, 403, 403, 200, 403, 200),
@@ -282,6 +300,25 @@ def test_cross_agency_callers_do_not_find_the_case_in_lists(world, client):
     assert client.get(f"{API}/tasks", headers=other).json()["items"] == []
     assert client.get(f"{API}/tasks", headers=other, params={"agency": "spm_tak"}).json()["items"] == []
     assert [t["id"] for t in client.get(f"{API}/tasks", headers=own).json()["items"]] == [task_id]
+
+
+def test_another_schools_worker_does_not_find_the_case_anywhere(world, client):
+    """Same agency, other school: not in the case list or search, the task list, the inbox or
+    its count, and the case, its task and its audit answer 404 like a missing case."""
+    case_id, task_id = shared_case(world)
+    own = world.staff[f"worker.{REPORTING_SCHOOL}"].headers
+    other = world.staff[f"worker.{OTHER_SCHOOL}"].headers
+    office = world.staff["supervisor.spm_tak"].headers
+    for headers, sees in ((own, True), (office, True), (other, False)):
+        cases = client.get(f"{API}/cases", headers=headers).json()
+        assert ([c["id"] for c in cases["items"]] == [case_id]) is sees
+        found = client.get(f"{API}/cases", headers=headers, params={"q": cases["items"][0]["reference"] if sees else "TAK"})
+        assert found.json()["total"] == (1 if sees else 0)
+        assert ([t["id"] for t in client.get(f"{API}/tasks", headers=headers).json()["items"]] == [task_id]) is sees
+        assert (client.get(f"{API}/cases/{case_id}", headers=headers).status_code == 200) is sees
+    for path in (f"/cases/{case_id}", f"/cases/{case_id}/audit", f"/tasks/{task_id}", f"/tasks/{task_id}/comments"):
+        assert client.get(f"{API}{path}", headers=other).status_code == 404, path
+    assert client.get(f"{API}/tasks", headers=other, params={"agency": "spm_tak"}).json()["items"] == []
 
 
 def test_a_missing_case_and_a_hidden_case_answer_alike(world, client):

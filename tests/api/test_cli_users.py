@@ -101,3 +101,18 @@ def test_the_commands_fail_with_a_message_not_a_traceback(database_url, session)
     assert missing.returncode == 1 and "no user 'nobody'" in missing.stderr and "Traceback" not in missing.stderr
     short = khumkrong(database_url, "users", "add", "someone", "--role", "policy", "--password-stdin", stdin="short\n")
     assert short.returncode == 1 and "at least" in short.stderr and "Traceback" not in short.stderr
+
+
+def test_a_school_worker_is_added_with_their_school_and_a_wrong_school_is_refused(database_url, session):
+    added = ok(khumkrong(database_url, "users", "add", "krit.takpit", "--role", "case_worker", "--agency", "spm_tak",
+                         "--unit", "school_takpit", "--password-stdin", stdin=PASSWORD + "\n"))
+    assert "spm_tak/school_takpit" in added
+    listed = ok(khumkrong(database_url, "users", "list")).split()
+    assert listed[:3] == ["krit.takpit", "case_worker", "spm_tak/school_takpit"]
+    wrong = khumkrong(database_url, "users", "add", "nok.pmj", "--role", "case_worker", "--agency", "pmj_tak",
+                      "--unit", "school_takpit", "--password-stdin", stdin=PASSWORD + "\n")
+    assert wrong.returncode == 1 and "belongs to spm_tak" in wrong.stderr and "Traceback" not in wrong.stderr
+    unknown = khumkrong(database_url, "users", "add", "nok.spm", "--role", "case_worker", "--agency", "spm_tak",
+                        "--unit", "school_nowhere", "--password-stdin", stdin=PASSWORD + "\n")
+    assert unknown.returncode == 1 and "not a unit of the network" in unknown.stderr
+    assert "nok.pmj" not in ok(khumkrong(database_url, "users", "list"))

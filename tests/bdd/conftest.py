@@ -129,7 +129,7 @@ def _add_people(session: Session, network: Network, clock: SimulatedClock) -> di
         user = User(
             username=account.username, display_name=account.display_name,
             email=f"{account.username}@{EMAIL_DOMAIN}", role_code=account.role, agency_code=account.agency,
-            active=True, created_at=clock.now(),
+            unit_code=account.unit, active=True, created_at=clock.now(),
         )
         session.add(user)
         users.append(user)

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from engine.audit import AuditEvent
 from engine.cases import commands
+from engine.cases.access import visible_case
+from engine.cases.inbox import inbox
 from engine.cases.links import case_links, linked_cases
 from engine.cases.models import (
     LIVE_WORK_ITEM_STATES,
@@ -32,13 +34,14 @@ from engine.cases.models import (
     EscalationStatus,
     WorkItem,
 )
+from engine.cases.queries import case_search_query, task_list_query
 from engine.cases.reopening import reopen_case
 from engine.cases.stepping import restore
 from engine.children.models import Child
 from engine.clock import SimulatedClock
 from engine.deadlines.service import acknowledge
 from engine.deadlines.tick import TickReport, tick
-from engine.errors import InvalidState, KhumkrongError
+from engine.errors import InvalidState, KhumkrongError, NotFound
 from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.protocols.disclosure import is_personal_field
@@ -82,6 +85,9 @@ Then the linked case holds no name or age of the child
 When the supervisors of "spm_tak" re-open the case because "ครูพบรอยช้ำใหม่"
 Then the case is re-opened from the closed case
 Then the supervisors of "spm_tak" cannot re-open the closed case again
+Then "worker.school_takpit" can open the case
+Then "worker.school_padung" cannot open the case      (not found, as if it did not exist; nor in any list)
+Then "supervisor.spm_tak" finds the task "แสวงหาข้อเท็จจริงกรณีบุคลากร" in their inbox
 กำหนดให้ เวลาคือ "2026-11-30T09:00:00+07:00"
 กำหนดให้ มีกรณีตามโพรโทคอล "P1" ที่เริ่มโดย "school_takpit"
 เมื่อ "police_tak" ทำงาน "รับแจ้งเหตุ" เสร็จ
@@ -105,6 +111,9 @@ Then the supervisors of "spm_tak" cannot re-open the closed case again
 เมื่อ หัวหน้างานของ "spm_tak" เปิดกรณีอีกครั้ง เพราะ "ครูพบรอยช้ำใหม่"
 ดังนั้น กรณีนี้เปิดใหม่จากกรณีที่ปิดแล้ว
 ดังนั้น หัวหน้างานของ "spm_tak" เปิดกรณีที่ปิดแล้วซ้ำอีกไม่ได้
+ดังนั้น "worker.school_takpit" เปิดกรณีได้
+ดังนั้น "worker.school_padung" เปิดกรณีไม่ได้
+ดังนั้น "supervisor.spm_tak" พบงาน "แสวงหาข้อเท็จจริงกรณีบุคลากร" ในกล่องงาน
 """
 
 
@@ -175,6 +184,11 @@ class World:
             f"{code!r} is neither a reporting unit nor an agency of the network; units: "
             f"{', '.join(sorted(self.network.units))}; agencies: {', '.join(sorted(self.network.active_agencies))}"
         )
+
+    def account(self, username: str) -> Actor:
+        if username not in self.users:
+            raise ScenarioFailure(f"there is no demo account {username!r}; accounts: {', '.join(sorted(self.users))}")
+        return self.users[username]
 
     def person(self, agency: str, role: str) -> Actor:
         prefix = "supervisor" if role == "supervisor" else "worker"
@@ -393,6 +407,43 @@ class World:
             )
         raise ScenarioFailure(f"{agency!r} has no open task {label!r} in {self.describe_case(case)}; "
                               f"{self.describe_open_tasks(case.id)}")
+
+    def _sight(self, username: str) -> dict[str, bool]:
+        """Where the person meets the current case: its detail, the case search, the task list and
+        the inbox, each answered by the engine's own rule (engine.cases.access)."""
+        case, actor, now = self.current_case(), self.account(username), self.clock.now()
+        try:
+            visible_case(session=self.session, actor=actor, case_id=case.id, now=now, attempted="scenario")
+            opened = True
+        except NotFound:
+            opened = False
+        searched = case.id in self.session.scalars(case_search_query(actor).with_only_columns(Case.id)).all()
+        listed = bool(actor.agency_code) and case.id in {
+            row[0].case_id for row in self.session.execute(task_list_query(actor, now=now))
+        }
+        waiting = case.id in {
+            entry.item.case_id for entry in inbox(session=self.session, actor=actor, now=now, limit=500, offset=0).rows
+        }
+        self.session.commit()
+        return {"detail": opened, "case search": searched, "task list": listed, "inbox": waiting}
+
+    def assert_can_open(self, username: str) -> None:
+        sight = self._sight(username)
+        if not (sight["detail"] and sight["case search"]):
+            raise ScenarioFailure(f"{username!r} should open {self.describe_case(self.current_case())}, but: {sight}")
+
+    def assert_cannot_open(self, username: str) -> None:
+        seen = [where for where, yes in self._sight(username).items() if yes]
+        if seen:
+            raise ScenarioFailure(f"{username!r} should not find {self.describe_case(self.current_case())} at all, "
+                                  f"yet finds it in: {', '.join(seen)}")
+
+    def assert_in_inbox(self, username: str, label: str) -> None:
+        case, actor = self.current_case(), self.account(username)
+        entries = inbox(session=self.session, actor=actor, now=self.clock.now(), limit=500, offset=0).rows
+        if not any(entry.item.case_id == case.id and entry.item.label == label for entry in entries):
+            raise ScenarioFailure(f"{username!r} has no task {label!r} of {self.describe_case(case)} in their inbox; "
+                                  f"{self.describe_open_tasks(case.id)}")
 
     def assert_no_open_task(self, agency: str, label: str) -> None:
         case = self.current_case()
@@ -831,3 +882,19 @@ def _reopened(world: World) -> None:
 )
 def _cannot_reopen(world: World, agency: str) -> None:
     world.assert_cannot_reopen_again(agency)
+@_steps('"{username:Q}" can open the case', '"{username:Q}" เปิดกรณีได้')
+def _can_open(world: World, username: str) -> None:
+    world.assert_can_open(username)
+
+
+@_steps('"{username:Q}" cannot open the case', '"{username:Q}" เปิดกรณีไม่ได้')
+def _cannot_open(world: World, username: str) -> None:
+    world.assert_cannot_open(username)
+
+
+@_steps(
+    '"{username:Q}" finds the task "{task:Q}" in their inbox',
+    '"{username:Q}" พบงาน "{task:Q}" ในกล่องงาน',
+)
+def _in_inbox(world: World, username: str, task: str) -> None:
+    world.assert_in_inbox(username, task)

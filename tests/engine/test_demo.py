@@ -39,20 +39,24 @@ def test_demo_loads_protocols_forms_and_accounts_once(session_factory, network, 
         first = load_demo(session=session, network=network, clock=clock, protocols_dir=protocols_dir, forms_dir=forms_dir)
     assert first.password == "tak-demo" and first.forms == 3
     assert first.protocols_published == ["reference v1"]
+    # A worker and a supervisor per active agency, and per school (a school's staff).
     expected = {"admin", "policy", "committee"} | {
-        f"{prefix}.{code}" for code in network.active_agencies for prefix in ("worker", "supervisor")
+        f"{prefix}.{code}" for code in (*network.active_agencies, *network.units) for prefix in ("worker", "supervisor")
     }
-    assert set(first.users_created) == expected and len(expected) == 23
+    assert set(first.users_created) == expected and len(expected) == 31
 
     with session_factory() as session:
         again = load_demo(session=session, network=network, clock=clock, protocols_dir=protocols_dir, forms_dir=forms_dir)
         assert (again.users_created, again.protocols_published) == ([], [])
-        assert session.scalar(select(func.count()).select_from(User)) == 23
+        assert session.scalar(select(func.count()).select_from(User)) == 31
         assert session.scalar(select(func.count()).select_from(ProtocolVersion)) == 1
         assert session.scalar(select(func.count()).select_from(Form)) == 3
         police = session.scalar(select(User).where(User.username == "supervisor.police_tak"))
         assert (police.role_code, police.agency_code) == ("supervisor", "police_tak")
         assert verify_password(police.password_hash, "tak-demo")
+        school = session.scalar(select(User).where(User.username == "worker.school_takpit"))
+        assert (school.role_code, school.agency_code, school.unit_code) == ("case_worker", "spm_tak", "school_takpit")
+        assert police.unit_code is None
 
 
 @pytest.mark.slow

@@ -1,7 +1,7 @@
 """referral bases and re-opening: the legal basis of each referral, anonymised cases marked
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-03
 
 Issue 12, items 7 and 3:
@@ -23,7 +23,7 @@ from alembic import op
 import engine.db
 
 revision = '0012'
-down_revision = '0009'
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

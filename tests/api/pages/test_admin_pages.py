@@ -46,6 +46,8 @@ def test_an_administrator_adds_a_person_who_can_then_sign_in(admin, session, app
     ({"username": "worker.spm_tak"}, "username", "ยังไม่มีผู้ใช้ชื่อนี้"),
     ({"agency": ""}, "agency", "ต้องสังกัดหน่วยงาน"),
     ({"role": "policy"}, "agency", "ไม่สังกัดหน่วยงาน"),
+    ({"agency": "pmj_tak", "unit": "school_takpit"}, "unit", "หน่วยรายงานต้องเป็นโรงเรียนในหน่วยงานของผู้ใช้เอง"),
+    ({"unit": "school_nowhere"}, "unit", "หน่วยรายงานต้องเป็นโรงเรียนในหน่วยงานของผู้ใช้เอง"),
 ])
 def test_a_refused_account_says_why_in_thai_and_keeps_what_was_typed(admin, fields, field, message):
     answer = add(admin, **fields)
@@ -90,6 +92,21 @@ def test_a_locked_account_can_be_unlocked(admin, session, app):
     assert "ถูกล็อกถึง" not in admin.get("/admin/users").text
     assert authenticate(session, username="worker.spm_tak", password="the right password", client_address=None,
                         clock=app.state.auth_clock).username == "worker.spm_tak"
+
+
+def test_a_school_worker_is_added_with_the_school_and_moved_to_the_office(admin, session, app):
+    assert 'value="school_takpit"' in admin.get("/admin/users").text
+    assert add(admin, username="krit.takpit", unit="school_takpit").status_code == 303
+    user = find_user(session=session, username="krit.takpit")
+    assert (user.agency_code, user.unit_code) == ("spm_tak", "school_takpit")
+    created = session.scalars(select(AuditEvent).where(AuditEvent.action == "user.created")).all()
+    assert any(event.details.get("unit") == "school_takpit" for event in created)
+    moved = admin.post("/admin/users/krit.takpit/role", data={"csrf_token": csrf_of(admin, "/admin/users"),
+                                                              "role": "case_worker", "agency": "spm_tak", "unit": ""},
+                       follow_redirects=False)
+    assert moved.status_code == 303
+    session.expire_all()
+    assert find_user(session=session, username="krit.takpit").unit_code is None
 
 
 def test_role_and_agency_change_together_and_a_wrong_pair_is_refused(admin, session):

@@ -134,3 +134,34 @@ def test_policy_staff_read_the_report_but_not_the_dashboard(browser, session, la
     assert browser.get("/committee").status_code == 200
     assert browser.get("/dashboard").status_code == 403
     assert browser.get("/dashboard/overdue.csv").status_code == 403
+
+
+def test_a_schools_supervisor_counts_and_lists_only_its_own_schools_late_work(browser, session, clock, network,
+                                                                              accounts, reference_forms):
+    from engine.cases import commands
+    from engine.protocols import service as protocols
+    from tests.api.test_school_visibility import SCHOOL_DEADLINE
+
+    version, _ = protocols.store_draft(session=session, key="school_deadline", bpmn=SCHOOL_DEADLINE, network=network,
+                                       clock=clock, actor=accounts["policy"])
+    protocols.publish(session=session, key="school_deadline", version=version.version, clock=clock,
+                      actor=accounts["policy"])
+    office = add_user(session, "worker.pmj_tak", "case_worker", "pmj_tak")
+    add_user(session, "supervisor.school_takpit", "supervisor", "spm_tak", "school_takpit")
+    cases = {}
+    for school in ("school_takpit", "school_padung"):
+        case = commands.start_case(session=session, protocol_key="school_deadline", data={}, actor=office, clock=clock,
+                                   network=network, reporting_unit=school)
+        intake = session.scalar(select(WorkItem.id).where(WorkItem.case_id == case.id))
+        commands.complete(session=session, work_item_id=intake, data={"severity": "high"}, actor=office, clock=clock,
+                          network=network)
+        cases[school] = case.reference
+    clock.advance(timedelta(hours=25))
+    tick(session=session, clock=clock, network=network)
+    sign_in(browser, session, "supervisor.school_takpit")
+    page = browser.get("/dashboard").text
+    overdue = page[page.index('id="overdue-heading"'):]
+    assert re.search(r'<span class="muted">\(1\)</span>', overdue[:overdue.index("</h2>")])
+    assert cases["school_takpit"] in page and cases["school_padung"] not in page
+    exported = browser.get("/dashboard/overdue.csv").text
+    assert cases["school_takpit"] in exported and cases["school_padung"] not in exported

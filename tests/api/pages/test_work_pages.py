@@ -203,6 +203,40 @@ def test_a_task_of_an_uninvolved_agency_is_not_found_and_the_refusal_is_audited(
     assert [e.details["resource"] for e in denied] == ["task"]
 
 
+def test_a_schools_pages_show_its_own_cases_and_not_another_schools(browser, session, clock, network, tak_library,
+                                                                     workers):
+    from tests.conftest import add_user
+
+    add_user(session, "worker.school_takpit", "case_worker", "spm_tak", "school_takpit")
+    add_user(session, "worker.school_padung", "case_worker", "spm_tak", "school_padung")
+    case = commands.start_case(session=session, protocol_key="p2_student_screening", data={}, actor=workers["school"],
+                               clock=clock, network=network, reporting_unit="school_takpit")
+    item = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
+    sign_in(browser, session, "worker.school_takpit")
+    # A school's staff report for their own school only.
+    start_page = browser.get("/cases/new").text
+    assert 'value="school_takpit"' in start_page and 'value="school_padung"' not in start_page
+    assert inbox_rows(browser.get("/inbox").text) == [str(item.id)]
+    assert browser.get(f"/cases/{case.id}").status_code == 200
+    browser.cookies.clear()
+    sign_in(browser, session, "worker.school_padung")
+    assert inbox_rows(browser.get("/inbox").text) == []
+    for path in (f"/cases/{case.id}", f"/tasks/{item.id}"):
+        page = browser.get(path)
+        assert page.status_code == 404 and case.reference not in page.text, path
+    assert case.reference not in browser.get("/cases").text
+    # The office sees that the school is kept out once the alleged abuser is its staff.
+    session.get_one(Case, case.id).unit_kept_out = True
+    session.commit()
+    browser.cookies.clear()
+    sign_in(browser, session, "worker.spm_tak")
+    assert "ไม่ให้โรงเรียนเห็น: ผู้ถูกกล่าวหาเป็นบุคลากรของโรงเรียน" in browser.get(f"/cases/{case.id}").text
+    browser.cookies.clear()
+    sign_in(browser, session, "worker.school_takpit")
+    assert browser.get(f"/cases/{case.id}").status_code == 404
+    assert inbox_rows(browser.get("/inbox").text) == []
+
+
 def test_reading_a_task_is_audited_before_it_is_shown(browser, session, clock, network, tak_library, workers):
     _case, item = start_p1(session, clock, network, workers["pmj"])
     sign_in(browser, session, "worker.pmj_tak")

@@ -146,3 +146,14 @@ def test_migration_0012_marks_the_cases_retention_anonymised_before_it(tmp_path)
         assert links and all(row == (None, None) for row in links)
     finally:
         engine.dispose()
+
+
+def test_a_school_kept_out_of_the_closed_case_stays_out_of_the_reopened_one(session, network, clock, people, closed):
+    unit = next(iter(network.units))
+    session.execute(Case.__table__.update().where(Case.id == closed.id).values(unit_code=unit, unit_kept_out=True))
+    session.commit()
+    session.expire_all()
+    reopened = _reopen(session, network, clock, people["school_supervisor"], session.get_one(Case, closed.id))
+    session.expire_all()
+    new = session.get_one(Case, reopened.id)
+    assert (new.unit_code, new.unit_kept_out) == (unit, True)
