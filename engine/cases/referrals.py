@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.cases.links import linked_cases
+from engine.cases.live import note_written
 from engine.cases.models import Case, CaseLink, CaseStatus, WorkItem
 from engine.cases.references import next_reference
 from engine.cases.restrictions import active_restriction, hold
@@ -61,6 +62,7 @@ def conclude(
     raise_escalations(session=session, case=case, items=items, advance=moved, now=now, network=network)
     route_messages(session=session, case=case, workflow=workflow, now=now, actor=actor, network=network, depth=depth)
     case.state_json = state_json_of(workflow)
+    note_written(session, case, workflow)
 
 
 def open_case(
