@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from engine import audit
 from engine.cases.escalations import raise_for_code, raise_for_deadline
 from engine.cases.live import note_locked, workflow_of
-from engine.cases.models import Case, CaseStatus, WorkItem
+from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem
 from engine.cases.work_items import sync_work_items
 from engine.clock import Clock
 from engine.db import is_postgres
@@ -74,10 +74,12 @@ def take(*, session: Session, case: Case, now: datetime) -> None:
 
 
 def case_items(*, session: Session, case_id: int) -> list[WorkItem]:
-    """Every work item of a case, read afresh: under the case lock, what the command acts on."""
+    """The live (open or claimed) work items of a case, read afresh: under the case lock, what
+    the command acts on. Finished ones never change again, so a command does not read the
+    case's whole history."""
     return list(session.scalars(
-        select(WorkItem).where(WorkItem.case_id == case_id).order_by(WorkItem.id)
-        .execution_options(populate_existing=True)
+        select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.state.in_(LIVE_WORK_ITEM_STATES))
+        .order_by(WorkItem.id).execution_options(populate_existing=True)
     ))
 
 
