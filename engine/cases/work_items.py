@@ -22,7 +22,8 @@ from engine.workflow.types import Task, Workflow
 
 def notification_context(*, session: Session, item: WorkItem) -> dict[str, Any]:
     """What a message about a work item may say: the case reference and the task, no more."""
-    reference = session.scalar(select(Case.reference).where(Case.id == item.case_id))
+    # The command moving the case holds it already: no query.
+    reference = session.get_one(Case, item.case_id).reference
     return {"case_reference": reference, "task_label": item.label, "due_at": item.due_at}
 
 
