@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 10.0
     # Spec JSON of this many protocol versions is kept in memory per process.
     spec_cache_size: int = 64
+    # Workflows of this many recently moved cases are kept in memory per process (0: none), so a
+    # command need not rebuild its case's workflow from the stored state.
+    live_workflow_cache_size: int = Field(default=256, ge=0)
     # A personal API token made without an expiry stops working after this many days.
     token_lifetime_days: int = Field(default=90, ge=1, le=366)
     # Reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are

@@ -23,6 +23,7 @@ from engine.db import make_engine, make_session_factory
 from engine.network.definition import Network, load_network
 from engine.protocols.cache import VersionCache
 from engine.settings import Settings
+from engine.workflow.live import LiveWorkflows
 
 
 class Wiring:
@@ -33,6 +34,7 @@ class Wiring:
         self.network = network
         self.clock = clock
         self.versions = VersionCache(settings.spec_cache_size)
+        self.live_workflows = LiveWorkflows(settings.live_workflow_cache_size)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> Wiring:
@@ -50,8 +52,10 @@ class Wiring:
 
     @cached_property
     def session_factory(self) -> sessionmaker[Session]:
-        """Sessions of the database; they carry its protocol version cache (``Session.info``)."""
-        return make_session_factory(self.db, info=self.versions.session_info())
+        """Sessions of the database; they carry its protocol version and live workflow caches (``Session.info``)."""
+        return make_session_factory(
+            self.db, info={**self.versions.session_info(), **self.live_workflows.session_info()}
+        )
 
     def dispose(self) -> None:
         if "db" in self.__dict__:

@@ -173,10 +173,11 @@ def complete(
     ensure_unit_admits(session=session, actor=actor, item=item)
 
     def act(case: Case, workflow: Workflow, items: list[WorkItem], now: datetime) -> None:
-        # The case's items were just read under its lock, this one among them.
+        # The case's live items were just read under its lock; this one is among them if live.
         current = next((i for i in items if i.id == work_item_id), None)
         if current is None or current.state not in LIVE_WORK_ITEM_STATES:
-            state = current.state if current is not None else "gone"
+            finished = current or session.get(WorkItem, work_item_id, populate_existing=True)
+            state = finished.state if finished is not None else "gone"
             raise Conflict(f"work item {work_item_id} is already {state}", work_item_id=work_item_id)
         if current.state == WorkItemState.CLAIMED.value and current.assignee_id != actor.user_id:
             raise Conflict(f"work item {work_item_id} is claimed by someone else", work_item_id=work_item_id)

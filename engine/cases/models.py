@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
@@ -26,6 +26,7 @@ class WorkItemState(str, enum.Enum):
 
 
 LIVE_WORK_ITEM_STATES = (WorkItemState.OPEN.value, WorkItemState.CLAIMED.value)
+_LIVE = text("state IN ('open', 'claimed')")
 
 
 class Case(Base):
@@ -33,6 +34,8 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_status_next_timer_at", "status", "next_timer_at"),
         Index("ix_cases_status_closed_at", "status", "closed_at"),
+        Index("ix_cases_created_at_id", "created_at", "id"),
+        Index("ix_cases_closed_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +76,11 @@ class WorkItem(Base):
         Index("ix_work_items_agency_state_due", "agency_code", "state", "due_at"),
         Index("ix_work_items_assignee_state_due", "assignee_id", "state", "due_at"),
         Index("ix_work_items_state_due", "state", "due_at"),
+        # Live work only (migration 0013): the overdue lists and counts, per agency and overall.
+        Index("ix_work_items_live_agency_due", "agency_code", "due_at", "id", sqlite_where=_LIVE, postgresql_where=_LIVE),
+        Index("ix_work_items_live_due", "due_at", "agency_code", "case_id", sqlite_where=_LIVE, postgresql_where=_LIVE),
+        Index("ix_work_items_state_completed_at", "state", "completed_at"),
+        Index("ix_work_items_case_agency", "case_id", "agency_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -148,6 +156,7 @@ class Escalation(Base):
         Index("ix_escalations_status_climb_at", "status", "climb_at"),
         Index("ix_escalations_target_status", "target_agency_code", "target_role", "status"),
         Index("ix_escalations_case_id", "case_id"),
+        Index("ix_escalations_raised_at", "raised_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.cases.links import linked_cases
+from engine.cases.live import note_written
 from engine.cases.models import Case, CaseLink, CaseStatus, WorkItem
 from engine.cases.references import next_reference
 from engine.cases.restrictions import active_restriction, hold
@@ -69,6 +70,7 @@ def conclude(
         throwers=moved.message_throwers,
     )
     case.state_json = state_json_of(workflow)
+    note_written(session, case, workflow)
 
 
 def open_case(

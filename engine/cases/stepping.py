@@ -22,7 +22,8 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from engine import audit
 from engine.cases.escalations import raise_for_code, raise_for_deadline
-from engine.cases.models import Case, CaseStatus, WorkItem
+from engine.cases.live import note_locked, workflow_of
+from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem
 from engine.cases.work_items import sync_work_items
 from engine.clock import Clock
 from engine.db import is_postgres
@@ -31,7 +32,6 @@ from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.protocols.cache import version_cache
 from engine.workflow.running import Advance
-from engine.workflow.serialization import restore_workflow
 from engine.workflow.tree import (
     attached_task,
     element_id,
@@ -66,7 +66,10 @@ def lock_case(*, session: Session, case_id: int, skip_locked: bool = False) -> C
     statement = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
     if is_postgres(session):
         statement = statement.with_for_update(key_share=True, skip_locked=skip_locked)
-    return session.scalars(statement).one_or_none()
+    case = session.scalars(statement).one_or_none()
+    if case is not None:
+        note_locked(session, case)
+    return case
 
 
 def lock_cases(*, session: Session, case_ids: Iterable[int]) -> list[Case]:
@@ -94,10 +97,12 @@ def take(*, session: Session, case: Case, now: datetime) -> None:
 
 
 def case_items(*, session: Session, case_id: int) -> list[WorkItem]:
-    """Every work item of a case, read afresh: under the case lock, what the command acts on."""
+    """The live (open or claimed) work items of a case, read afresh: under the case lock, what
+    the command acts on. Finished ones never change again, so a command does not read the
+    case's whole history."""
     return list(session.scalars(
-        select(WorkItem).where(WorkItem.case_id == case_id).order_by(WorkItem.id)
-        .execution_options(populate_existing=True)
+        select(WorkItem).where(WorkItem.case_id == case_id, WorkItem.state.in_(LIVE_WORK_ITEM_STATES))
+        .order_by(WorkItem.id).execution_options(populate_existing=True)
     ))
 
 
@@ -110,7 +115,8 @@ def find_item(*, session: Session, work_item_id: int) -> WorkItem:
 
 
 def restore(*, session: Session, case: Case) -> Workflow:
-    return restore_workflow(case.state_json, version_cache(session).get(session, case.protocol_version_id).spec_json)
+    """The locked case's workflow: kept in memory since this process last moved it, or rebuilt."""
+    return workflow_of(session, case)
 
 
 def check_form_data(data: Any) -> dict[str, Any]:

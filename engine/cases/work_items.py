@@ -23,7 +23,8 @@ from engine.workflow.types import Task, Workflow
 
 def notification_context(*, session: Session, item: WorkItem) -> dict[str, Any]:
     """What a message about a work item may say: the case reference and the task, no more."""
-    reference = session.scalar(select(Case.reference).where(Case.id == item.case_id))
+    # The command moving the case holds it already: no query.
+    reference = session.get_one(Case, item.case_id).reference
     return {"case_reference": reference, "task_label": item.label, "due_at": item.due_at}
 
 
@@ -104,10 +105,15 @@ def sync_work_items(
 ) -> None:
     """Cancel the items whose task left the live set, and add one for each new live user task.
 
-    ``items`` are the case's work items as the command read them; new ones are appended to it.
+    ``items`` are the case's live work items as the command read them; new ones are appended to it.
     """
     live = {str(task.id): task for task in live_manual_tasks(workflow)}
     known = {item.task_id for item in items}
+    if unknown := [task_id for task_id in live if task_id not in known]:
+        # ``items`` holds the live items only: a live task may still have a finished item.
+        known.update(session.scalars(
+            select(WorkItem.task_id).where(WorkItem.case_id == case.id, WorkItem.task_id.in_(unknown))
+        ))
 
     for item in items:
         if item.state not in LIVE_WORK_ITEM_STATES or item.task_id in live:

@@ -243,11 +243,16 @@ def resolve_session(session: Session, secret: str, *, clock: Clock) -> Credentia
     if not secret or len(secret) > 256:
         return None
     now = clock.now()
-    row = session.scalar(select(AuthSession).where(AuthSession.token_hash == digest(secret)))
-    if row is None or row.revoked_at is not None or row.expires_at <= now or row.last_seen_at + SESSION_IDLE_TIMEOUT <= now:
+    # The session and its user in one round trip: every authenticated request pays for this.
+    found = session.execute(
+        select(AuthSession, User).join(User, User.id == AuthSession.user_id).where(AuthSession.token_hash == digest(secret))
+    ).first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if row.revoked_at is not None or row.expires_at <= now or row.last_seen_at + SESSION_IDLE_TIMEOUT <= now:
+        return None
+    if not user.active:
         return None
     if now - row.last_seen_at >= SESSION_TOUCH_INTERVAL:
         row.last_seen_at = now
@@ -309,11 +314,15 @@ def resolve_token(session: Session, secret: str, *, clock: Clock) -> Credential 
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 256:
         return None
     now = clock.now()
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
-    if row is None or not row.active or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+    found = session.execute(
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == digest(secret))
+    ).first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if not row.active or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    if not user.active:
         return None
     if row.last_used_at is None or now - row.last_used_at >= SESSION_TOUCH_INTERVAL:
         row.last_used_at = now

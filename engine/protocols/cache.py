@@ -19,6 +19,7 @@ from engine.db import make_session_factory
 from engine.errors import NotFound
 from engine.protocols.models import ProtocolVersion
 from engine.protocols.parsing import UserTaskDescriptor, descriptors_from_json
+from engine.workflow.live import LiveWorkflows
 
 _SESSION_KEY = "khumkrong.protocol_versions"
 DEFAULT_SIZE = 64
@@ -77,5 +78,6 @@ def version_cache(session: Session) -> VersionCache:
 
 
 def cached_session_factory(engine: Engine, *, cache_size: int = DEFAULT_SIZE) -> sessionmaker[Session]:
-    """Sessions of one database that share one cache of its protocol versions."""
-    return make_session_factory(engine, info=VersionCache(cache_size).session_info())
+    """Sessions of one database that share one cache of its protocol versions and one of its
+    live workflows (:mod:`engine.workflow.live`)."""
+    return make_session_factory(engine, info={**VersionCache(cache_size).session_info(), **LiveWorkflows().session_info()})

@@ -10,16 +10,20 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from engine.workflow.expressions import SCRIPT_ENGINE
+from engine.workflow.predictions import predict_again, serialise_without_predictions, take_marks
+from engine.workflow.specs import restored_specs
 from engine.workflow.types import ProcessSpec, Workflow
 
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 _SPEC_KEYS = ("spec", "subprocess_specs")
 
 
-def _to_json_ready_dict(workflow: Workflow) -> dict[str, Any]:
+def _to_json_ready_dict(workflow: Workflow, *, without_predictions: bool = False) -> dict[str, Any]:
     # serialize_json() sets encoder mode around to_dict(); we need the dict itself to split it.
     SERIALIZER.registry._encoder_mode = True
     try:
+        if without_predictions:
+            return serialise_without_predictions(workflow, SERIALIZER)
         return SERIALIZER.to_dict(workflow)
     finally:
         SERIALIZER.registry._encoder_mode = False
@@ -39,7 +43,9 @@ def spec_json_of(spec: ProcessSpec, subprocess_specs: dict[str, ProcessSpec]) ->
 
 
 def state_json_of(workflow: Workflow) -> str:
-    dct = _to_json_ready_dict(workflow)
+    """The case's state: its tasks without the spec, and without the predicted future that
+    restoring predicts again (:mod:`engine.workflow.predictions`)."""
+    dct = _to_json_ready_dict(workflow, without_predictions=True)
     for key in _SPEC_KEYS:
         dct.pop(key, None)
     dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
@@ -49,16 +55,25 @@ def state_json_of(workflow: Workflow) -> str:
 def restore_workflow(state_json: str, spec_json: str) -> Workflow:
     """Rebuild a case's workflow and re-attach the expression-only script engine."""
     dct = json.loads(state_json, cls=SERIALIZER.json_decoder_cls)
-    spec_blob = json.loads(spec_json, cls=SERIALIZER.json_decoder_cls)
-    spec_version = spec_blob.pop(SERIALIZER.VERSION_KEY, None)
+    spec, subprocess_specs, spec_version = restored_specs(spec_json, SERIALIZER)
     if spec_version != dct.get(SERIALIZER.VERSION_KEY):
         raise ValueError(
             f"state (format {dct.get(SERIALIZER.VERSION_KEY)}) and spec (format {spec_version}) "
             "were written by different serializer versions"
         )
-    dct.update(spec_blob)
-    SERIALIZER.migrate(dct)
+    if spec_version == SERIALIZER.VERSION:
+        # The current format needs no migration: the spec objects rebuilt once are shared
+        # (from_dict passes objects through as they are).
+        del dct[SERIALIZER.VERSION_KEY]
+        dct["spec"], dct["subprocess_specs"] = spec, dict(subprocess_specs)
+    else:
+        spec_blob = json.loads(spec_json, cls=SERIALIZER.json_decoder_cls)
+        spec_blob.pop(SERIALIZER.VERSION_KEY, None)
+        dct.update(spec_blob)
+        SERIALIZER.migrate(dct)
+    marks = take_marks(dct)
     workflow = SERIALIZER.from_dict(dct)
+    predict_again(workflow, marks)
     # The script engine is not serialised; without this the library would fall back to its default
     # engine, which evaluates with Python itself.
     workflow.script_engine = SCRIPT_ENGINE
@@ -66,13 +81,8 @@ def restore_workflow(state_json: str, spec_json: str) -> Workflow:
 
 
 def new_workflow(spec_json: str) -> Workflow:
-    spec_blob = json.loads(spec_json, cls=SERIALIZER.json_decoder_cls)
-    spec_blob.pop(SERIALIZER.VERSION_KEY, None)
-    spec = SERIALIZER.registry.restore(spec_blob["spec"])
-    subprocess_specs = {
-        name: SERIALIZER.registry.restore(sub) for name, sub in spec_blob["subprocess_specs"].items()
-    }
-    return BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE)
+    spec, subprocess_specs, _version = restored_specs(spec_json, SERIALIZER)
+    return BpmnWorkflow(spec, dict(subprocess_specs), script_engine=SCRIPT_ENGINE)
 
 
 def scrub_state(state_json: str, keep: Callable[[str, Any], bool]) -> tuple[str, int]:

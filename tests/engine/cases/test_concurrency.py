@@ -13,7 +13,6 @@ from engine.cases.models import Case, WorkItem
 from engine.errors import Conflict
 from engine.people.actors import Actor
 from engine.people.models import User
-from engine.workflow import serialization
 from tests.conftest import START
 from tests.engine.cases.test_commands import publish_reference
 
@@ -43,14 +42,15 @@ def _race(factory, network, clock, monkeypatch):
         ]
         items = [session.scalar(select(WorkItem.id).where(WorkItem.case_id == c)) for c in cases]
 
-    # Widen the window between reading the case and writing it, so the two commands overlap.
-    real_restore = serialization.restore_workflow
+    # Widen the window between reading the case and writing it, so the two commands overlap
+    # (whether the workflow comes from the process's cache of live workflows or is rebuilt).
+    real_workflow_of = stepping.workflow_of
 
-    def slow_restore(*args, **kwargs):
+    def slow_workflow_of(*args, **kwargs):
         time.sleep(0.05)
-        return real_restore(*args, **kwargs)
+        return real_workflow_of(*args, **kwargs)
 
-    monkeypatch.setattr(stepping, "restore_workflow", slow_restore)
+    monkeypatch.setattr(stepping, "workflow_of", slow_workflow_of)
 
     outcomes: list[tuple[int, str]] = []
     lock = threading.Lock()
