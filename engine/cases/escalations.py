@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import audit
@@ -87,20 +88,48 @@ def _record(session: Session, action: str, escalation: Escalation, *, actor: Act
     )
 
 
+def open_deadline_escalation(*, session: Session, work_item: WorkItem, timer_element: str) -> Escalation | None:
+    """The escalation a deadline of this work item raised that nobody has acknowledged yet."""
+    return session.scalar(
+        select(Escalation).where(
+            Escalation.work_item_id == work_item.id,
+            Escalation.source_element == timer_element,
+            Escalation.reason == EscalationReason.OVERDUE.value,
+            Escalation.status == EscalationStatus.OPEN.value,
+        )
+    )
+
+
 def raise_for_deadline(
     *, session: Session, case: Case, work_item: WorkItem, timer_element: str, now: datetime, network: Network
 ) -> Escalation:
-    """A deadline timer of ``work_item`` fired: its level is how many of them have fired."""
-    work_item.deadlines_fired += 1
+    """A deadline timer of ``work_item`` fired: its level is how many of its deadlines have
+    raised an escalation.
+
+    A repeating deadline that fires again while its escalation is still open raises nothing
+    new: the open one already asks someone to act, and it climbs on its own. The partial unique
+    index ``uq_escalations_open_deadline`` holds this for concurrent commands too; the insert
+    runs in a savepoint, so losing that race means taking the winner's escalation.
+    """
+    existing = open_deadline_escalation(session=session, work_item=work_item, timer_element=timer_element)
+    if existing is not None:
+        return existing
     escalation = Escalation(
         case_id=case.id, work_item_id=work_item.id, agency_code=work_item.agency_code,
         reason=EscalationReason.OVERDUE.value, code=None, source_element=timer_element,
-        level=work_item.deadlines_fired, status=EscalationStatus.OPEN.value, raised_at=now,
+        level=work_item.deadlines_fired + 1, status=EscalationStatus.OPEN.value, raised_at=now,
     )
     _place(escalation, network, at=now)
+    try:
+        with session.begin_nested():
+            session.add(escalation)
+    except IntegrityError:
+        winner = open_deadline_escalation(session=session, work_item=work_item, timer_element=timer_element)
+        if winner is None:
+            raise
+        return winner
+    work_item.deadlines_fired += 1
     work_item.escalation_level = max(work_item.escalation_level, escalation.level)
-    session.add(escalation)
-    session.flush()
     _record(session, "escalation.raised", escalation, actor=SYSTEM, at=now, reason="overdue", source=timer_element)
     _notify(session, escalation, kind="escalation.raised", network=network, now=now)
     return escalation

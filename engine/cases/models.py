@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
@@ -85,7 +85,8 @@ class WorkItem(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Highest escalation level raised for this item (0 = none): overdue lists filter on it.
     escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # Deadline timers of this item that have fired.
+    # Deadlines of this item that raised an escalation (a repeating one counts once while its
+    # escalation is still open).
     deadlines_fired: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
@@ -131,6 +132,13 @@ class Escalation(Base):
         Index("ix_escalations_status_climb_at", "status", "climb_at"),
         Index("ix_escalations_target_status", "target_agency_code", "target_role", "status"),
         Index("ix_escalations_case_id", "case_id"),
+        # One open escalation per work item and deadline: a repeating deadline that fires again
+        # while its escalation is open raises nothing new (engine.cases.escalations).
+        Index(
+            "uq_escalations_open_deadline", "work_item_id", "source_element", unique=True,
+            sqlite_where=text("status = 'open' AND reason = 'overdue'"),
+            postgresql_where=text("status = 'open' AND reason = 'overdue'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
