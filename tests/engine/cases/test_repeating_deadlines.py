@@ -1,0 +1,110 @@
+"""Issue 9 item 2: a deadline that repeats every second (``R/PT1S``, published before lint refused
+it) must neither multiply escalations nor grow the case's stored state with every firing.
+
+Before: an hour on the simulated clock made 3,599 escalations, and the state grew by about a
+kilobyte per second of firing.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from engine.audit import AuditEvent
+from engine.cases import commands
+from engine.cases.models import Case, Escalation, WorkItem
+from engine.deadlines import service as deadlines
+from engine.deadlines.tick import tick
+from tests.conftest import add_user
+from tests.engine.cases.test_run_budget import publish_unlinted, start
+
+WORKER_INTERVAL = timedelta(seconds=15)  # the worker's default: what one pass sees of R/PT1S
+
+
+def pass_time(session, network, clock, span: timedelta) -> int:
+    """Tick as the worker would over ``span``; the timer firings."""
+    fired = 0
+    for _ in range(int(span / WORKER_INTERVAL)):
+        clock.advance(WORKER_INTERVAL)
+        report = tick(session=session, clock=clock, network=network)
+        assert report.failed_case_ids == []
+        fired += report.timers_fired
+    return fired
+
+
+def state_bytes(session, case_id: int) -> int:
+    session.expire_all()
+    return len(session.get(Case, case_id).state_json.encode())
+
+
+def test_an_hour_of_a_deadline_repeating_every_second(session, network, clock, people):
+    publish_unlinted(session, network, clock, people, "flood", "R/PT1S")
+    case = start(session, network, clock, people, "flood")
+    assess = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
+    fired = pass_time(session, network, clock, timedelta(minutes=1))
+    after_a_minute = state_bytes(session, case.id)
+
+    fired += pass_time(session, network, clock, timedelta(minutes=59))
+    after_an_hour = state_bytes(session, case.id)
+
+    # Every second of the hour but the last, which is due and not yet past (SpiffWorkflow fires a
+    # timer once its time is strictly behind the clock).
+    assert fired == 3599
+    # One open escalation for the one late task, however often its deadline fired.
+    escalations = session.scalars(select(Escalation).where(Escalation.case_id == case.id)).all()
+    assert [(e.work_item_id, e.level, e.status) for e in escalations] == [(assess.id, 1, "open")]
+    assert session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "escalation.raised")
+    ) == 1
+    # The state is as big after an hour as after a minute (give or take the timer's own counters).
+    assert after_an_hour - after_a_minute < 64, (after_a_minute, after_an_hour)
+
+    # And the pruned state still runs: the task completes and so does the case.
+    commands.complete(session=session, work_item_id=assess.id, data={}, actor=people["social_worker"], clock=clock, network=network)
+    session.expire_all()
+    assert session.get(Case, case.id).status == "completed"
+
+
+def test_a_repeating_deadline_raises_again_once_its_escalation_was_acknowledged(session, network, clock, people):
+    publish_unlinted(session, network, clock, people, "flood", "R/PT1H")
+    case = start(session, network, clock, people, "flood")
+    clock.advance(timedelta(minutes=61))
+    tick(session=session, clock=clock, network=network)
+    [first] = session.scalars(select(Escalation).where(Escalation.case_id == case.id)).all()
+    supervisor = add_user(session, "supervisor.pmj_tak", "supervisor", "pmj_tak")
+    deadlines.acknowledge(session=session, escalation_id=first.id, note="รับทราบ", actor=supervisor, clock=clock)
+
+    clock.advance(timedelta(hours=1))
+    tick(session=session, clock=clock, network=network)
+    clock.advance(timedelta(hours=1))
+    tick(session=session, clock=clock, network=network)
+
+    rows = session.scalars(select(Escalation).where(Escalation.case_id == case.id).order_by(Escalation.id)).all()
+    # Still late after it was seen: one new escalation, a level up, and no more while it is open.
+    assert [(e.level, e.status) for e in rows] == [(1, "acknowledged"), (2, "open")]
+
+
+def test_the_database_holds_one_open_escalation_per_work_item_and_deadline(session, network, clock, people):
+    publish_unlinted(session, network, clock, people, "flood", "R/PT1H")
+    case = start(session, network, clock, people, "flood")
+    clock.advance(timedelta(minutes=61))
+    tick(session=session, clock=clock, network=network)
+    [first] = session.scalars(select(Escalation).where(Escalation.case_id == case.id)).all()
+
+    def copy(**changes) -> Escalation:
+        columns = {c.key: getattr(first, c.key) for c in Escalation.__mapper__.column_attrs if c.key not in ("id", "version")}
+        return Escalation(**{**columns, **changes})
+
+    # A second open one for the same work item and deadline is refused by the index itself,
+    # whatever code writes it (two workers racing on PostgreSQL, say).
+    session.add(copy())
+    with pytest.raises(IntegrityError):
+        session.flush()
+    session.rollback()
+    # Another deadline of the same item, or the same deadline once the first is handled, may.
+    session.add(copy(source_element="another_deadline"))
+    session.add(copy(status="resolved"))
+    session.flush()
+    session.rollback()
