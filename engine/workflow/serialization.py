@@ -64,6 +64,15 @@ def _is_repeating_timer(task: dict[str, Any]) -> bool:
     return task.get("state") == TaskState.WAITING and isinstance(value, dict) and "cycles" in value
 
 
+def _subtree(tasks: dict[str, dict[str, Any]], task_id: str) -> list[str]:
+    ids, frontier = [], [task_id]
+    while frontier:
+        current = frontier.pop()
+        ids.append(current)
+        frontier.extend(tasks[current].get("children") or [])
+    return ids
+
+
 def prune_repeating_timers(dct: dict[str, Any], *, manual_specs: set[str]) -> int:
     """Drop what the firings of a waiting repeating timer left behind in a serialised state.
 
@@ -78,20 +87,13 @@ def prune_repeating_timers(dct: dict[str, Any], *, manual_specs: set[str]) -> in
     removed = 0
     for workflow in [dct, *(dct.get("subprocesses") or {}).values()]:
         tasks: dict[str, dict[str, Any]] = workflow.get("tasks") or {}
-
-        def subtree(task_id: str) -> list[str]:
-            ids, frontier = [], [task_id]
-            while frontier:
-                current = frontier.pop()
-                ids.append(current)
-                frontier.extend(tasks[current].get("children") or [])
-            return ids
-
         for timer in [t for t in tasks.values() if _is_repeating_timer(t)]:
-            keep, drop, newest_leaf = [], [], {}
+            keep: list[str] = []
+            drop: list[str] = []
+            newest_leaf: dict[str, str] = {}
             for child_id in timer.get("children") or []:
                 child = tasks[child_id]
-                branch = subtree(child_id)
+                branch = _subtree(tasks, child_id)
                 if all(tasks[i]["state"] in _FINISHED and tasks[i]["task_spec"] not in manual_specs for i in branch):
                     drop.extend(branch)
                     continue
