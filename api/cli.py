@@ -186,6 +186,9 @@ def worker_command(
     database_url: DatabaseUrl = None,
     interval: Annotated[float, typer.Option(help="Seconds between passes.", min=1)] = 15.0,
     once: Annotated[bool, typer.Option("--once", help="Run one pass and exit.")] = False,
+    name: Annotated[
+        str | None, typer.Option(help="The name its heartbeat is recorded under (default: host:pid)."),
+    ] = None,
 ) -> None:
     """Fire timers, climb escalations, queue digests and send mail, in a loop.
 
@@ -209,7 +212,7 @@ def worker_command(
                 raise typer.Exit(1)
             return
         run_worker(session_factory=factory, clock=clock, network=network, settings=settings, interval_seconds=interval,
-                   on_pass=observe_worker_pass)
+                   on_pass=observe_worker_pass, name=name)
 
 
 @db_app.command("upgrade")

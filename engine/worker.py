@@ -74,7 +74,7 @@ def run_worker(
     duration in seconds. Each completed pass is recorded as the worker's heartbeat (``name``,
     ``host:pid`` by default, on the wall clock), which the health endpoints read."""
     stop = stop or threading.Event()
-    name = name or default_worker_name()
+    name = (name or default_worker_name())[:128]
     wall_clock = wall_clock or SystemClock()
     _beat(session_factory, worker_started, name=name, interval_seconds=interval_seconds, now=wall_clock.now())
     while not stop.is_set():
