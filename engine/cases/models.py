@@ -132,12 +132,12 @@ class Escalation(Base):
         Index("ix_escalations_status_climb_at", "status", "climb_at"),
         Index("ix_escalations_target_status", "target_agency_code", "target_role", "status"),
         Index("ix_escalations_case_id", "case_id"),
-        # One open escalation per work item and deadline: a repeating deadline that fires again
-        # while its escalation is open raises nothing new (engine.cases.escalations).
+        # One open escalation per work item and raising element: a repeating deadline (or an
+        # escalation event on its path) that fires again while its escalation is open raises
+        # nothing new (engine.cases.escalations).
         Index(
-            "uq_escalations_open_deadline", "work_item_id", "source_element", unique=True,
-            sqlite_where=text("status = 'open' AND reason = 'overdue'"),
-            postgresql_where=text("status = 'open' AND reason = 'overdue'"),
+            "uq_escalations_open_element", "work_item_id", "source_element", unique=True,
+            sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'"),
         ),
     )
 

@@ -1,4 +1,4 @@
-"""run budget: one open escalation per work item and deadline; worker heartbeats
+"""run budget: one open escalation per work item and raising element; worker heartbeats
 
 Revision ID: 0010
 Revises: 0009
@@ -6,9 +6,10 @@ Create Date: 2026-12-03
 
 Issue 9, items 1-2:
 
-* ``uq_escalations_open_deadline``: a partial unique index, one open escalation per work item
-  and deadline (``source_element``), so a repeating deadline cannot raise a new escalation at
-  every firing, even from two commands at once. Duplicates a flood left behind are resolved
+* ``uq_escalations_open_element``: a partial unique index, one open escalation per work item
+  and raising element (``source_element``: the deadline timer, or an escalation event on its
+  path), so a repeating deadline cannot raise a new escalation at every firing, even from two
+  commands at once. Duplicates a flood left behind are resolved
   first (the oldest stays open), with a note saying why.
 * ``worker_heartbeats``: one row per running worker, with when it last completed a pass, for
   ``/healthz`` and ``/readyz``.
@@ -25,33 +26,34 @@ down_revision = '0009'
 branch_labels = None
 depends_on = None
 
-OPEN_DEADLINE = "status = 'open' AND reason = 'overdue'"
+OPEN = "status = 'open'"
 MERGED_NOTE = "ปิดโดยระบบ: การแจ้งซ้ำของกำหนดเวลาเดียวกัน (a repeated firing of the same deadline)"
 
 
 def upgrade() -> None:
     escalations = sa.table(
         'escalations', sa.column('id', sa.Integer), sa.column('work_item_id', sa.Integer),
-        sa.column('source_element', sa.String), sa.column('status', sa.String), sa.column('reason', sa.String),
+        sa.column('source_element', sa.String), sa.column('status', sa.String),
         sa.column('raised_at', engine.db.UtcDateTime(timezone=True)),
         sa.column('resolved_at', engine.db.UtcDateTime(timezone=True)), sa.column('resolution_note', sa.Text),
     )
-    open_deadline = sa.and_(
-        escalations.c.status == 'open', escalations.c.reason == 'overdue', escalations.c.work_item_id.is_not(None),
+    open_with_element = sa.and_(
+        escalations.c.status == 'open', escalations.c.work_item_id.is_not(None),
+        escalations.c.source_element.is_not(None),
     )
     keep = (
         sa.select(sa.func.min(escalations.c.id))
-        .where(open_deadline)
+        .where(open_with_element)
         .group_by(escalations.c.work_item_id, escalations.c.source_element)
     )
     op.execute(
         escalations.update()
-        .where(open_deadline, escalations.c.id.not_in(keep))
+        .where(open_with_element, escalations.c.id.not_in(keep))
         .values(status='resolved', resolved_at=escalations.c.raised_at, resolution_note=MERGED_NOTE)
     )
     op.create_index(
-        'uq_escalations_open_deadline', 'escalations', ['work_item_id', 'source_element'], unique=True,
-        sqlite_where=sa.text(OPEN_DEADLINE), postgresql_where=sa.text(OPEN_DEADLINE),
+        'uq_escalations_open_element', 'escalations', ['work_item_id', 'source_element'], unique=True,
+        sqlite_where=sa.text(OPEN), postgresql_where=sa.text(OPEN),
     )
     op.create_table(
         'worker_heartbeats',
@@ -68,4 +70,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('worker_heartbeats')
-    op.drop_index('uq_escalations_open_deadline', table_name='escalations')
+    op.drop_index('uq_escalations_open_element', table_name='escalations')

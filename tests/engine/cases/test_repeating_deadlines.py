@@ -17,8 +17,9 @@ from engine.cases import commands
 from engine.cases.models import Case, Escalation, WorkItem
 from engine.deadlines import service as deadlines
 from engine.deadlines.tick import tick
+from tests.bpmn_builders import with_timer
 from tests.conftest import add_user
-from tests.engine.cases.test_run_budget import publish_unlinted, start
+from tests.engine.cases.test_run_budget import PLACEHOLDER, publish_unlinted, start
 
 WORKER_INTERVAL = timedelta(seconds=15)  # the worker's default: what one pass sees of R/PT1S
 
@@ -108,3 +109,31 @@ def test_the_database_holds_one_open_escalation_per_work_item_and_deadline(sessi
     session.add(copy(status="resolved"))
     session.flush()
     session.rollback()
+
+
+def escalating_deadline() -> str:
+    """The builders' task whose repeating deadline leads to an escalation end event (statutory_limit)."""
+    document = with_timer("timeCycle", PLACEHOLDER)
+    document = document.replace(
+        '<bpmn:endEvent id="late"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>',
+        '<bpmn:endEvent id="late"><bpmn:incoming>f3</bpmn:incoming>'
+        '<bpmn:escalationEventDefinition id="late_escalation" escalationRef="esc_limit"/></bpmn:endEvent>',
+    )
+    return document.replace(
+        "<bpmn:process ", '<bpmn:escalation id="esc_limit" name="เกินกำหนด" escalationCode="statutory_limit"/>\n<bpmn:process ', 1,
+    )
+
+
+def test_an_escalation_event_on_a_repeating_deadline_path_is_raised_once_while_open(session, network, clock, people):
+    publish_unlinted(session, network, clock, people, "flood", "R/PT1S", document=escalating_deadline())
+    case = start(session, network, clock, people, "flood")
+    assess = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id))
+
+    assert pass_time(session, network, clock, timedelta(minutes=5)) == 299
+
+    rows = session.scalars(select(Escalation).where(Escalation.case_id == case.id).order_by(Escalation.id)).all()
+    # One for the deadline, one for what its path threw; each once.
+    assert [(e.reason, e.source_element, e.code, e.work_item_id, e.status) for e in rows] == [
+        ("overdue", "assess_deadline", None, assess.id, "open"),
+        ("thrown", "late", "statutory_limit", assess.id, "open"),
+    ]
