@@ -101,7 +101,8 @@ def run_command(
             if moved.fired_timers:
                 audit.record(
                     session, action="case.timers_fired", actor=actor, at=now, case_id=case.id,
-                    timers=moved.timer_names,
+                    # Each timer once, with the count: a repeating one may fire many times in a run.
+                    timers=list(dict.fromkeys(moved.timer_names)), firings=len(moved.timer_names),
                 )
             conclude(
                 session=session, case=case, workflow=workflow, items=items, moved=moved, now=now, actor=actor,
