@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -137,3 +139,53 @@ def test_an_escalation_event_on_a_repeating_deadline_path_is_raised_once_while_o
         ("overdue", "assess_deadline", None, assess.id, "open"),
         ("thrown", "late", "statutory_limit", assess.id, "open"),
     ]
+
+
+@pytest.mark.postgres
+def test_two_commands_raising_the_same_deadline_at_once_make_one_escalation(postgres_session_factory, network, clock):
+    """Race-safe on PostgreSQL: the second insert waits on the unique index until the first
+    commits, fails there inside its savepoint, and takes the first one's escalation."""
+    from engine.cases.escalations import raise_for_deadline
+    from engine.network.service import sync_network
+    from engine.people.actors import Actor
+    from engine.people.models import User
+    from tests.conftest import START
+
+    with postgres_session_factory() as session:
+        sync_network(session=session, network=network)
+        users = {}
+        for name, role, agency in (("race.worker", "case_worker", "pmj_tak"), ("race.policy", "policy", None)):
+            user = User(username=name, display_name=name, role_code=role, agency_code=agency, active=True, created_at=START)
+            session.add(user)
+            session.commit()
+            users[role] = Actor.of(user)
+        people = {"policy": users["policy"], "school_worker": users["case_worker"]}
+        publish_unlinted(session, network, clock, people, "flood", "R/PT1H")
+        case_id = start(session, network, clock, people, "flood").id
+        item_id = session.scalar(select(WorkItem.id).where(WorkItem.case_id == case_id))
+
+    first, second = postgres_session_factory(), postgres_session_factory()
+    try:
+        def raise_in(session):
+            case, item = session.get_one(Case, case_id), session.get_one(WorkItem, item_id)
+            return raise_for_deadline(session=session, case=case, work_item=item, timer_element="assess_deadline",
+                                      now=clock.now(), network=network)
+
+        won = raise_in(first)  # inserted, not yet committed
+        outcome: dict[str, object] = {}
+        racer = threading.Thread(target=lambda: outcome.update(escalation=raise_in(second)))
+        racer.start()
+        racer.join(timeout=1)
+        assert racer.is_alive()  # waiting on the index for the first to finish
+        first.commit()
+        racer.join(timeout=10)
+        assert not racer.is_alive()
+        assert outcome["escalation"].id == won.id
+        second.commit()
+    finally:
+        first.close()
+        second.close()
+    with postgres_session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Escalation).where(Escalation.case_id == case_id)) == 1
+        # The loser did not count a deadline either.
+        assert session.get_one(WorkItem, item_id).deadlines_fired == 1
