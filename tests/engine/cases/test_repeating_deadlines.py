@@ -6,9 +6,8 @@ kilobyte per second of firing.
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
