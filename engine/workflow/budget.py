@@ -37,17 +37,25 @@ class RunBudget:
     monotonic: Callable[[], float] | None = None
     steps: int = 0
     firings: int = 0
-    started_at: float = field(default=0.0)
+    # When the engine first ran in this command: waiting for a case's lock, say, is not work.
+    started_at: float | None = None
     steps_by_element: Counter[str] = field(default_factory=Counter)
     firings_by_element: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         if self.monotonic is None:
             self.monotonic = MONOTONIC
-        self.started_at = self.monotonic()
+
+    def start(self) -> None:
+        """The engine is about to run (the first time in this command, the clock starts)."""
+        if self.started_at is None:
+            assert self.monotonic is not None
+            self.started_at = self.monotonic()
 
     @property
     def elapsed(self) -> float:
+        if self.started_at is None:
+            return 0.0
         assert self.monotonic is not None
         return self.monotonic() - self.started_at
 

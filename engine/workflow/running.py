@@ -56,6 +56,7 @@ def advance(workflow: Workflow) -> Advance:
     """
     result = Advance()
     budget = current_budget() or RunBudget()
+    budget.start()
 
     def charge(task: Task) -> None:
         budget.charge_step(element_id(task))
