@@ -22,8 +22,8 @@ from engine.deadlines.tick import tick
 from engine.errors import RunBudgetExceeded
 from engine.network.definition import load_network
 from engine.protocols import service as protocols
-from engine.workflow import budget as budget_module
 from engine.settings import PROJECT_ROOT
+from engine.workflow import budget as budget_module
 from tests.bpmn_builders import flow, protocol, with_timer
 
 PLACEHOLDER = "R3/PT1H"  # what lint lets through; swapped for the text an old version held
