@@ -85,6 +85,9 @@ def prune_repeating_timers(dct: dict[str, Any], *, manual_specs: set[str]) -> in
     form values may be read, stay. Returns how many tasks went.
     """
     removed = 0
+    # A (call-activity) subprocess is stored under the id of the task that runs it: such a task
+    # stays, with its branch, so that no subprocess is left without its task.
+    runs_subprocess = set(dct.get("subprocesses") or {})
     for workflow in [dct, *(dct.get("subprocesses") or {}).values()]:
         tasks: dict[str, dict[str, Any]] = workflow.get("tasks") or {}
         for timer in [t for t in tasks.values() if _is_repeating_timer(t)]:
@@ -94,7 +97,10 @@ def prune_repeating_timers(dct: dict[str, Any], *, manual_specs: set[str]) -> in
             for child_id in timer.get("children") or []:
                 child = tasks[child_id]
                 branch = _subtree(tasks, child_id)
-                if all(tasks[i]["state"] in _FINISHED and tasks[i]["task_spec"] not in manual_specs for i in branch):
+                if all(
+                    tasks[i]["state"] in _FINISHED and tasks[i]["task_spec"] not in manual_specs and i not in runs_subprocess
+                    for i in branch
+                ):
                     drop.extend(branch)
                     continue
                 if not child.get("children") and child["state"] & _PREDICTED and child["task_spec"] not in manual_specs:

@@ -18,6 +18,7 @@ from engine.cases import commands
 from engine.cases.models import Case, Escalation, WorkItem
 from engine.deadlines import service as deadlines
 from engine.deadlines.tick import tick
+from engine.protocols import service as protocols
 from tests.bpmn_builders import with_timer
 from tests.conftest import add_user
 from tests.engine.cases.test_run_budget import PLACEHOLDER, publish_unlinted, start
@@ -188,3 +189,35 @@ def test_two_commands_raising_the_same_deadline_at_once_make_one_escalation(post
         assert session.scalar(select(func.count()).select_from(Escalation).where(Escalation.case_id == case_id)) == 1
         # The loser did not count a deadline either.
         assert session.get_one(WorkItem, item_id).deadlines_fired == 1
+
+
+def test_a_reminder_task_a_repeating_timer_opened_keeps_its_form_values_once_done(session, network, clock, people):
+    """What pruning keeps: a branch with a user task in it, whose form values are still read
+    after it is done (the task page shows them)."""
+    from engine.cases.stepping import restore
+    from engine.workflow.running import task_data
+    from tests.engine.cases.test_deadlines import deadline_protocol, items, timer
+
+    version, _ = protocols.store_draft(
+        session=session, key="reminders", bpmn=deadline_protocol("reminders", timer("timeCycle", "R3/PT1H")),
+        network=network, clock=clock, actor=people["policy"],
+    )
+    protocols.publish(session=session, key="reminders", version=version.version, clock=clock, actor=people["policy"])
+    case = start(session, network, clock, people, "reminders")
+    clock.advance(timedelta(minutes=61))
+    tick(session=session, clock=clock, network=network)
+    [first] = items(session, case.id, "follow_up")
+    commands.complete(session=session, work_item_id=first.id, data={"note": "โทรแล้ว"}, actor=people["social_worker"],
+                      clock=clock, network=network)
+    for _ in range(2):  # two more reminders; the second is done too, so the first's branch has ended
+        clock.advance(timedelta(hours=1))
+        tick(session=session, clock=clock, network=network)
+        if len(items(session, case.id, "follow_up")) == 2:
+            second = items(session, case.id, "follow_up")[1]
+            commands.complete(session=session, work_item_id=second.id, data={"note": "เยี่ยมแล้ว"},
+                              actor=people["social_worker"], clock=clock, network=network)
+
+    session.expire_all()
+    workflow = restore(session=session, case=session.get_one(Case, case.id))
+    assert task_data(workflow, first.task_id)["note"] == "โทรแล้ว"
+    assert [i.state for i in items(session, case.id, "follow_up")] == ["completed", "completed", "open"]
