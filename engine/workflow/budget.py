@@ -76,6 +76,16 @@ class RunBudget:
         if self.firings > self.max_timer_firings:
             self._exceeded("timer_firings", self.max_timer_firings, self.firings_by_element)
 
+    def refuse_endless(self, element: str) -> None:
+        """A repeating timer with no interval and no count fired: it would fire again at every
+        step, for ever. Refuse now rather than after the firings limit's worth of work."""
+        raise RunBudgetExceeded(
+            f"the repeating timer at element {element!r} has no interval and no end: it would fire for ever, "
+            f"past the limit of {self.max_timer_firings} timer firings a command",
+            exceeded="timer_firings", limit=self.max_timer_firings, element=element, endless=True,
+            engine_steps=self.steps, timer_firings=self.firings, seconds=round(self.elapsed, 3),
+        )
+
     def check_time(self, element: str | None = None) -> None:
         if self.elapsed > self.max_seconds:
             busiest = self.firings_by_element or self.steps_by_element

@@ -19,6 +19,7 @@ from engine.workflow.expressions import ExpressionError
 from engine.workflow.tree import (
     element_id,
     fired_by,
+    fires_for_ever,
     has_ready_engine_tasks,
     throws_escalation,
     timers_fired_since,
@@ -63,6 +64,8 @@ def advance(workflow: Workflow) -> Advance:
         timer = fired_by(task)
         if timer is not None:
             budget.charge_firing(element_id(timer))
+            if fires_for_ever(timer):
+                budget.refuse_endless(element_id(timer))
 
     def note_completion(task: Task) -> None:
         if throws_escalation(task):

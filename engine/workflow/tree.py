@@ -127,6 +127,13 @@ def fired_by(task: Task) -> Task | None:
     return None
 
 
+def fires_for_ever(timer: Task) -> bool:
+    """A repeating timer with a zero interval and no count (``R/PT0S``): once due, it is due
+    again at once after every firing."""
+    value = timer.internal_data.get("event_value")
+    return isinstance(value, dict) and value.get("duration") == 0 and value.get("cycles", 0) < 0
+
+
 def element_id(task: Task) -> str:
     return task.task_spec.bpmn_id or task.task_spec.name
 

@@ -1,6 +1,7 @@
-"""Issue 9 item 1 over HTTP: a protocol whose repeating timer has no gap (published before lint
-refused it) answers a case start with a 422 problem naming the element instead of never
-answering, and the simulated clock's move returns with the spinning case set aside."""
+"""Issue 9 item 1 over HTTP: a protocol whose repeating timer fires more than a command may do
+(published before lint refused it) answers a case start with a 422 problem naming the element
+instead of never answering, and the simulated clock's move returns with a case whose timer has no
+gap (``R/PT0S``) set aside."""
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,7 @@ from api.app import create_app
 from engine.cases.models import Case
 from engine.settings import PROJECT_ROOT, Settings
 from tests.api.conftest import API
-from tests.engine.cases.test_run_budget import FIRINGS, publish_control, publish_unlinted
+from tests.engine.cases.test_run_budget import CATCHING_UP, FIRINGS, publish_control, publish_unlinted
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def client(database_url, clock, tmp_path):
 
 def test_a_case_start_that_would_spin_answers_422_naming_the_element(client, session, network, clock, staff):
     policy = {"policy": staff["policy"].actor}
-    publish_unlinted(session, network, clock, policy, "flood", "R/2026-11-01T00:00:00+07:00/PT0S")
+    publish_unlinted(session, network, clock, policy, "flood", CATCHING_UP)
     publish_control(session, network, clock, policy)
     worker = staff["worker.pmj_tak"].headers
 

@@ -71,9 +71,12 @@ def audited(session, action: str, case_id: int | None = None) -> list[AuditEvent
     return list(session.scalars(query))
 
 
+# Began a month before the tests' clock: a month of once-a-second firings is due at the start.
+CATCHING_UP = "R/2026-11-01T00:00:00+07:00/PT1S"
+
+
 def test_a_case_start_that_spins_is_refused_without_creating_anything(session, network, clock, people):
-    # A start date in the past: the cycle is due at once and, with no gap, due again forever.
-    publish_unlinted(session, network, clock, people, "flood", "R/2026-11-01T00:00:00+07:00/PT0S")
+    publish_unlinted(session, network, clock, people, "flood", CATCHING_UP)
 
     with pytest.raises(RunBudgetExceeded) as refused:
         start(session, network, clock, people, "flood")
@@ -93,6 +96,24 @@ def test_a_case_start_that_spins_is_refused_without_creating_anything(session, n
     # The next case start (on any protocol) is numbered and answered as usual.
     publish_control(session, network, clock, people)
     assert start(session, network, clock, people, "control").reference.endswith("-000001")
+
+
+def test_a_zero_gap_cycle_is_refused_at_its_first_firing(session, network, clock, people):
+    """``R/PT0S`` has no interval and no end: once due it is due again after every firing, so it
+    is refused at once rather than after the firings limit's worth of work."""
+    publish_unlinted(session, network, clock, people, "flood", "R/2026-11-01T00:00:00+07:00/PT0S")
+
+    with pytest.raises(RunBudgetExceeded) as refused:
+        start(session, network, clock, people, "flood")
+
+    details = refused.value.details
+    assert (details["exceeded"], details["element"], details["endless"], details["timer_firings"]) == (
+        "timer_firings", "assess_deadline", True, 1,
+    )
+    session.expire_all()
+    assert session.scalars(select(Case)).all() == []
+    [refusal] = audited(session, "case.start_refused")
+    assert refusal.details["endless"] is True
 
 
 def test_the_case_number_is_not_taken_while_the_workflow_runs(session_factory, session, network, clock, people, monkeypatch):
@@ -118,7 +139,8 @@ def test_the_case_number_is_not_taken_while_the_workflow_runs(session_factory, s
 
 
 def test_the_worker_sets_a_spinning_case_to_error_and_still_escalates_the_others(session, network, clock, people):
-    publish_unlinted(session, network, clock, people, "flood", "R/PT0S")
+    # Due every second from its start: two hours on, 7,200 firings are due in one pass.
+    publish_unlinted(session, network, clock, people, "flood", "R/PT1S")
     publish_control(session, network, clock, people)
     flood = start(session, network, clock, people, "flood")
     control = start(session, network, clock, people, "control")
@@ -194,7 +216,7 @@ def test_wall_time_is_bounded_too(session, network, clock, people, monkeypatch):
     seconds = itertools.count()
     monkeypatch.setattr(budget_module, "MONOTONIC", lambda: next(seconds) / 100)
     slow = replace(network, limits=replace(network.limits, max_run_seconds=3, max_timer_firings=10**6, max_engine_steps=10**6))
-    publish_unlinted(session, network, clock, people, "flood", "R/2026-11-01T00:00:00+07:00/PT0S")
+    publish_unlinted(session, network, clock, people, "flood", CATCHING_UP)
 
     with pytest.raises(RunBudgetExceeded) as refused:
         start(session, slow, clock, people, "flood")
