@@ -98,10 +98,15 @@ def test_a_case_start_that_spins_is_refused_without_creating_anything(session, n
     assert start(session, network, clock, people, "control").reference.endswith("-000001")
 
 
-def test_a_zero_gap_cycle_is_refused_at_its_first_firing(session, network, clock, people):
-    """``R/PT0S`` has no interval and no end: once due it is due again after every firing, so it
-    is refused at once rather than after the firings limit's worth of work."""
-    publish_unlinted(session, network, clock, people, "flood", "R/2026-11-01T00:00:00+07:00/PT0S")
+@pytest.mark.parametrize("interrupting", [False, True])
+def test_a_zero_gap_cycle_is_refused_at_its_first_firing(session, network, clock, people, interrupting):
+    """``R/PT0S`` has no interval and no end: once due it is due again after every firing (in
+    SpiffWorkflow 3.2.0 even when its first firing interrupts its task), so it is refused at once
+    rather than after the firings limit's worth of work."""
+    publish_unlinted(
+        session, network, clock, people, "flood", "R/2026-11-01T00:00:00+07:00/PT0S",
+        document=with_timer("timeCycle", PLACEHOLDER, interrupting=interrupting),
+    )
 
     with pytest.raises(RunBudgetExceeded) as refused:
         start(session, network, clock, people, "flood")
