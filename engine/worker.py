@@ -7,6 +7,7 @@ may run against one PostgreSQL database: every step takes its rows with SKIP LOC
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,6 +104,18 @@ def run_worker(
             on_pass(result, took)
         stop.wait(interval_seconds)
     _beat(session_factory, worker_stopped, name=name)
+
+
+def record_single_pass(
+    *, session_factory: sessionmaker[Session], interval_seconds: float, seconds: float, name: str | None = None,
+    wall_clock: Clock | None = None,
+) -> None:
+    """A pass of ``worker --once`` (run by cron or a systemd timer) is a heartbeat too: under one
+    name per machine unless given one, with the period it is run at as its interval, and left in
+    place when the process ends (the next run is expected)."""
+    name = (name or f"{socket.gethostname()}:once")[:128]
+    now = (wall_clock or SystemClock()).now()
+    _beat(session_factory, pass_completed, name=name, interval_seconds=interval_seconds, now=now, seconds=seconds)
 
 
 def _beat(session_factory: sessionmaker[Session], record: Callable[..., None], **values: Any) -> None:

@@ -133,3 +133,12 @@ def test_the_worker_records_its_passes_and_removes_its_row_when_stopped(session_
 def test_the_probes_are_in_the_openapi_document(database_url, path):
     with _client(database_url, expect_workers=False) as client:
         assert path in client.get("/openapi.json").json()["paths"]
+
+
+def test_a_single_pass_is_a_heartbeat_that_stays(session_factory):
+    """`worker --once`, run by a timer: one row per machine, left for the next run."""
+    for seconds in (0.5, 0.7):
+        worker_module.record_single_pass(session_factory=session_factory, interval_seconds=60, seconds=seconds)
+    with session_factory() as session:
+        [row] = session.scalars(select(WorkerHeartbeat)).all()
+    assert row.name.endswith(":once") and (row.interval_seconds, row.last_pass_seconds) == (60, 0.7)
