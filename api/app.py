@@ -9,13 +9,12 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic.json_schema import models_json_schema
-from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import pages
-from api.deps import SessionDep
+from api.health import install_health
 from api.metrics import install_metrics
 from api.observability import AddressList, RequestObserver
 from api.problems import PROBLEM_JSON, FieldError, Problem, errors, install_problem_handlers, problem
@@ -206,15 +205,7 @@ def create_app(
     install_metrics(app, session_factory=wiring.session_factory, clock=wiring.clock,
                     allowed=AddressList(wiring.settings.metrics_addresses), sql_interval=wiring.settings.metrics_sql_seconds)
 
-    @app.get("/healthz", tags=["operations"], summary="Liveness and database check", responses=errors(503))
-    def healthz(session: SessionDep) -> Any:
-        try:
-            revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
-        except Exception as exc:  # noqa: BLE001 - any database failure makes the service unhealthy
-            return problem(503, "database unavailable", f"{type(exc).__name__}: {exc}".splitlines()[0], code="database-unavailable")
-        if revision is None:
-            return problem(503, "database not migrated", "the schema has no Alembic revision", code="database-unmigrated")
-        return JSONResponse({"status": "ok", "database": "ok", "schema_revision": revision})
+    install_health(app, wiring.settings)
 
     app.openapi = lambda: _problem_openapi(app)  # type: ignore[method-assign]
     return app

@@ -184,15 +184,20 @@ def _multiprocess_metrics_directory() -> str | None:
 @app.command("worker")
 def worker_command(
     database_url: DatabaseUrl = None,
-    interval: Annotated[float, typer.Option(help="Seconds between passes.", min=1)] = 15.0,
+    interval: Annotated[
+        float, typer.Option(help="Seconds between passes (with --once: how often it is run, for its heartbeat).", min=1),
+    ] = 15.0,
     once: Annotated[bool, typer.Option("--once", help="Run one pass and exit.")] = False,
+    name: Annotated[
+        str | None, typer.Option(help="The name its heartbeat is recorded under (default: host:pid; with --once host:once)."),
+    ] = None,
 ) -> None:
     """Fire timers, climb escalations, queue digests and send mail, in a loop.
 
     Several workers may run against one PostgreSQL database.
     """
     from api.metrics import count_commands, observe_worker_pass
-    from engine.worker import run_worker, work_once
+    from engine.worker import record_single_pass, run_worker, work_once
 
     count_commands()
     with wiring_for(database_url) as wiring:
@@ -200,7 +205,9 @@ def worker_command(
         if once:
             started = time.perf_counter()
             result = work_once(session_factory=factory, clock=clock, network=network, settings=settings)
-            observe_worker_pass(result, time.perf_counter() - started)
+            took = time.perf_counter() - started
+            observe_worker_pass(result, took)
+            record_single_pass(session_factory=factory, interval_seconds=interval, seconds=took, name=name)
             console.print(
                 f"fired {result.tick.timers_fired} timer(s), climbed {result.tick.escalations_climbed} "
                 f"escalation(s), queued {result.digests_queued} digest(s), sent {result.delivery.sent} message(s)"
@@ -209,7 +216,7 @@ def worker_command(
                 raise typer.Exit(1)
             return
         run_worker(session_factory=factory, clock=clock, network=network, settings=settings, interval_seconds=interval,
-                   on_pass=observe_worker_pass)
+                   on_pass=observe_worker_pass, name=name)
 
 
 @db_app.command("upgrade")

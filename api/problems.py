@@ -34,6 +34,7 @@ STATUS_BY_CODE = {
     "forms-invalid": 422,
     "workflow-failure": 422,
     "depth-limit": 422,
+    "run-budget-exceeded": 422,
     "too-many-attempts": 429,
     "payload-too-large": 413,
 }

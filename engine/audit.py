@@ -92,3 +92,13 @@ def record(
     )
     session.add(audit_event)
     return audit_event
+
+
+_RECORD_PARAMETERS = frozenset({"session", "action", "actor", "at", "case_id", "work_item_id", "protocol_version_id", "error", "message"})
+
+
+def details_of(error: Exception) -> dict[str, Any]:
+    """The figures an engine error carries (``KhumkrongError.details``: which limit, how far
+    past it, which element), ready to go into an audit event beside its code and message."""
+    details = getattr(error, "details", None) or {}
+    return {key: value for key, value in details.items() if key not in _RECORD_PARAMETERS}

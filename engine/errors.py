@@ -59,3 +59,11 @@ class DepthLimitExceeded(WorkflowFailure):
     """The case's task tree is about to reach the depth where SpiffWorkflow silently stalls."""
 
     code = "depth-limit"
+
+
+class RunBudgetExceeded(WorkflowFailure):
+    """One command asked SpiffWorkflow for more engine steps, timer firings or wall time than
+    the network's ``[limits]`` allow (a zero-gap repeating timer, say); ``details`` say which
+    limit, the figures and the element that used the most."""
+
+    code = "run-budget-exceeded"

@@ -5,6 +5,7 @@ from engine.cases.models import Case, CaseLink, Escalation, ReferenceCounter, Wo
 from engine.cases.restrictions import CaseRestriction, HeldReferral
 from engine.children.models import Child, ChildOffer, Guardian
 from engine.forms.models import Form
+from engine.heartbeats import WorkerHeartbeat
 from engine.network.models import Agency, Role
 from engine.notify.models import OutboxMessage
 from engine.people.auth import ApiToken, AuthSession, LoginAttempt
@@ -16,5 +17,5 @@ from engine.protocols.models import ProtocolVersion
 __all__ = [
     "Agency", "ApiToken", "AuditEvent", "AuthSession", "Case", "CaseLink", "CaseRestriction", "Child", "ChildOffer",
     "DestructionRecord", "Escalation", "Form", "Guardian", "HeldReferral", "LoginAttempt", "LoginThrottle",
-    "OutboxMessage", "ProtocolVersion", "ReferenceCounter", "Role", "TaskComment", "User", "WorkItem",
+    "OutboxMessage", "ProtocolVersion", "ReferenceCounter", "Role", "TaskComment", "User", "WorkItem", "WorkerHeartbeat",
 ]

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # The per-agency work item counts, outbox backlog and worker lag are read from SQL when
     # /metrics is scraped, at most once per this many seconds per process.
     metrics_sql_seconds: float = Field(default=10.0, ge=0)
+    # Background workers run against this database (``khumkrong worker``): /readyz then fails
+    # while none of them has completed a pass lately. Off for a server without workers.
+    expect_workers: bool = False
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -33,6 +33,8 @@ def _value(column: sa.Column, step: int, engine: Engine) -> Any:
         return date(2026, 1, 1) + timedelta(days=step)
     if isinstance(kind, sa.JSON):
         return {"step": step, "note": "ข้อมูลทดสอบ"}
+    if isinstance(kind, sa.Float):
+        return step + 0.5
     if isinstance(kind, sa.Numeric):
         return Decimal(step) + Decimal("0.5") if kind.asdecimal else step + 0.5
     if isinstance(kind, sa.Interval):

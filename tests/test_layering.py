@@ -32,7 +32,7 @@ FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cases", ("cases",)),
     ("time", ("deadlines",)),
     ("privacy", ("privacy",)),
-    ("drivers", ("backlog", "models", "migrations", "backup", "wiring", "rehearsal", "demo", "worker")),
+    ("drivers", ("backlog", "heartbeats", "models", "migrations", "backup", "wiring", "rehearsal", "demo", "worker")),
 )
 PACKAGE_ORDER: tuple[str, ...] = tuple(name for _, names in FLOORS for name in names)
 

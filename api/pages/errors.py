@@ -22,7 +22,7 @@ from api.problems import STATUS_BY_CODE
 from engine.errors import KhumkrongError
 
 log = logging.getLogger("khumkrong.pages")
-API_PATHS = ("/api/", "/openapi.json", "/healthz")
+API_PATHS = ("/api/", "/openapi.json", "/healthz", "/readyz")
 
 
 def _page_user(request: Request):

@@ -32,12 +32,21 @@ from engine.children.service import (
     update_child_from_form,
 )
 from engine.clock import Clock, clock_in_effect
-from engine.errors import Conflict, DepthLimitExceeded, InvalidInput, InvalidState, NotFound, WorkflowFailure
+from engine.errors import (
+    Conflict,
+    DepthLimitExceeded,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+    RunBudgetExceeded,
+    WorkflowFailure,
+)
 from engine.forms.service import form_schema
 from engine.forms.validation import validate_form_data
 from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.protocols.service import latest_published
+from engine.workflow.budget import RunBudget, budget_in_effect
 from engine.workflow.running import advance, ready_task, run_task
 from engine.workflow.serialization import state_json_of
 from engine.workflow.types import Workflow
@@ -49,9 +58,18 @@ Act = Callable[[Case, Workflow, list[WorkItem], datetime], None]
 
 @contextmanager
 def in_effect(clock: Clock, network: Network) -> Iterator[None]:
-    """The clock and the business calendar that SpiffWorkflow's timers and expressions read."""
-    with clock_in_effect(clock), calendar_in_effect(network.calendar):
+    """The clock and the business calendar that SpiffWorkflow's timers and expressions read,
+    and a fresh budget of engine work for this one command (``[limits]`` of the network)."""
+    with clock_in_effect(clock), calendar_in_effect(network.calendar), budget_in_effect(budget_for(network)):
         yield
+
+
+def budget_for(network: Network) -> RunBudget:
+    limits = network.limits
+    return RunBudget(
+        max_engine_steps=limits.max_engine_steps, max_timer_firings=limits.max_timer_firings,
+        max_seconds=float(limits.max_run_seconds),
+    )
 
 
 def run_command(
@@ -85,7 +103,8 @@ def run_command(
             if moved.fired_timers:
                 audit.record(
                     session, action="case.timers_fired", actor=actor, at=now, case_id=case.id,
-                    timers=moved.timer_names,
+                    # Each timer once, with the count: a repeating one may fire many times in a run.
+                    timers=list(dict.fromkeys(moved.timer_names)), firings=len(moved.timer_names),
                 )
             conclude(
                 session=session, case=case, workflow=workflow, items=items, moved=moved, now=now, actor=actor,
@@ -98,7 +117,7 @@ def run_command(
         if isinstance(exc, OperationalError) and not any(w in str(exc).lower() for w in ("locked", "deadlock")):
             raise
         raise Conflict(f"case {case_id} was changed by someone else at the same time; reload and retry") from exc
-    except DepthLimitExceeded as exc:
+    except (DepthLimitExceeded, RunBudgetExceeded) as exc:
         flag_error(session=session, case_id=case_id, exc=exc, clock=clock, actor=actor)
         raise
     except WorkflowFailure as exc:
@@ -146,6 +165,15 @@ def start_case(
             )
             session.commit()
             return case
+    except RunBudgetExceeded as exc:
+        # Nothing was created (no reference was taken either); the attempt stays on the record.
+        session.rollback()
+        audit.record(
+            session, action="case.start_refused", actor=actor, at=clock.now(), protocol=protocol_key,
+            error=exc.code, message=exc.message, **audit.details_of(exc),
+        )
+        session.commit()
+        raise
     except BaseException:
         session.rollback()
         raise

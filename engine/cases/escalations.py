@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import audit
@@ -89,20 +90,59 @@ def _record(session: Session, action: str, escalation: Escalation, *, actor: Act
     )
 
 
+def open_escalation_from(*, session: Session, work_item: WorkItem, source_element: str) -> Escalation | None:
+    """The escalation this element (a deadline timer, or an escalation event on the work item's
+    path) raised for this work item that nobody has acknowledged yet."""
+    return session.scalar(
+        select(Escalation).where(
+            Escalation.work_item_id == work_item.id,
+            Escalation.source_element == source_element,
+            Escalation.status == EscalationStatus.OPEN.value,
+        )
+    )
+
+
+def _add_once(session: Session, escalation: Escalation, *, work_item: WorkItem | None) -> Escalation | None:
+    """Insert the escalation in a savepoint. None when it went in; when another command had just
+    inserted its twin (``uq_escalations_open_element`` refused this one), that twin."""
+    try:
+        with session.begin_nested():
+            session.add(escalation)
+    except IntegrityError:
+        if work_item is None or escalation.source_element is None:
+            raise
+        winner = open_escalation_from(session=session, work_item=work_item, source_element=escalation.source_element)
+        if winner is None:
+            raise
+        return winner
+    return None
+
+
 def raise_for_deadline(
     *, session: Session, case: Case, work_item: WorkItem, timer_element: str, now: datetime, network: Network
 ) -> Escalation:
-    """A deadline timer of ``work_item`` fired: its level is how many of them have fired."""
-    work_item.deadlines_fired += 1
+    """A deadline timer of ``work_item`` fired: its level is how many of its deadlines have
+    raised an escalation.
+
+    A repeating deadline that fires again while its escalation is still open raises nothing
+    new: the open one already asks someone to act, and it climbs on its own. The partial unique
+    index ``uq_escalations_open_element`` holds this for concurrent commands too; the insert
+    runs in a savepoint, so losing that race means taking the winner's escalation.
+    """
+    existing = open_escalation_from(session=session, work_item=work_item, source_element=timer_element)
+    if existing is not None:
+        return existing
     escalation = Escalation(
         case_id=case.id, work_item_id=work_item.id, agency_code=work_item.agency_code,
         reason=EscalationReason.OVERDUE.value, code=None, source_element=timer_element,
-        level=work_item.deadlines_fired, status=EscalationStatus.OPEN.value, raised_at=now,
+        level=work_item.deadlines_fired + 1, status=EscalationStatus.OPEN.value, raised_at=now,
     )
     _place(escalation, network, at=now)
+    twin = _add_once(session, escalation, work_item=work_item)
+    if twin is not None:
+        return twin
+    work_item.deadlines_fired += 1
     work_item.escalation_level = max(work_item.escalation_level, escalation.level)
-    session.add(escalation)
-    session.flush()
     _record(session, "escalation.raised", escalation, actor=SYSTEM, at=now, reason="overdue", source=timer_element)
     _notify(session, escalation, kind="escalation.raised", network=network, now=now)
     return escalation
@@ -119,17 +159,25 @@ def raise_for_code(
     now: datetime,
     network: Network,
 ) -> Escalation:
-    """The process threw a BPMN escalation event."""
+    """The process threw a BPMN escalation event.
+
+    Thrown again from the same element for the same work item while the first is still open (on
+    the path of a repeating timer, say), it raises nothing new, like a repeating deadline."""
+    if work_item is not None:
+        existing = open_escalation_from(session=session, work_item=work_item, source_element=source_element)
+        if existing is not None:
+            return existing
     escalation = Escalation(
         case_id=case.id, work_item_id=work_item.id if work_item else None, agency_code=agency_code,
         reason=EscalationReason.THROWN.value, code=code, source_element=source_element,
         level=1, status=EscalationStatus.OPEN.value, raised_at=now,
     )
     _place(escalation, network, at=now)
+    twin = _add_once(session, escalation, work_item=work_item)
+    if twin is not None:
+        return twin
     if work_item is not None:
         work_item.escalation_level = max(work_item.escalation_level, 1)
-    session.add(escalation)
-    session.flush()
     _record(
         session, "escalation.raised", escalation, actor=SYSTEM, at=now, reason="thrown", code=code,
         source=source_element, known_code=code in network.escalation_codes,

@@ -100,7 +100,8 @@ class WorkItem(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Highest escalation level raised for this item (0 = none): overdue lists filter on it.
     escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # Deadline timers of this item that have fired.
+    # Deadlines of this item that raised an escalation (a repeating one counts once while its
+    # escalation is still open).
     deadlines_fired: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
@@ -157,6 +158,13 @@ class Escalation(Base):
         Index("ix_escalations_target_status", "target_agency_code", "target_role", "status"),
         Index("ix_escalations_case_id", "case_id"),
         Index("ix_escalations_raised_at", "raised_at"),
+        # One open escalation per work item and raising element: a repeating deadline (or an
+        # escalation event on its path) that fires again while its escalation is open raises
+        # nothing new (engine.cases.escalations).
+        Index(
+            "uq_escalations_open_element", "work_item_id", "source_element", unique=True,
+            sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

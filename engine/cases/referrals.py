@@ -97,6 +97,13 @@ def open_case(
     """
     workflow = new_workflow(version_cache(session).get(session, version.id).spec_json)
     start_with(workflow, data)
+    # Run the workflow to its first waits before taking a case number: the number's counter row
+    # stays locked until the transaction ends, and a protocol that spins (stopped by the run
+    # budget) must not hold every other case start behind it meanwhile.
+    moved = advance(workflow)
+    if trigger is not None and waits_for(workflow, trigger.name):
+        send_message(workflow, trigger)
+        moved.extend(advance(workflow))
     case = Case(
         reference=next_reference(session=session, prefix=network.reference_prefix, at=now),
         protocol_version_id=version.id,
@@ -117,10 +124,6 @@ def open_case(
         protocol_version_id=version.id, protocol=version.key, version=version.version,
         reporting_unit=reporting_unit,
     )
-    moved = advance(workflow)
-    if trigger is not None and waits_for(workflow, trigger.name):
-        send_message(workflow, trigger)
-        moved.extend(advance(workflow))
     conclude(
         session=session, case=case, workflow=workflow, items=[], moved=moved, now=now, actor=actor, network=network,
         depth=referral_depth,

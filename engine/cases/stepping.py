@@ -214,5 +214,8 @@ def flag_error(*, session: Session, case_id: int, exc: KhumkrongError, clock: Cl
         .values(status=CaseStatus.ERROR.value, error_message=exc.message, updated_at=now, version=Case.version + 1)
         .execution_options(synchronize_session=False)
     )
-    audit.record(session, action="case.error", actor=actor, at=now, case_id=case_id, error=exc.code, message=exc.message)
+    audit.record(
+        session, action="case.error", actor=actor, at=now, case_id=case_id, error=exc.code, message=exc.message,
+        **audit.details_of(exc),
+    )
     session.commit()

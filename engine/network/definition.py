@@ -10,7 +10,8 @@ escalation climbs to the next target. BPMN escalation codes map to a target.
 
 ``[limits]`` bounds what a published protocol may ask of the engine (lint refuses more): how
 often a repeating timer may fire and how many times, how big a protocol and how wide its
-parallel work may be. Every key is optional; the defaults below suit the Tak library.
+parallel work may be; and at run time, how much work one command may make the engine do.
+Every key is optional; the defaults below suit the Tak library.
 """
 from __future__ import annotations
 
@@ -132,6 +133,12 @@ class ProtocolLimits:
     max_concurrent_tokens: int = 50
     # Instances of one multi-instance activity.
     max_multi_instance: int = 50
+    # What one command (or the worker, for one case in one pass) may make the engine do, for
+    # protocols published before lint knew better: automatic steps, timer firings, seconds.
+    # A case that needs more goes into ``error`` (engine.workflow.budget).
+    max_engine_steps: int = 2000
+    max_timer_firings: int = 500
+    max_run_seconds: int = 10
 
 
 @dataclass(frozen=True)

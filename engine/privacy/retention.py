@@ -59,6 +59,8 @@ SKELETON_DETAILS = frozenset({
     "target_agency", "code", "escalation_id", "resource", "resource_id", "attempted", "exists", "from_version",
     "to_version", "from_user", "to_user", "work_items", "restriction_id", "held_id", "results", "shown", "request",
     "format", "period", "since", "until", "reads", "legal_basis", "consent_recorded",
+    # a timer's firings and a run over its budget: counts, limits and element ids
+    "firings", "exceeded", "limit", "element", "engine_steps", "timer_firings", "seconds",
 })
 # Where "message" is a message's name rather than an error's text.
 MESSAGE_ACTIONS = frozenset({

@@ -14,10 +14,13 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition a
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import WorkflowFailure
+from engine.workflow.budget import RunBudget, current_budget
 from engine.workflow.expressions import ExpressionError
 from engine.workflow.tree import (
     element_id,
     element_properties,
+    fired_by,
+    fires_for_ever,
     has_ready_engine_tasks,
     throws_escalation,
     throws_message,
@@ -49,13 +52,25 @@ class Advance:
 
 
 def advance(workflow: Workflow) -> Advance:
-    """Fire due timers and run every automatic step.
+    """Fire due timers and run every automatic step, within the command's :class:`RunBudget`.
 
     ``do_engine_steps`` re-checks timers only at its very end, so a timer that falls due while
     it runs (a date already past, say) is left READY; go round again until nothing automatic
-    is ready, or the rounds run out (a zero-length cycle timer must not spin forever).
+    is ready, or the rounds run out. A zero-gap repeating timer fires again on every step
+    *inside* ``do_engine_steps``, so the budget is charged from its callback, where raising
+    :class:`~engine.errors.RunBudgetExceeded` is the only way out of the library's loop.
     """
     result = Advance()
+    budget = current_budget() or RunBudget()
+    budget.start()
+
+    def charge(task: Task) -> None:
+        budget.charge_step(element_id(task))
+        timer = fired_by(task)
+        if timer is not None:
+            budget.charge_firing(element_id(timer))
+            if fires_for_ever(timer):
+                budget.refuse_endless(element_id(timer))
 
     def note_completion(task: Task) -> None:
         if throws_escalation(task):
@@ -67,8 +82,10 @@ def advance(workflow: Workflow) -> Advance:
         for _ in range(MAX_ENGINE_ROUNDS):
             before = waiting_timers(workflow)
             workflow.refresh_timers()
-            workflow.do_engine_steps(did_complete_task=note_completion)
-            result.fired_timers.extend(timers_fired_since(before))
+            workflow.do_engine_steps(will_complete_task=charge, did_complete_task=note_completion)
+            fired = timers_fired_since(before)
+            result.fired_timers.extend(fired)
+            budget.check_time()
             if not has_ready_engine_tasks(workflow):
                 break
     except (WorkflowException, ExpressionError) as exc:

@@ -8,6 +8,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
 
 from engine.workflow.expressions import SCRIPT_ENGINE
 from engine.workflow.predictions import predict_again, serialise_without_predictions, take_marks
@@ -48,8 +49,80 @@ def state_json_of(workflow: Workflow) -> str:
     dct = _to_json_ready_dict(workflow, without_predictions=True)
     for key in _SPEC_KEYS:
         dct.pop(key, None)
+    prune_repeating_timers(dct, manual_specs=_manual_spec_names(workflow))
     dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
     return _dumps(dct)
+
+
+# -- repeating timers leave no trail ----------------------------------------------------------
+
+_FINISHED = (TaskState.COMPLETED, TaskState.CANCELLED)
+_PREDICTED = TaskState.WAITING | TaskState.FUTURE | TaskState.LIKELY | TaskState.MAYBE
+
+
+def _manual_spec_names(workflow: Workflow) -> set[str]:
+    specs = [workflow.spec, *workflow.subprocess_specs.values()]
+    return {name for spec in specs for name, task_spec in spec.task_specs.items() if task_spec.manual}
+
+
+def _is_repeating_timer(task: dict[str, Any]) -> bool:
+    value = (task.get("internal_data") or {}).get("event_value")
+    return task.get("state") == TaskState.WAITING and isinstance(value, dict) and "cycles" in value
+
+
+def _subtree(tasks: dict[str, dict[str, Any]], task_id: str) -> list[str]:
+    ids, frontier = [], [task_id]
+    while frontier:
+        current = frontier.pop()
+        ids.append(current)
+        frontier.extend(tasks[current].get("children") or [])
+    return ids
+
+
+def prune_repeating_timers(dct: dict[str, Any], *, manual_specs: set[str]) -> int:
+    """Drop what the firings of a waiting repeating timer left behind in a serialised state.
+
+    A repeating timer stays WAITING and adds a child branch at every firing, each carrying a
+    copy of the case's variables: ``R/PT1S`` would grow a case's state by about a kilobyte a
+    second. A branch that has run to its end (every task in it completed or cancelled) and
+    holds no user task is history nothing will read (the firing itself is in the audit
+    trail); and of the identical predicted leaves each firing adds (the boundary event's join,
+    say), the newest stands for them all. Branches with live work, or with a user task whose
+    form values may be read, stay. Returns how many tasks went.
+    """
+    removed = 0
+    # A (call-activity) subprocess is stored under the id of the task that runs it: such a task
+    # stays, with its branch, so that no subprocess is left without its task.
+    runs_subprocess = set(dct.get("subprocesses") or {})
+    for workflow in [dct, *(dct.get("subprocesses") or {}).values()]:
+        tasks: dict[str, dict[str, Any]] = workflow.get("tasks") or {}
+        for timer in [t for t in tasks.values() if _is_repeating_timer(t)]:
+            keep: list[str] = []
+            drop: list[str] = []
+            newest_leaf: dict[str, str] = {}
+            for child_id in timer.get("children") or []:
+                child = tasks[child_id]
+                branch = _subtree(tasks, child_id)
+                if all(
+                    tasks[i]["state"] in _FINISHED and tasks[i]["task_spec"] not in manual_specs and i not in runs_subprocess
+                    for i in branch
+                ):
+                    drop.extend(branch)
+                    continue
+                if not child.get("children") and child["state"] & _PREDICTED and child["task_spec"] not in manual_specs:
+                    earlier = newest_leaf.get(child["task_spec"])
+                    if earlier is not None:
+                        keep.remove(earlier)
+                        drop.append(earlier)
+                    newest_leaf[child["task_spec"]] = child_id
+                keep.append(child_id)
+            for task_id in drop:
+                del tasks[task_id]
+            timer["children"] = keep
+            removed += len(drop)
+        if workflow.get("last_task") not in tasks:
+            workflow["last_task"] = None
+    return removed
 
 
 def restore_workflow(state_json: str, spec_json: str) -> Workflow:

@@ -13,6 +13,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import EscalationEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import ThrowingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
@@ -109,6 +110,29 @@ def timers_fired_since(snapshot: dict[UUID, tuple[Task, int | None]]) -> list[Ta
         elif task.state & (TaskState.READY | TaskState.STARTED | TaskState.COMPLETED):
             fired.append(task)
     return fired
+
+
+def fired_by(task: Task) -> Task | None:
+    """The timer whose firing is why ``task`` is about to run: the timer event itself (a one-shot
+    timer completes when it fires), or the repeating timer that spawned it (a cycle stays
+    WAITING and adds a child per firing)."""
+    if is_timer_definition(getattr(task.task_spec, "event_definition", None)):
+        return task
+    parent = task.parent
+    if (
+        parent is not None
+        and parent.state == TaskState.WAITING
+        and isinstance(getattr(parent.task_spec, "event_definition", None), CycleTimerEventDefinition)
+    ):
+        return parent
+    return None
+
+
+def fires_for_ever(timer: Task) -> bool:
+    """A repeating timer with a zero interval and no count (``R/PT0S``): once due, it is due
+    again at once after every firing."""
+    value = timer.internal_data.get("event_value")
+    return isinstance(value, dict) and value.get("duration") == 0 and value.get("cycles", 0) < 0
 
 
 def element_id(task: Task) -> str:

@@ -15,7 +15,9 @@ def test_healthz_reports_a_migrated_database(database_url):
     with TestClient(create_app(Settings(database_url=database_url))) as client:
         response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "schema_revision": head_revision()}
+    assert response.json() == {
+        "status": "ok", "database": "ok", "schema_revision": head_revision(), "workers": [], "late_workers": [],
+    }
 
 
 def test_healthz_is_a_problem_when_the_schema_is_missing(tmp_path):

@@ -246,6 +246,7 @@ ROWS = [
     Row("POST /cases/{id}/reopen", expect(403, 201, 403, 404, 403, 403, 403),
         lambda w, c: ("POST", f"/cases/{w.closed_case()}/reopen", {"json": {"reason": "พบเหตุใหม่หลังปิดกรณี"}})),
     Row("GET /healthz", expect(200, 200, 200, 200, 200, 200, 200, anonymous=200), lambda w, c: ("GET", "/healthz", {})),
+    Row("GET /readyz", expect(200, 200, 200, 200, 200, 200, 200, anonymous=200), lambda w, c: ("GET", "/readyz", {})),
 ]
 
 
@@ -274,7 +275,7 @@ def test_authorisation_matrix(row: Row, world: World, client, session):
     for caller in CALLERS:
         method, path, kwargs = row.request(world, caller)
         headers = {**kwargs.pop("headers", {}), **world.headers(caller, row.own, row.other)}
-        url = path if path == "/healthz" else f"{API}{path}"
+        url = path if path in ("/healthz", "/readyz") else f"{API}{path}"
         response = client.request(method, url, headers=headers, **kwargs)
         answers[caller] = response.status_code
         if response.status_code >= 400:
