@@ -8,7 +8,9 @@ revive a worker; monitoring alerts on ``status: degraded`` instead.
 ``/readyz`` is *readiness*: whether this machine should be given traffic. 503 when the database
 is unreachable, its schema is not the revision this code needs, or — when workers are expected
 (``KHUMKRONG_EXPECT_WORKERS``) — no worker has completed a pass within its allowance, because
-then deadlines silently stop escalating while the pages look fine.
+then deadlines silently stop escalating while the pages look fine; and when more outbox
+messages are due and unsent than ``KHUMKRONG_READY_OUTBOX_BACKLOG``, because then notices of new
+work and escalations are not reaching people.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from sqlalchemy import text
 
 from api.deps import AuthClockDep, SessionDep
 from api.problems import errors, problem
+from engine.backlog import mail_due
 from engine.heartbeats import WorkerHealth, late_after, worker_health
 from engine.migrations import head_revision
 from engine.settings import Settings
@@ -70,6 +73,7 @@ def install_health(app: FastAPI, settings: Settings) -> None:
         try:
             revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
             workers = worker_health(session=session, now=clock.now()) if revision == head else []
+            unsent = mail_due(session=session, now=clock.now()) if revision == head else 0
         except Exception as exc:  # noqa: BLE001
             return database_problem(exc)
         if revision != head:
@@ -82,5 +86,11 @@ def install_health(app: FastAPI, settings: Settings) -> None:
                 "no background worker has completed a pass within its allowance, so deadlines are not being fired",
                 code="workers-late", workers=[_worker(w) for w in workers],
             )
+        if unsent > settings.ready_outbox_backlog:
+            return problem(
+                503, "notices are not being sent",
+                f"{unsent} outbox messages are due and unsent (more than {settings.ready_outbox_backlog})",
+                code="outbox-backlog", outbox_due=unsent, threshold=settings.ready_outbox_backlog,
+            )
         return JSONResponse({"status": "ready", "schema_revision": revision, "workers_on_time": on_time,
-                             "workers_expected": settings.expect_workers})
+                             "workers_expected": settings.expect_workers, "outbox_due": unsent})

@@ -41,6 +41,18 @@ def _age(now: datetime, oldest: datetime | None) -> float:
     return max((now - as_utc(oldest)).total_seconds(), 0.0) if oldest is not None else 0.0
 
 
+_UNSENT = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+
+
+def mail_due(*, session: Session, now: datetime) -> int:
+    """How many outbox messages are due for sending and not yet sent: a sender that has stopped,
+    or a mail server that refuses, shows here before anyone misses a notice."""
+    return int(session.scalar(
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.status.in_(_UNSENT), OutboxMessage.next_attempt_at <= now)
+    ) or 0)
+
+
 def read_backlog(*, session: Session, now: datetime) -> Backlog:
     live = WorkItem.state.in_(LIVE_WORK_ITEM_STATES)
     work = {
@@ -55,7 +67,7 @@ def read_backlog(*, session: Session, now: datetime) -> Backlog:
     escalations = dict(
         session.execute(select(Escalation.level, func.count()).where(open_escalation).group_by(Escalation.level)).all()
     )
-    unsent_statuses = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+    unsent_statuses = _UNSENT
     outbox = dict(
         session.execute(
             select(OutboxMessage.status, func.count())

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # Background workers run against this database (``khumkrong worker``): /readyz then fails
     # while none of them has completed a pass lately. Off for a server without workers.
     expect_workers: bool = False
+    # /readyz fails while more outbox messages than this are due and unsent: notices of new work
+    # and escalations are not reaching people.
+    ready_outbox_backlog: int = Field(default=500, ge=0)
 
     @field_validator("log_level", mode="before")
     @classmethod

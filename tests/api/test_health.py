@@ -8,12 +8,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 
 from api.app import create_app
 from engine import worker as worker_module
 from engine.heartbeats import WorkerHeartbeat, pass_completed, worker_started
 from engine.migrations import head_revision
+from engine.notify.models import OutboxMessage
 from engine.settings import Settings
 
 
@@ -75,7 +76,31 @@ def test_readyz_without_expected_workers_checks_the_database_only(database_url, 
     with _client(database_url, expect_workers=False) as client:
         response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "schema_revision": head_revision(), "workers_on_time": [], "workers_expected": False}
+    assert response.json() == {"status": "ready", "schema_revision": head_revision(), "workers_on_time": [],
+                               "workers_expected": False, "outbox_due": 0}
+
+
+def test_readyz_refuses_while_the_outbox_backlog_is_over_its_threshold(database_url, session):
+    due = _now() - timedelta(minutes=5)
+    session.add_all([
+        OutboxMessage(kind="test", dedupe_key=f"readyz-{n}", recipient_address="a@example.invalid", subject="s",
+                      body_text="b", message_id=f"<readyz-{n}@khumkrong.invalid>", created_at=due, next_attempt_at=due + timedelta(days=n // 3))
+        for n in range(6)
+    ])
+    session.commit()
+    try:
+        settings = Settings(database_url=database_url, ready_outbox_backlog=2)
+        with TestClient(create_app(settings)) as client:
+            refused = client.get("/readyz")
+        with TestClient(create_app(settings.model_copy(update={"ready_outbox_backlog": 3}))) as client:
+            ready = client.get("/readyz")
+    finally:  # on PostgreSQL the tests share one migrated database
+        session.execute(delete(OutboxMessage).where(OutboxMessage.dedupe_key.like("readyz-%")))
+        session.commit()
+    # Three are due now; the other three are for later days and do not count.
+    assert refused.status_code == 503 and refused.json()["type"].endswith("outbox-backlog")
+    assert refused.json()["outbox_due"] == 3
+    assert ready.status_code == 200 and ready.json()["outbox_due"] == 3
 
 
 def test_readyz_refuses_a_database_behind_the_code(database_url, session):
