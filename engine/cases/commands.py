@@ -21,7 +21,16 @@ from engine.cases.access import ensure_unit_admits, sees_child_elsewhere
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem, WorkItemState
 from engine.cases.referrals import conclude, open_case
 from engine.cases.rights import ensure_may_work
-from engine.cases.stepping import case_items, check_form_data, find_item, flag_error, lock_case, restore, take
+from engine.cases.stepping import (
+    case_items,
+    check_form_data,
+    find_item,
+    flag_error,
+    lock_case,
+    one_transaction,
+    restore,
+    take,
+)
 from engine.cases.units import note_units
 from engine.cases.work_items import cancel_item
 from engine.children.service import (
@@ -256,30 +265,23 @@ def cancel_case(*, session: Session, case_id: int, reason: str, actor: Actor, cl
     """Withdraw a case: every live task is cancelled and no timer will fire for it again."""
     if not reason or not reason.strip():
         raise InvalidInput("a reason is required to cancel a case", field="reason")
-    try:
-        with clock_in_effect(clock):
-            case = lock_case(session=session, case_id=case_id)
-            if case is None:
-                raise NotFound(f"case {case_id} does not exist", field="case_id")
-            if case.status not in (CaseStatus.ACTIVE.value, CaseStatus.ERROR.value):
-                raise InvalidState(f"case {case.reference} is {case.status}", status=case.status)
-            now = clock.now()
-            workflow = restore(session=session, case=case)
-            workflow.cancel()
-            for item in case_items(session=session, case_id=case.id):
-                if item.state in LIVE_WORK_ITEM_STATES:
-                    cancel_item(session=session, item=item, now=now, actor=actor)
-            case.status = CaseStatus.CANCELLED.value
-            case.closed_at = now
-            case.next_timer_at = None
-            case.state_json = state_json_of(workflow)
-            case.updated_at = now
-            audit.record(session, action="case.cancelled", actor=actor, at=now, case_id=case.id, reason=reason.strip())
-            session.commit()
-            return case
-    except StaleDataError as exc:
-        session.rollback()
-        raise Conflict(f"case {case_id} was changed by someone else at the same time; reload and retry") from exc
-    except BaseException:
-        session.rollback()
-        raise
+    with one_transaction(session, case_id), clock_in_effect(clock):
+        case = lock_case(session=session, case_id=case_id)
+        if case is None:
+            raise NotFound(f"case {case_id} does not exist", field="case_id")
+        if case.status not in (CaseStatus.ACTIVE.value, CaseStatus.ERROR.value):
+            raise InvalidState(f"case {case.reference} is {case.status}", status=case.status)
+        now = clock.now()
+        workflow = restore(session=session, case=case)
+        workflow.cancel()
+        for item in case_items(session=session, case_id=case.id):
+            if item.state in LIVE_WORK_ITEM_STATES:
+                cancel_item(session=session, item=item, now=now, actor=actor)
+        case.status = CaseStatus.CANCELLED.value
+        case.closed_at = now
+        case.next_timer_at = None
+        case.state_json = state_json_of(workflow)
+        case.updated_at = now
+        audit.record(session, action="case.cancelled", actor=actor, at=now, case_id=case.id, reason=reason.strip())
+        session.commit()
+        return case

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
 from engine.cases.access import visible_case
@@ -22,9 +21,9 @@ from engine.cases.commands import in_effect
 from engine.cases.models import REOPENED_LINK, Case, CaseLink, CaseStatus, WorkItem
 from engine.cases.referrals import open_case
 from engine.cases.rights import ensure_may_reopen
-from engine.cases.stepping import lock_case, take
+from engine.cases.stepping import lock_case, one_transaction, take
 from engine.clock import Clock
-from engine.errors import Conflict, InvalidInput, InvalidState
+from engine.errors import InvalidInput, InvalidState
 from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.protocols.models import ProtocolVersion
@@ -62,45 +61,38 @@ def reopen_case(
     if len(why) > MAX_REASON:
         raise InvalidInput(f"the reason may have at most {MAX_REASON} characters", field="reason")
     now = clock.now()
-    try:
-        with in_effect(clock, network):
-            found = visible_case(session=session, actor=actor, case_id=case_id, now=now, attempted="re-open a case")
-            ensure_may_reopen(actor, case_agencies(session=session, case_id=found.id), case_id=found.id)
-            case = lock_case(session=session, case_id=found.id)
-            assert case is not None  # it was there a moment ago, and cases are never deleted
-            if case.anonymised_at is not None:
-                raise InvalidState(
-                    f"case {case.reference} was anonymised under the retention schedule; there is no history "
-                    "left to re-open. Start a new case instead.", status="anonymised",
-                )
-            if case.status not in CLOSED_STATUSES:
-                raise InvalidState(
-                    f"case {case.reference} is {case.status}: only a closed case can be re-opened", status=case.status,
-                )
-            successor = reopened_as(session=session, case_id=case.id)
-            if successor is not None:
-                raise InvalidState(
-                    f"case {case.reference} was re-opened already as {successor.reference}", status="reopened",
-                    reopened_as=successor.reference,
-                )
-            # Bump the closed case's version: a second re-opening racing this one fails here.
-            take(session=session, case=case, now=now)
-            key = session.scalar(select(ProtocolVersion.key).where(ProtocolVersion.id == case.protocol_version_id))
-            version = latest_published(session=session, key=str(key))
-            reopened = open_case(
-                session=session, version=version, data={"reopened_from": case.reference}, actor=actor, now=now,
-                network=network, reporting_unit=case.reporting_unit, child_id=case.child_id, origin=case,
+    with one_transaction(session, case_id), in_effect(clock, network):
+        found = visible_case(session=session, actor=actor, case_id=case_id, now=now, attempted="re-open a case")
+        ensure_may_reopen(actor, case_agencies(session=session, case_id=found.id), case_id=found.id)
+        case = lock_case(session=session, case_id=found.id)
+        assert case is not None  # it was there a moment ago, and cases are never deleted
+        if case.anonymised_at is not None:
+            raise InvalidState(
+                f"case {case.reference} was anonymised under the retention schedule; there is no history "
+                "left to re-open. Start a new case instead.", status="anonymised",
             )
-            session.add(CaseLink(from_case_id=case.id, to_case_id=reopened.id, message=REOPENED_LINK, created_at=now))
-            audit.record(session, action="case.reopened", actor=actor, at=now, case_id=case.id,
-                         to_case=reopened.reference, reason=why)
-            audit.record(session, action="case.reopened_from", actor=actor, at=now, case_id=reopened.id,
-                         from_case=case.reference, child_id=case.child_id, reason=why)
-            session.commit()
-            return reopened
-    except StaleDataError as exc:
-        session.rollback()
-        raise Conflict(f"case {case_id} was changed by someone else at the same time; reload and retry") from exc
-    except BaseException:
-        session.rollback()
-        raise
+        if case.status not in CLOSED_STATUSES:
+            raise InvalidState(
+                f"case {case.reference} is {case.status}: only a closed case can be re-opened", status=case.status,
+            )
+        successor = reopened_as(session=session, case_id=case.id)
+        if successor is not None:
+            raise InvalidState(
+                f"case {case.reference} was re-opened already as {successor.reference}", status="reopened",
+                reopened_as=successor.reference,
+            )
+        # Bump the closed case's version: a second re-opening racing this one fails here.
+        take(session=session, case=case, now=now)
+        key = session.scalar(select(ProtocolVersion.key).where(ProtocolVersion.id == case.protocol_version_id))
+        version = latest_published(session=session, key=str(key))
+        reopened = open_case(
+            session=session, version=version, data={"reopened_from": case.reference}, actor=actor, now=now,
+            network=network, reporting_unit=case.reporting_unit, child_id=case.child_id, origin=case,
+        )
+        session.add(CaseLink(from_case_id=case.id, to_case_id=reopened.id, message=REOPENED_LINK, created_at=now))
+        audit.record(session, action="case.reopened", actor=actor, at=now, case_id=case.id,
+                     to_case=reopened.reference, reason=why)
+        audit.record(session, action="case.reopened_from", actor=actor, at=now, case_id=reopened.id,
+                     from_case=case.reference, child_id=case.child_id, reason=why)
+        session.commit()
+        return reopened

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
 from engine.cases.escalations import raise_for_code, raise_for_deadline
@@ -27,7 +29,7 @@ from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkIte
 from engine.cases.work_items import sync_work_items
 from engine.clock import Clock
 from engine.db import is_postgres
-from engine.errors import DepthLimitExceeded, InvalidInput, KhumkrongError, NotFound, WorkflowFailure
+from engine.errors import Conflict, DepthLimitExceeded, InvalidInput, KhumkrongError, NotFound, WorkflowFailure
 from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.protocols.cache import version_cache
@@ -70,6 +72,20 @@ def lock_case(*, session: Session, case_id: int, skip_locked: bool = False) -> C
     if case is not None:
         note_locked(session, case)
     return case
+
+
+@contextmanager
+def one_transaction(session: Session, case_id: int) -> Iterator[None]:
+    """A command's transaction: rolled back on any failure; a lost race on the case's version
+    is a Conflict."""
+    try:
+        yield
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict(f"case {case_id} was changed by someone else at the same time; reload and retry") from exc
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def lock_cases(*, session: Session, case_ids: Iterable[int]) -> list[Case]:

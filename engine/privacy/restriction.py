@@ -7,13 +7,10 @@ gone: a referral opens its case then, a reply reaches the linked case that waits
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
 from engine.cases.access import record_denied
@@ -21,9 +18,9 @@ from engine.cases.commands import in_effect
 from engine.cases.models import Case
 from engine.cases.referrals import route_message
 from engine.cases.restrictions import CaseRestriction, active_restriction, pending_holds
-from engine.cases.stepping import lock_case, take
+from engine.cases.stepping import lock_case, one_transaction, take
 from engine.clock import Clock
-from engine.errors import Conflict, InvalidInput, InvalidState, NotFound
+from engine.errors import InvalidInput, InvalidState, NotFound
 from engine.network.definition import Network
 from engine.people.actors import Actor
 from engine.privacy.rights import ensure_answers_for_data, may_release_case
@@ -54,18 +51,6 @@ def _locked_case(*, session: Session, actor: Actor, case_id: int, now: datetime,
     return case
 
 
-@contextmanager
-def _one_transaction(session: Session, case_id: int) -> Iterator[None]:
-    """The command's transaction: rolled back on any failure; a lost race is a Conflict."""
-    try:
-        yield
-    except StaleDataError as exc:
-        session.rollback()
-        raise Conflict(f"case {case_id} was changed by someone else at the same time; try again") from exc
-    except BaseException:
-        session.rollback()
-        raise
-
 
 def _reason(text: str | None, field: str) -> str:
     value = (text or "").strip()
@@ -81,7 +66,7 @@ def restrict_case(
 ) -> CaseRestriction:
     """Freeze the case against further sharing; commits. A restricted case cannot be restricted again."""
     why = _reason(reason, "reason")
-    with _one_transaction(session, case_id):
+    with one_transaction(session, case_id):
         case = _locked_case(session=session, actor=actor, case_id=case_id, now=now, attempted="restrict a case")
         if active_restriction(session, case.id) is not None:
             raise InvalidState(f"case {case.reference} is already restricted", status="restricted")
@@ -101,7 +86,7 @@ def lift_restriction(
     """End the case's restriction and send on what it held, in one transaction."""
     why = _reason(note, "note")
     now = clock.now()
-    with _one_transaction(session, case_id), in_effect(clock, network):
+    with one_transaction(session, case_id), in_effect(clock, network):
         case = _locked_case(session=session, actor=actor, case_id=case_id, now=now, attempted="lift a restriction")
         restriction = active_restriction(session, case.id)
         if restriction is None:
