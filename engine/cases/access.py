@@ -89,8 +89,12 @@ def case_visibility(actor: Actor, case_id_column=Case.id) -> ColumnElement[bool]
 
 
 def holds(actor: Actor, item: WorkItem) -> bool:
-    """The item is the actor's agency's: its case is visible to them without asking the database."""
-    return reads_case_data(actor) and actor.agency_code is not None and item.agency_code == actor.agency_code
+    """The item is the actor's agency's and the actor belongs to no unit (whose rule needs the
+    case's row): its case is visible to them without asking the database."""
+    return (
+        reads_case_data(actor) and actor.agency_code is not None and actor.unit_code is None
+        and item.agency_code == actor.agency_code
+    )
 
 
 def may_see_case(*, session: Session, actor: Actor, case_id: int) -> bool:
