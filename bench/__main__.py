@@ -57,7 +57,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
 
 def _load() -> tuple[float, ...]:
     try:
-        return os.getloadavg()
+        return tuple(round(value, 2) for value in os.getloadavg())
     except OSError:
         return ()
 

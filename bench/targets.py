@@ -64,7 +64,7 @@ def _cell(value: Any) -> str:
         return f"{value:,.2f}"
     if isinstance(value, int):
         return f"{value:,}"
-    return str(value)
+    return str(value)[:60]
 
 
 def print_table(results: dict[str, Any], databases: tuple[str, ...], console: Console | None = None) -> None:
