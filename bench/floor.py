@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bench.common import API, Bench, bearer, p50, percentile, seed, start_servers, timed
 from bench.engine_library import CHAIN_AGENCY, CHAIN_KEY, publish_chain
-from bench.server import FLOOR_PATH
+from bench.server import FLOOR_PATH, drop_floor_table
 from engine.cases.models import WorkItem
 from engine.people.actors import SYSTEM
 from engine.people.roles import CASE_WORKER_ROLE
@@ -31,7 +31,7 @@ def run(bench: Bench) -> None:
             publish_chain(session, length=samples + WARM_UP + 5, network=seeded.network, clock=seeded.clock, actor=SYSTEM)
         _actor, secret = seeded.person("bench.floor", CASE_WORKER_ROLE, CHAIN_AGENCY)
         headers = bearer(secret)
-        (server,) = start_servers(bench.url, 1, bench.folder)
+        (server,) = start_servers(bench.url, 1, bench.folder, floor=True)
         times: dict[str, list[float]] = {name: [] for name in ("floor", "inbox", "start", "claim", "complete")}
         try:
             with httpx.Client(base_url=server.base, headers=headers, timeout=60) as client:
@@ -56,6 +56,7 @@ def run(bench: Bench) -> None:
                             times[name].append(elapsed)
         finally:
             server.stop()
+            drop_floor_table(bench.url)
         for name, values in times.items():
             bench.record(f"{name}_p50_ms", p50(values))
             bench.record(f"{name}_p95_ms", percentile(values, 0.95))

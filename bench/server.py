@@ -36,6 +36,14 @@ def ensure_floor_table(url: str) -> None:
     engine.dispose()
 
 
+def drop_floor_table(url: str) -> None:
+    """The floor's table goes when the scenario ends (a test database is shared with other tests)."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE IF EXISTS {FLOOR_TABLE}"))
+    engine.dispose()
+
+
 def bench_app(wiring: Wiring) -> FastAPI:
     app = create_app(wiring=wiring)
     router = APIRouter()

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import event, insert, select, text
 from sqlalchemy.orm import Session
 
-from bench.common import BENCH_DIR, Bench, p50, percentile, seed
+from bench.common import BENCH_DIR, Bench, advance_sequences, p50, percentile, seed
 from engine.cases.inbox import inbox
 from engine.cases.models import Case, WorkItem
 from engine.cases.reads import search_cases
@@ -205,6 +205,7 @@ def grow(bench: Bench, session: Session, population: Population, items: int, rng
                                         count, rng)
         load(bench, session, case_rows, item_rows)
         done += count
+    advance_sequences(session, "cases", "work_items")
     return have + cases * ITEMS_PER_CASE
 
 

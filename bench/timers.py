@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from bench.common import Bench, seed
+from bench.common import Bench, advance_sequences, seed
 from engine.audit import AuditEvent
 from engine.cases import commands
 from engine.cases.models import Case, Escalation, WorkItem
@@ -62,6 +62,7 @@ def _copies(factory, template: dict[str, Any], item_templates: list[dict[str, An
                 {**item, "id": first_item + (case_id - first) * len(items) + n, "case_id": case_id}
                 for case_id in batch for n, item in enumerate(item_templates)])
         session.commit()
+        advance_sequences(session, "cases", "work_items")
     return ids
 
 
