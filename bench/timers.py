@@ -6,7 +6,8 @@ three-hour deadline of its intake task is past on the real clock; its row and it
 then copied in bulk into as many cases as the scale asks (each copy a case of its own with the
 same workflow state). Worker processes (bench/sweeper.py: the worker's timer sweep on the real
 clock) start, connect, and are told to go at once; the time is from ``go`` until the last has
-finished. A second batch of copies is then drained by two workers. Afterwards every copy must
+finished. Fresh batches of copies are drained by two workers, by two again, and by one (the
+faster sweep of each kind is the figure). After each sweep every copy must
 have had its deadline fire exactly once: ``double_fires`` counts extra escalations per deadline,
 extra ``case.timers_fired`` records per timer and extra notifications per case and recipient;
 ``missed_deadlines`` counts copies whose deadline did not fire.
@@ -36,6 +37,9 @@ from engine.people.roles import CASE_WORKER_ROLE, SUPERVISOR_ROLE
 from engine.settings import PROJECT_ROOT
 
 AGENCY = "pmj_tak"
+# One worker, two, two, one: each sweep has fresh copies; a burst of someone else's load on the
+# machine spoils one sweep of a kind, and the faster of the two is the figure.
+ROUNDS = (1, 2, 2, 1)
 
 
 def _template(factory, case_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -126,25 +130,27 @@ def run(bench: Bench) -> None:
             assert original.next_timer_at is not None and original.next_timer_at < SystemClock().now(), \
                 "the intake deadline should be past"
         template = _template(seeded.factory, original_id)
-        doubles = missed = 0
-        seconds: dict[int, float] = {}
+        doubles = missed = fired = failures = 0
+        seconds: dict[int, list[float]] = {workers: [] for workers in ROUNDS}
         peaks: list[float] = []
-        for workers in (1, 2):
-            started = time.perf_counter()
+        for workers in ROUNDS:
             case_ids = _copies(seeded.factory, *template, count)
-            bench.record(f"timer_seed_seconds_{workers}w", time.perf_counter() - started)
             elapsed, reports = _drain(bench, workers)
-            seconds[workers] = elapsed
-            bench.record(f"timer_sweep_seconds_{workers}w", elapsed)
-            bench.record(f"timers_fired_{workers}w", sum(report["fired"] for report in reports))
-            bench.record(f"timer_failures_{workers}w", sum(report["failed"] for report in reports))
+            seconds[workers].append(elapsed)
+            fired += sum(report["fired"] for report in reports)
+            failures += sum(report["failed"] for report in reports)
             peaks.extend(report["peak_rss_mb"] for report in reports if report["peak_rss_mb"] is not None)
             found_doubles, found_missed = _check(seeded.factory, case_ids)
             doubles += found_doubles
             missed += found_missed
+        for workers, taken in seconds.items():
+            bench.record(f"timer_sweep_seconds_{workers}w", min(taken))
+        bench.record("timers_fired", fired)
+        bench.record("timer_failures", failures)
+        bench.record("deadlines_per_s_1w", count / min(seconds[1]))
+        bench.record("deadlines_per_s_2w", count / min(seconds[2]))
+        bench.record("worker_scaling_ratio", min(seconds[1]) / min(seconds[2]))
         bench.record("deadlines", count)
-        bench.record("deadlines_per_s_1w", count / seconds[1])
-        bench.record("worker_scaling_ratio", seconds[1] / seconds[2])
         bench.record("double_fires", doubles)
         bench.record("missed_deadlines", missed)
         if peaks:
