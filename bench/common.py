@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -34,8 +36,8 @@ from engine.people import auth
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.protocols.cache import cached_session_factory
+from engine.protocols.models import ProtocolVersion
 from engine.settings import PROJECT_ROOT
-from tests.processes import free_port, wait_ready
 
 BENCH_DIR = Path(__file__).resolve().parent
 POSTGRES_SERVER = os.environ.get("KHUMKRONG_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -114,26 +116,41 @@ class Bench:
 
 
 @contextmanager
-def fresh_database(database: str, folder: Path) -> Iterator[str]:
-    """A new, migrated database of the kind named; a PostgreSQL one is dropped afterwards."""
+def fresh_database(database: str, folder: Path, *, template: str | None = None) -> Iterator[str]:
+    """A new, migrated database of the kind named, a copy of ``template`` (a URL) if given; a
+    PostgreSQL one is dropped afterwards."""
     if database == "sqlite":
         path = folder / f"bench-{uuid.uuid4().hex[:8]}.db"
         url = f"sqlite:///{path}"
-        upgrade_database(url)
+        if template:
+            shutil.copyfile(str(make_url(template).database), path)
+        else:
+            upgrade_database(url)
         yield url
         return
     name = f"khumkrong_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         url = make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
-        upgrade_database(url)
+        if not template:
+            upgrade_database(url)
         yield url
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def seeded_template(database: str, folder: Path) -> Iterator[str]:
+    """A database with the network, forms, protocols and demo accounts loaded once, for each
+    scenario's fresh database to be copied from (loading them takes seconds)."""
+    with fresh_database(database, folder) as url:
+        seed(url).dispose()  # no connection may stay open on a PostgreSQL template
+        yield url
 
 
 def network() -> Network:
@@ -174,13 +191,16 @@ class Seeded:
 
 
 def seed(url: str, clock: Clock | None = None) -> Seeded:
+    """The database's network, forms, protocols and demo accounts, loaded unless already there."""
     clock = clock or SystemClock()
     tak = network()
     factory = cached_session_factory(make_engine(url))
     with factory() as session:
-        load_demo(session=session, network=tak, clock=clock, protocols_dir=PROJECT_ROOT / "protocols",
-                  forms_dir=PROJECT_ROOT / "forms", cases=False)
-        session.commit()
+        # A copy of the seeded template has them already.
+        if session.scalar(select(ProtocolVersion.id).limit(1)) is None:
+            load_demo(session=session, network=tak, clock=clock, protocols_dir=PROJECT_ROOT / "protocols",
+                      forms_dir=PROJECT_ROOT / "forms", cases=False)
+            session.commit()
     return Seeded(url, factory, tak, clock)
 
 
@@ -235,6 +255,28 @@ def start_servers(url: str, count: int, log_folder: Path, *, floor: bool = False
             server.stop()
         raise
     return servers
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_ready(base: str, process: subprocess.Popen, *, timeout: float) -> None:
+    """Until the server answers /healthz with 200; fails if it exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(f"the server at {base} exited with {process.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server at {base} was not ready within {timeout:.0f} s")
+        time.sleep(0.1)
 
 
 def bearer(secret: str) -> dict[str, str]:

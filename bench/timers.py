@@ -38,8 +38,11 @@ from engine.settings import PROJECT_ROOT
 
 AGENCY = "pmj_tak"
 # One worker, two, two, one: each sweep has fresh copies; a burst of someone else's load on the
-# machine spoils one sweep of a kind, and the faster of the two is the figure.
+# machine spoils one sweep of a kind, and the faster of the two is the figure. SQLite has one
+# writer at a time, so two workers cannot be faster there: one sweep of each only checks that
+# none fires twice.
 ROUNDS = (1, 2, 2, 1)
+SQLITE_ROUNDS = (1, 2)
 
 
 def _template(factory, case_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -131,9 +134,10 @@ def run(bench: Bench) -> None:
                 "the intake deadline should be past"
         template = _template(seeded.factory, original_id)
         doubles = missed = fired = failures = 0
-        seconds: dict[int, list[float]] = {workers: [] for workers in ROUNDS}
+        rounds = ROUNDS if bench.postgres else SQLITE_ROUNDS
+        seconds: dict[int, list[float]] = {workers: [] for workers in rounds}
         peaks: list[float] = []
-        for workers in ROUNDS:
+        for workers in rounds:
             case_ids = _copies(seeded.factory, *template, count)
             elapsed, reports = _drain(bench, workers)
             seconds[workers].append(elapsed)
