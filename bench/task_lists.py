@@ -180,17 +180,12 @@ def load(bench: Bench, session: Session, case_rows: list[tuple], item_rows: list
                 for start in range(0, len(item_rows), 100_000):
                     copy.write(_copy_text(item_rows[start:start + 100_000]))
         session.commit()
-        session.execute(text("ANALYZE cases"))
-        session.execute(text("ANALYZE work_items"))
-        session.commit()
         return
     session.execute(insert(Case), [{**dict(zip(CASE_COLUMNS, row, strict=True)), "state_json": "{}", "version": 1,
                                     "max_task_depth": 0} for row in case_rows])
     for start in range(0, len(item_rows), 50_000):
         session.execute(insert(WorkItem), [dict(zip(ITEM_COLUMNS, row, strict=True))
                                            for row in item_rows[start:start + 50_000]])
-    session.commit()
-    session.execute(text("ANALYZE"))
     session.commit()
 
 
@@ -206,6 +201,11 @@ def grow(bench: Bench, session: Session, population: Population, items: int, rng
         load(bench, session, case_rows, item_rows)
         done += count
     advance_sequences(session, "cases", "work_items")
+    # As autovacuum would after a load this size: the planner's statistics for the new rows.
+    session.execute(text("ANALYZE cases" if bench.postgres else "ANALYZE"))
+    if bench.postgres:
+        session.execute(text("ANALYZE work_items"))
+    session.commit()
     return have + cases * ITEMS_PER_CASE
 
 
@@ -267,7 +267,8 @@ def explain(bench: Bench, factory, queries: dict[str, Callable[[Session], Any]],
                 plan = connection.exec_driver_sql(prefix + statement, parameters).all()
                 report.append(f"\n{statement}\n-- parameters: {parameters!r}\n")
                 report.extend(" | ".join(str(cell) for cell in row) + "\n" for row in plan)
-        (EXPLAIN_DIR / f"{bench.database}-{name}.txt").write_text("".join(report), encoding="utf-8")
+        scale = "" if bench.scale.name == "default" else f"-{bench.scale.name}"
+        (EXPLAIN_DIR / f"{bench.database}{scale}-{name}.txt").write_text("".join(report), encoding="utf-8")
 
 
 def run(bench: Bench) -> None:
