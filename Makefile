@@ -63,8 +63,17 @@ test: $(TEST_STAMP) $(NODE_STAMP) browser
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
+# Every scenario of bench/ on SQLite and on a fresh database of the local PostgreSQL server (started
+# if it is down, as .ci/run does): a table, and bench/results.json. SCALE=national seeds ten million
+# work items and drains 10,000 deadlines; BENCH_DATABASES=sqlite (or postgresql) runs one database.
+SCALE ?= default
 bench: $(TEST_STAMP)
-	$(BIN)/python -m bench
+	@if [ "$${BENCH_DATABASES:-both}" != sqlite ] && ! pg_isready -h 127.0.0.1 -p 5432 -q; then \
+		echo "starting PostgreSQL"; \
+		pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n 1)" main start; \
+		for _ in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done; \
+	fi
+	$(BIN)/python -m bench --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache node_modules

@@ -1,132 +1,120 @@
-"""`make bench`: engine command costs, reported as ratios measured in one run, and page speed.
+"""`make bench`: every scenario on SQLite and on PostgreSQL, a table, and ``bench/results.json``.
 
-`python -m bench [complete_task] [pages]` runs the scenarios named (all of them by default).
+    python -m bench [SCENARIO ...] [--database sqlite|postgresql|both] [--scale tiny|default|national]
 
-pages — each main page's p50/p95 at demo scale on SQLite (bench/pages.py).
-
-complete_task — one `complete` command (lock, restore, run, sync work items, serialise, commit)
-on a case with N completed tasks, against the same work done by SpiffWorkflow alone in memory
-(restore + run + serialise, no database). The ratio is the cost of persistence and bookkeeping.
+The network, forms, protocols and demo accounts are loaded once per database into a template that
+each scenario's fresh database is copied from. Scenarios (one module each): floor (1), engine_library (2), throughput (3, with the API's memory),
+task_lists (4), timers (5, with the worker's memory); and pages (page times at demo scale, SQLite
+only, run only when named). Each scenario gets a fresh database; each ratio is measured within one
+run, so that it survives a noisy machine. ``SCALE`` and ``BENCH_DATABASES`` in the environment are
+the defaults of ``--scale`` and ``--database``.
 """
 from __future__ import annotations
 
-import statistics
+import argparse
+import json
+import os
+import platform
 import sys
-import tempfile
 import time
+import traceback
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from bench import targets
+from bench.common import BENCH_DIR, SCALES, Bench, fresh_database, seeded_template, temporary_folder
 
-import engine.models  # noqa: F401
-from engine.cases import commands
-from engine.cases.models import Case, WorkItem
-from engine.clock import SimulatedClock
-from engine.migrations import upgrade_database
-from engine.network.service import sync_network
-from engine.people.actors import Actor
-from engine.people.models import User
-from engine.people.roles import CASE_WORKER_ROLE
-from engine.protocols import service as protocols
-from engine.settings import Settings
-from engine.wiring import Wiring
-from engine.workflow.serialization import restore_workflow, state_json_of
-from engine.workflow.tree import live_manual_tasks
-
-CHAIN = 220
-CHECKPOINTS = (10, 50, 200)
-SAMPLES = 7
+DATABASES = ("sqlite", "postgresql")
 
 
-def chain_protocol(length: int) -> str:
-    nodes, flows, refs = [], [], []
-    for i in range(length):
-        nodes.append(f'<bpmn:userTask id="t{i}" name="งาน {i}"><bpmn:incoming>f{i}</bpmn:incoming><bpmn:outgoing>f{i + 1}</bpmn:outgoing></bpmn:userTask>')
-        refs.append(f"<bpmn:flowNodeRef>t{i}</bpmn:flowNodeRef>")
-    for i in range(length + 1):
-        source = "begin" if i == 0 else f"t{i - 1}"
-        target = f"t{i}" if i < length else "finish"
-        flows.append(f'<bpmn:sequenceFlow id="f{i}" sourceRef="{source}" targetRef="{target}"/>')
-    return (
-        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="bench_defs" targetNamespace="bench">'
-        '<bpmn:process id="bench_chain" name="ลำดับ งาน" isExecutable="true">'
-        f'<bpmn:laneSet id="lanes"><bpmn:lane id="school" name="spm_tak">{"".join(refs)}</bpmn:lane></bpmn:laneSet>'
-        '<bpmn:startEvent id="begin"><bpmn:outgoing>f0</bpmn:outgoing></bpmn:startEvent>'
-        f'{"".join(nodes)}<bpmn:endEvent id="finish"><bpmn:incoming>f{length}</bpmn:incoming></bpmn:endEvent>'
-        f'{"".join(flows)}</bpmn:process></bpmn:definitions>'
-    )
+def _scenarios() -> dict[str, Callable[[Bench], None]]:
+    from bench import engine_library, floor, task_lists, throughput, timers
+
+    return {
+        "floor": floor.run,
+        "engine_library": engine_library.run,
+        "throughput": throughput.run,
+        "task_lists": task_lists.run,
+        "timers": timers.run,
+    }
 
 
-def main() -> int:
-    clock = SimulatedClock(datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc))
-    with tempfile.TemporaryDirectory() as folder:
-        wiring = Wiring.from_settings(Settings(database_url=f"sqlite:///{Path(folder) / 'bench.db'}"), clock=clock)
-        upgrade_database(wiring.db)
-        network = wiring.network
-        with wiring.session_factory() as session:
-            sync_network(session=session, network=network)
-            user = User(username="bench", display_name="bench", role_code=CASE_WORKER_ROLE, agency_code="spm_tak", active=True, created_at=clock.now())
-            session.add(user)
-            session.commit()
-            actor = Actor.of(user)
-            version, _ = protocols.store_draft(session=session, key="bench_chain", bpmn=chain_protocol(CHAIN), network=network, clock=clock, actor=actor)
-            protocols.publish(session=session, key="bench_chain", version=version.version, clock=clock, actor=actor)
-            case = commands.start_case(session=session, protocol_key="bench_chain", data={}, actor=actor, clock=clock, network=network)
-            rows = []
-            done = 0
-            for checkpoint in CHECKPOINTS:
-                command_times, library_times = [], []
-                while done < checkpoint + SAMPLES:
-                    item = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state == "open"))
-                    if done >= checkpoint:
-                        # The library alone: restore, run the task, serialise — on the same state.
-                        state = session.get(Case, case.id).state_json
-                        started = time.perf_counter()
-                        workflow = restore_workflow(state, version.spec_json)
-                        task = live_manual_tasks(workflow)[0]
-                        task.set_data(note="x" * 60)
-                        task.run()
-                        workflow.refresh_timers()
-                        workflow.do_engine_steps()
-                        state_json_of(workflow)
-                        library_times.append(time.perf_counter() - started)
-                    started = time.perf_counter()
-                    commands.complete(
-                        session=session, work_item_id=item.id, data={"note": "x" * 60}, actor=actor, clock=clock,
-                        network=network,
-                    )
-                    elapsed = time.perf_counter() - started
-                    if done >= checkpoint:
-                        command_times.append(elapsed)
-                    done += 1
-                command = statistics.median(command_times)
-                library = statistics.median(library_times)
-                rows.append((checkpoint, command * 1000, library * 1000, command / library, len(session.get(Case, case.id).state_json)))
-        wiring.dispose()
-
-    print("complete_task (SQLite, one run, medians of", SAMPLES, "commands)")
-    print(f"{'completed':>10} {'command ms':>11} {'library ms':>11} {'ratio':>6} {'state bytes':>12}")
-    for checkpoint, command_ms, library_ms, ratio, state_bytes in rows:
-        print(f"{checkpoint:>10} {command_ms:>11.2f} {library_ms:>11.2f} {ratio:>6.2f} {state_bytes:>12}")
-    growth = rows[-1][1] / rows[0][1]
-    print(f"command cost growth {CHECKPOINTS[0]}→{CHECKPOINTS[-1]} completed tasks: {growth:.2f}×")
-    return 0
+# The old name of the engine-vs-library scenario still works.
+ALIASES = {"complete_task": "engine_library"}
 
 
-SCENARIOS = {"complete_task": main}
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Khumkrong's benchmarks")
+    parser.add_argument("scenarios", nargs="*", help="floor, engine_library, throughput, task_lists, timers, pages")
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"),
+                        default=os.environ.get("BENCH_DATABASES") or "both")
+    parser.add_argument("--scale", choices=tuple(SCALES), default=os.environ.get("SCALE") or "default")
+    parser.add_argument("--output", type=Path, default=BENCH_DIR / "results.json",
+                        help="where the figures go (default bench/results.json)")
+    return parser.parse_args(argv)
 
 
-def run_scenarios(names: list[str]) -> int:
-    from bench import pages
+def _load() -> tuple[float, ...]:
+    try:
+        return tuple(round(value, 2) for value in os.getloadavg())
+    except OSError:
+        return ()
 
-    scenarios = {**SCENARIOS, "pages": pages.main}
+
+def run(argv: list[str]) -> int:
+    options = _arguments(argv)
+    names = [ALIASES.get(name, name) for name in options.scenarios]
+    if names == ["pages"]:
+        from bench import pages
+
+        return pages.main()
+    scenarios = _scenarios()
     unknown = [name for name in names if name not in scenarios]
     if unknown:
-        print(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(scenarios)}", file=sys.stderr)
+        print(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join([*scenarios, 'pages'])}", file=sys.stderr)
         return 2
-    return max(scenarios[name]() for name in names or scenarios)
+    chosen = names or list(scenarios)
+    databases = DATABASES if options.database == "both" else (options.database,)
+    scale = SCALES[options.scale]
+    began = time.monotonic()
+    results: dict[str, Any] = {
+        "scale": scale.name,
+        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_at_start": _load()},
+        "scenarios": chosen,
+    }
+    failed = False
+
+    def write() -> None:
+        results["seconds"] = round(time.monotonic() - began, 1)
+        results["machine"]["load_at_end"] = _load()
+        results["targets"] = targets.evaluate(results, databases)
+        options.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    with temporary_folder() as folder:
+        for database in databases:
+            figures: dict[str, Any] = results.setdefault(database, {})
+            with seeded_template(database, Path(folder)) as template:
+                for name in chosen:
+                    print(f"== {name} on {database} ({scale.name}) ==", file=sys.stderr, flush=True)
+                    started = time.monotonic()
+                    try:
+                        with fresh_database(database, Path(folder), template=template) as url:
+                            bench = Bench(database=database, url=url, scale=scale, folder=Path(folder), figures=figures)
+                            scenarios[name](bench)
+                    except Exception:  # noqa: BLE001 - one broken scenario must not lose the others' figures
+                        failed = True
+                        traceback.print_exc()
+                        figures[f"{name}_error"] = traceback.format_exc(limit=3).strip().splitlines()[-1]
+                    figures[f"{name}_seconds"] = round(time.monotonic() - started, 1)
+                    write()
+    write()
+    targets.print_table(results, databases)
+    print(f"{options.output} written; {results['seconds']:.0f} s in all", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(run_scenarios(sys.argv[1:]))
+    sys.exit(run(sys.argv[1:]))
