@@ -197,3 +197,19 @@ def scrub_state(state_json: str, keep: Callable[[str, Any], bool]) -> tuple[str,
 
     scrub_workflow(dct)
     return _dumps(dct), removed
+
+
+# -- the library's own round trip, the yardstick of `make bench` ------------------------------
+
+def library_state_json(workflow: Workflow) -> str:
+    """SpiffWorkflow's own serialisation of a workflow, spec and predicted tasks included, with
+    none of the engine's savings (no spec left out, no predictions dropped, no memoised tasks):
+    what a program using the library alone would store."""
+    return str(SERIALIZER.serialize_json(workflow))
+
+
+def library_restore(library_json: str) -> Workflow:
+    """The library's own restore of :func:`library_state_json`, with the expression engine."""
+    workflow = SERIALIZER.deserialize_json(library_json)
+    workflow.script_engine = SCRIPT_ENGINE
+    return workflow
