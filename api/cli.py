@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from api.cli_authoring import cases_app, protocols_app
 from api.cli_ops import backup_command, restore_command
@@ -250,4 +251,17 @@ def main() -> None:
     from api.logs import configure_logging
 
     configure_logging(get_settings().log_level)
-    sys.exit(app())
+    try:
+        sys.exit(app())
+    except (OperationalError, ProgrammingError) as exc:
+        if not _schema_missing(exc):
+            raise
+        errors.print("[red]the database has no Khumkrong tables yet:[/red] run `khumkrong db upgrade` "
+                     "(or `khumkrong serve`, which upgrades it) first")
+        sys.exit(1)
+
+
+def _schema_missing(exc: Exception) -> bool:
+    """SQLite's "no such table" or PostgreSQL's "relation … does not exist"."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)

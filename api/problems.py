@@ -118,6 +118,20 @@ def _location(loc: tuple[Any, ...]) -> tuple[str, str]:
     return where, ".".join(path) or where
 
 
+# What the drivers say of a fault that passes: a lock held too long, a lost race, a dropped or
+# refused connection, a server shutting down.
+_PASSING_FAULTS = (
+    "locked", "lock timeout", "deadlock", "could not serialize", "connection", "server closed",
+    "timeout", "terminating", "unable to open database",
+)
+
+
+def passing_database_fault(exc: OperationalError) -> bool:
+    """Whether trying the request again may succeed (503) rather than fail the same way (500)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return bool(exc.connection_invalidated) or any(marker in text for marker in _PASSING_FAULTS)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(KhumkrongError)
     async def _engine_error(_request: Request, exc: KhumkrongError) -> JSONResponse:
@@ -152,7 +166,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(exc.status_code, title, detail, code=code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(OperationalError)
-    async def _database_busy(_request: Request, exc: OperationalError) -> JSONResponse:
+    async def _database_busy(request: Request, exc: OperationalError) -> JSONResponse:
+        if not passing_database_fault(exc):
+            # A missing table or column will fail again however often the client retries.
+            return await _unexpected(request, exc)
         # A lock timeout or a dropped connection: the request may simply be tried again.
         log.warning("database operational error: %s", str(exc).splitlines()[0])
         return problem(503, "database busy", "the database could not answer in time; try again", code="database-busy",

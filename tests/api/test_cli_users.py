@@ -116,3 +116,13 @@ def test_a_school_worker_is_added_with_their_school_and_a_wrong_school_is_refuse
                         "--unit", "school_nowhere", "--password-stdin", stdin=PASSWORD + "\n")
     assert unknown.returncode == 1 and "not a unit of the network" in unknown.stderr
     assert "nok.pmj" not in ok(khumkrong(database_url, "users", "list"))
+
+
+def test_a_command_on_a_database_without_tables_says_to_upgrade_it(tmp_path):
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    done = subprocess.run(
+        [sys.executable, "-c", "from api.cli import main; main()", "users", "list", "--database-url", empty],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1
+    assert "khumkrong db upgrade" in done.stderr and "Traceback" not in done.stderr
