@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from engine.cases.models import Case, CaseStatus
 from engine.protocols.cache import version_cache
 from engine.workflow.live import live_workflows
-from engine.workflow.serialization import restore_workflow
+from engine.workflow.serialization import matches_its_state, restore_workflow
 from engine.workflow.types import Workflow
 
 _SEEN = "khumkrong.live_workflows.seen"  # case id → the row version its lock read
@@ -42,8 +42,12 @@ def workflow_of(session: Session, case: Case) -> Workflow:
 
 def note_written(session: Session, case: Case, workflow: Workflow) -> None:
     """The workflow a command just serialised into ``case.state_json``; kept if it commits."""
-    if live_workflows(session.info) is not None:
+    if live_workflows(session.info) is None:
+        return
+    if matches_its_state(workflow):
         session.info.setdefault(_WRITTEN, {})[case.id] = (case, workflow, case.state_json)
+    else:
+        session.info.setdefault(_WRITTEN, {}).pop(case.id, None)
 
 
 @event.listens_for(Session, "after_commit")

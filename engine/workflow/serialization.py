@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -49,9 +50,22 @@ def state_json_of(workflow: Workflow) -> str:
     dct = _to_json_ready_dict(workflow, without_predictions=True)
     for key in _SPEC_KEYS:
         dct.pop(key, None)
-    prune_repeating_timers(dct, manual_specs=_manual_spec_names(workflow))
+    if prune_repeating_timers(dct, manual_specs=_manual_spec_names(workflow)):
+        _pruned.add(workflow)
     dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
     return _dumps(dct)
+
+
+# Workflows whose stored state left out branches they still hold in memory. Kept and moved on,
+# such a workflow would grow with every firing of its repeating timer (and each engine step walks
+# its whole tree), so the cache of live workflows does not keep it: the next command restores
+# the pruned state instead.
+_pruned: weakref.WeakSet[Workflow] = weakref.WeakSet()
+
+
+def matches_its_state(workflow: Workflow) -> bool:
+    """Whether the workflow holds no more than the state last serialised from it restores."""
+    return workflow not in _pruned
 
 
 # -- repeating timers leave no trail ----------------------------------------------------------

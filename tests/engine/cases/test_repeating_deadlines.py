@@ -19,6 +19,7 @@ from engine.cases.models import Case, Escalation, WorkItem
 from engine.deadlines import service as deadlines
 from engine.deadlines.tick import tick
 from engine.protocols import service as protocols
+from engine.workflow.live import live_workflows
 from tests.bpmn_builders import with_timer
 from tests.conftest import add_user
 from tests.engine.cases.test_run_budget import PLACEHOLDER, publish_unlinted, start
@@ -221,3 +222,18 @@ def test_a_reminder_task_a_repeating_timer_opened_keeps_its_form_values_once_don
     workflow = restore(session=session, case=session.get_one(Case, case.id))
     assert task_data(workflow, first.task_id)["note"] == "โทรแล้ว"
     assert [i.state for i in items(session, case.id, "follow_up")] == ["completed", "completed", "open"]
+
+
+def test_a_workflow_whose_stored_state_was_pruned_is_not_kept_in_memory(session, network, clock, people):
+    # Kept, the live workflow would hold every firing's branch that the stored state left out,
+    # and each later step would walk them all: an hour of R/PT1S took minutes instead of seconds.
+    publish_unlinted(session, network, clock, people, "flood", "R/PT1S")
+    start(session, network, clock, people, "flood")
+    cache = live_workflows(session.info)
+    assert cache is not None
+    pass_time(session, network, clock, timedelta(minutes=1))
+    hits, misses = cache.hits, cache.misses
+    pass_time(session, network, clock, WORKER_INTERVAL * 2)
+    # Each pass pruned what the previous one fired, so each rebuilt from the pruned state.
+    assert (cache.hits, cache.misses) == (hits, misses + 2)
+    assert len(cache) == 0
