@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,17 @@ def check_schema(key: str, schema: Any) -> None:
     if not isinstance(schema, dict) or schema.get("type") != "object":
         raise InvalidInput(f"form {key!r} must be a JSON Schema of type 'object'", field="schema")
     try:
-        Draft202012Validator.check_schema(schema)
+        _check_canonical(json.dumps(schema, ensure_ascii=False, sort_keys=True))
     except SchemaError as exc:
         raise InvalidInput(f"form {key!r} is not a valid JSON Schema: {exc.message}", field="schema") from exc
+
+
+@lru_cache(maxsize=1024)
+def _check_canonical(canonical: str) -> None:
+    """Checking against the 2020-12 meta-schema is slow (tens of milliseconds a form) and depends
+    only on the text, so a text that passed once passes again; a failure is never remembered."""
+    schema = json.loads(canonical)
+    Draft202012Validator.check_schema(schema)
     check_form_safety(schema)
 
 
