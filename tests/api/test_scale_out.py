@@ -30,6 +30,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
+from bench.throughput import STEPS  # the shortest way through P1, each form's own fields
 from engine.audit import AuditEvent
 from engine.cases.models import Case, Escalation, WorkItem
 from engine.clock import SystemClock
@@ -52,30 +53,6 @@ DRIVERS = 5
 KILL_AFTER_COMPLETIONS = 30  # of the ~80 task completions in the run
 DEADLINE = "PT2S"
 P1 = PROJECT_ROOT / "protocols" / "p1_abuse_report.bpmn"
-TODAY = "2026-12-03"
-
-# The shortest way through P1: no separation, no offence, not a student, support in the family,
-# no court order, one follow-up visit (after the visit timer), then the supervisor's approval.
-STEPS = [
-    ("receive_report", "worker", {
-        "child_first_name": "ทดสอบ", "child_is_student": False, "report_channel": "hotline_1300",
-        "concern_type": ["neglect"], "incident_summary": "แจ้งเหตุทดสอบระบบ", "alleged_abuser_is_school_staff": False,
-    }),
-    ("triage", "worker", {"risk_level": "medium", "needs_separation": False, "offence_suspected": False,
-                          "best_interests_considered": True}),
-    ("pmj_investigation", "worker", {"home_safe_for_return": True, "recommended_measure": "family_support"}),
-    ("case_conference", "worker", {
-        "conference_date": TODAY, "agencies_present": ["pmj_tak", "spm_tak"], "conference_recommendation": "family_support",
-        "court_protection_order_needed": False, "child_views": "อยากอยู่บ้าน", "best_interests_considered": True,
-    }),
-    ("welfare_plan", "worker", {"welfare_measure": "family_support", "consent": "not_required",
-                                "best_interests_considered": True}),
-    ("reunify", "worker", {"reunification": "already_with_guardian", "guardian_ignored_advice": False,
-                           "protector_needed": False}),
-    ("follow_up_visit", "worker", {"visited_on": TODAY, "child_safe": True, "further_visit_needed": False}),
-    ("approve_closure", "supervisor", {"closure_reason": "child_safe_with_family", "closure_summary": "ปลอดภัยดี",
-                                       "best_interests_considered": True}),
-]
 
 
 def short_p1() -> bytes:
