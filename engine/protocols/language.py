@@ -37,12 +37,13 @@ _MAI_YAMOK = "\u0e46"  # ๆ takes a space on both sides (Royal Institute), so i
 
 # Words that attach to what follows: a space after them, then more Thai, splits a word or a phrase.
 # (ได้ is left out: it also ends a clause, "ตาม (1) ได้ ภายในหนึ่งเดือน…".)
-_NO_SPACE_AFTER = frozenset(
-    "การ ความ ผู้ นัก ชาว ที่ ซึ่ง อัน ของ ใน จาก กับ แก่ ต่อ ถึง ตาม สู่ โดย เพื่อ และ หรือ แต่ ว่า "
-    "ให้ ไม่ จะ ถูก เป็น คือ มี ทั้ง ทุก แห่ง หาก ถ้า เมื่อ ยัง ต้อง อาจ".split()
-)
+_NO_SPACE_AFTER = frozenset((
+    "การ", "ความ", "ผู้", "นัก", "ชาว", "ที่", "ซึ่ง", "อัน", "ของ", "ใน", "จาก", "กับ", "แก่",
+    "ต่อ", "ถึง", "ตาม", "สู่", "โดย", "เพื่อ", "และ", "หรือ", "แต่", "ว่า", "ให้", "ไม่", "จะ",
+    "ถูก", "เป็น", "คือ", "มี", "ทั้ง", "ทุก", "แห่ง", "หาก", "ถ้า", "เมื่อ", "ยัง", "ต้อง", "อาจ",
+))
 # Particles that attach to what precedes: Thai, a space, then one of these splits a phrase.
-_NO_SPACE_BEFORE = frozenset("แล้ว นี้ นั้น ด้วย อยู่ ได้ ไม่ได้ ไป มา กัน".split())
+_NO_SPACE_BEFORE = frozenset(("แล้ว", "นี้", "นั้น", "ด้วย", "อยู่", "ได้", "ไม่ได้", "ไป", "มา", "กัน"))
 
 # (code, severity, title_en, title_th): the catalogue entries lint.RULES registers.
 LANGUAGE_RULES: tuple[tuple[str, Severity, str, str], ...] = (
