@@ -52,6 +52,44 @@ def _deadlocks(session) -> int | None:
     return int(found or 0)
 
 
+def _assert_no_new_deadlocks(session, before: int | None) -> None:
+    if before is not None:
+        time.sleep(1.1)  # PostgreSQL publishes a backend's statistics at most once a second
+        assert _deadlocks(session) == before
+
+
+def _pause_restore_in(monkeypatch, thread_name: str) -> threading.Event:
+    """The command in the named thread pauses once it holds its case (in the middle of its
+    command), long enough for the other thread to run as far as it can; the event says when."""
+    holding = threading.Event()
+    real_restore = commands.restore
+
+    def paused_restore(*args, **kwargs):
+        if threading.current_thread().name == thread_name:
+            holding.set()
+            time.sleep(0.5)
+        return real_restore(*args, **kwargs)
+
+    monkeypatch.setattr(commands, "restore", paused_restore)
+    return holding
+
+
+def _run_together(**targets) -> None:
+    threads = [threading.Thread(target=target, name=name) for name, target in targets.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+
+@pytest.fixture
+def configured_factory(session_factory, network):
+    with session_factory() as session:
+        sync_network(session=session, network=network)
+        session.commit()
+    return session_factory
+
+
 def _claim_while_completing(factory, network, clock, monkeypatch) -> None:
     one, two, policy = _users(factory)
     with factory() as session:
@@ -62,18 +100,7 @@ def _claim_while_completing(factory, network, clock, monkeypatch) -> None:
         items = [session.scalar(select(WorkItem.id).where(WorkItem.case_id == case_id)) for case_id in cases]
         deadlocks_before = _deadlocks(session)
 
-    # The completion pauses once it holds the case (in the middle of its command), long enough
-    # for the claim to run as far as it can.
-    completing = threading.Event()
-    real_restore = commands.restore
-
-    def paused_restore(*args, **kwargs):
-        if threading.current_thread().name == "complete":
-            completing.set()
-            time.sleep(0.5)
-        return real_restore(*args, **kwargs)
-
-    monkeypatch.setattr(commands, "restore", paused_restore)
+    completing = _pause_restore_in(monkeypatch, "complete")
 
     for item_id in items:
         completing.clear()
@@ -99,11 +126,7 @@ def _claim_while_completing(factory, network, clock, monkeypatch) -> None:
                 except Exception as exc:  # noqa: BLE001 - as above
                     outcomes["claim"] = repr(exc)
 
-        threads = [threading.Thread(target=complete, name="complete"), threading.Thread(target=claim, name="claim")]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        _run_together(complete=complete, claim=claim)
         # The claim waited for the case and then found the task completed: no deadlock, no 503.
         assert outcomes == {"complete": "done", "claim": "conflict"}, outcomes
 
@@ -116,9 +139,7 @@ def _claim_while_completing(factory, network, clock, monkeypatch) -> None:
             .where(AuditEvent.action.in_(("work_item.completed", "work_item.claimed"))).group_by(AuditEvent.action)
         ).all()
         assert dict(recorded) == {"work_item.completed": ROUNDS}
-        if deadlocks_before is not None:
-            time.sleep(1.1)  # PostgreSQL publishes a backend's statistics at most once a second
-            assert _deadlocks(session) == deadlocks_before
+        _assert_no_new_deadlocks(session, deadlocks_before)
 
 
 @pytest.mark.postgres
@@ -131,12 +152,9 @@ def test_a_claim_during_a_completion_of_the_same_case_waits_instead_of_deadlocki
 
 @pytest.mark.slow
 def test_a_claim_during_a_completion_of_the_same_case_waits_on_the_configured_database(
-    session_factory, network, clock, monkeypatch
+    configured_factory, network, clock, monkeypatch
 ):
-    with session_factory() as session:
-        sync_network(session=session, network=network)
-        session.commit()
-    _claim_while_completing(session_factory, network, clock, monkeypatch)
+    _claim_while_completing(configured_factory, network, clock, monkeypatch)
 
 
 def _claim_while_the_worker_fires_a_deadline(factory, network, clock, monkeypatch) -> None:
@@ -159,16 +177,7 @@ def _claim_while_the_worker_fires_a_deadline(factory, network, clock, monkeypatc
         deadlocks_before = _deadlocks(session)
     clock.advance(timedelta(hours=2))
 
-    ticking = threading.Event()
-    real_restore = commands.restore
-
-    def paused_restore(*args, **kwargs):
-        if threading.current_thread().name == "tick":
-            ticking.set()
-            time.sleep(0.5)
-        return real_restore(*args, **kwargs)
-
-    monkeypatch.setattr(commands, "restore", paused_restore)
+    ticking = _pause_restore_in(monkeypatch, "tick")
     outcomes: dict[str, object] = {}
 
     def run_tick() -> None:
@@ -184,19 +193,13 @@ def _claim_while_the_worker_fires_a_deadline(factory, network, clock, monkeypatc
             except Exception as exc:  # noqa: BLE001 - the outcome is what the test asserts
                 outcomes["claim"] = repr(exc)
 
-    threads = [threading.Thread(target=run_tick, name="tick"), threading.Thread(target=claim, name="claim")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    _run_together(tick=run_tick, claim=claim)
     # The deadline fired once and the claim, having waited for the case, took the task.
     assert outcomes == {"tick": 1, "claim": "done"}, outcomes
     with factory() as session:
         item = session.get_one(WorkItem, item_id)
         assert (item.state, item.assignee_id, item.escalation_level) == ("claimed", worker.user_id, 1)
-        if deadlocks_before is not None:
-            time.sleep(1.1)
-            assert _deadlocks(session) == deadlocks_before
+        _assert_no_new_deadlocks(session, deadlocks_before)
 
 
 @pytest.mark.postgres
@@ -209,9 +212,6 @@ def test_a_claim_while_the_worker_fires_the_tasks_deadline_waits_instead_of_dead
 
 @pytest.mark.slow
 def test_a_claim_while_the_worker_fires_the_tasks_deadline_on_the_configured_database(
-    session_factory, network, clock, monkeypatch
+    configured_factory, network, clock, monkeypatch
 ):
-    with session_factory() as session:
-        sync_network(session=session, network=network)
-        session.commit()
-    _claim_while_the_worker_fires_a_deadline(session_factory, network, clock, monkeypatch)
+    _claim_while_the_worker_fires_a_deadline(configured_factory, network, clock, monkeypatch)
