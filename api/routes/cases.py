@@ -96,7 +96,6 @@ class ChildOut(BaseModel):
     language: str | None
     school: str | None
     guardians: list[GuardianOut]
-    masked: bool = Field(description="Names and identifiers masked: the caller's role oversees cases rather than working them.")
 
 
 class CaseEscalation(BaseModel):
