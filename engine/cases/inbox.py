@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, false, func, nulls_last, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import False_
 
 from engine.cases.access import unit_visibility
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem, WorkItemState
@@ -53,16 +54,34 @@ def workable_by(actor: Actor) -> ColumnElement[bool]:
     ))
 
 
-def _in_inbox(actor: Actor) -> ColumnElement[bool]:
-    """Claimed by the actor, or open in their agency for them to take; for a school's staff, only
-    in the cases their school may see (a task they held leaves when the school is kept out)."""
+def _seats(actor: Actor) -> list[ColumnElement[bool]]:
+    """Where the actor's inbox comes from, as disjoint conditions: the tasks they hold (claimed)
+    and those open in their agency for them to take; for a school's staff, only in the cases
+    their school may see (a task they held leaves when the school is kept out).
+
+    Each seat is read on its own, from an index in deadline order (its LIMIT stops the scan),
+    rather than as one OR that the planner can only answer by collecting and sorting every
+    match: a claimed task is never open, so the seats never share a row.
+    """
     if actor.user_id is None:
-        return false()
-    held = and_(WorkItem.assignee_id == actor.user_id, WorkItem.state == WorkItemState.CLAIMED.value)
-    waiting = and_(WorkItem.state == WorkItemState.OPEN.value, workable_by(actor))
+        return []
+    seats = [and_(WorkItem.assignee_id == actor.user_id, WorkItem.state == WorkItemState.CLAIMED.value)]
+    waiting = workable_by(actor)
+    if not _never(waiting):
+        seats.append(and_(WorkItem.state == WorkItemState.OPEN.value, waiting))
     if actor.unit_code is not None:
-        return and_(or_(held, waiting), unit_visibility(actor, WorkItem.case_id))
-    return or_(held, waiting)
+        return [and_(seat, unit_visibility(actor, WorkItem.case_id)) for seat in seats]
+    return seats
+
+
+def _never(condition: ColumnElement[bool]) -> bool:
+    return isinstance(condition, False_)
+
+
+# The deadline's order, undated last, as the seats' indexes hold it: (…, due_at, id) ascending
+# puts NULL last on PostgreSQL, and SQLite (which would put it first) sorts.
+def _due_order(due_at, item_id) -> list[ColumnElement]:
+    return [nulls_last(due_at.asc()), item_id.asc()]
 
 
 def _overdue(now: datetime) -> ColumnElement[bool]:
@@ -83,29 +102,51 @@ def inbox(
     """A page of the actor's inbox; ``due_from``/``due_before`` keep tasks due in that window.
 
     The most overdue come first because the earliest deadlines do (undated last): the order is
-    the deadline's. The total is counted on the work items alone (with the protocols only when
-    filtering by one), not on the page's joins.
+    the deadline's. Each seat gives at most its first ``offset + limit`` tasks in that order (a
+    page cannot need more from either), the page is cut from their union, and only its rows are
+    joined to their cases. The total is counted per seat on the work items alone (with the
+    protocols only when filtering by one).
     """
-    conditions = [_in_inbox(actor)]
+    filters: list[ColumnElement[bool]] = []
     if due_from is not None:
-        conditions.append(WorkItem.due_at >= due_from)
+        filters.append(WorkItem.due_at >= due_from)
     if due_before is not None:
-        conditions.append(WorkItem.due_at < due_before)
+        filters.append(WorkItem.due_at < due_before)
     if protocol:
         of_protocol = select(Case.id).join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id).where(
             ProtocolVersion.key == protocol)
-        conditions.append(WorkItem.case_id.in_(of_protocol))
+        filters.append(WorkItem.case_id.in_(of_protocol))
+    seats = _seats(actor)
+    if not seats:
+        return Page([], 0)
+    firsts = [
+        select(WorkItem).where(seat, *filters).order_by(*_due_order(WorkItem.due_at, WorkItem.id)).limit(offset + limit)
+        for seat in seats
+    ]
+    # Each seat in a subquery of its own: SQLite allows no ORDER BY or LIMIT on a compound's parts.
+    candidates = union_all(*(select(first.subquery()) for first in firsts)).subquery()
+    item = aliased(WorkItem, candidates)
     rows = session.execute(
-        select(WorkItem, Case.reference, ProtocolVersion.key, ProtocolVersion.name, User.username)
-        .join(Case, Case.id == WorkItem.case_id)
+        select(item, Case.reference, ProtocolVersion.key, ProtocolVersion.name, User.username)
+        .join(Case, Case.id == item.case_id)
         .join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id)
-        .outerjoin(User, User.id == WorkItem.assignee_id)
-        .where(*conditions)
-        .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
+        .outerjoin(User, User.id == item.assignee_id)
+        .order_by(*_due_order(item.due_at, item.id))
         .limit(limit).offset(offset)
     ).all()
-    total = session.scalar(select(func.count(WorkItem.id)).where(*conditions)) or 0
+    total = session.scalar(select(_sum_of(
+        select(func.count()).select_from(WorkItem).where(seat, *filters).scalar_subquery() for seat in seats
+    ))) or 0
     return Page([InboxEntry(*row) for row in rows], total)
+
+
+def _sum_of(counts) -> ColumnElement[int]:
+    """One statement adding the seats' counts (each its own index scan)."""
+    total: ColumnElement[int] | None = None
+    for count in counts:
+        total = count if total is None else total + count
+    assert total is not None
+    return total
 
 
 @dataclass(frozen=True)
@@ -115,12 +156,15 @@ class InboxCount:
 
 
 def inbox_count(*, session: Session, actor: Actor, now: datetime) -> InboxCount:
-    """How many tasks the actor's inbox holds, and how many of them are overdue (one query)."""
-    total, overdue = session.execute(
-        select(func.count(WorkItem.id), func.count(case((_overdue(now), 1))))
-        .where(_in_inbox(actor))
-    ).one()
-    return InboxCount(total or 0, overdue or 0)
+    """How many tasks the actor's inbox holds, and how many of them are overdue (one statement,
+    one count per seat)."""
+    seats = _seats(actor)
+    if not seats:
+        return InboxCount(0, 0)
+    rows = session.execute(union_all(*(
+        select(func.count(), func.count(case((_overdue(now), 1)))).select_from(WorkItem).where(seat) for seat in seats
+    ))).all()
+    return InboxCount(sum(total or 0 for total, _ in rows), sum(overdue or 0 for _, overdue in rows))
 
 
 def next_task_for(*, session: Session, actor: Actor, case_id: int) -> WorkItem | None:

@@ -27,6 +27,7 @@ class WorkItemState(str, enum.Enum):
 
 LIVE_WORK_ITEM_STATES = (WorkItemState.OPEN.value, WorkItemState.CLAIMED.value)
 _LIVE = text("state IN ('open', 'claimed')")
+_OPEN = text("state = 'open'")
 
 
 class Case(Base):
@@ -36,6 +37,9 @@ class Case(Base):
         Index("ix_cases_status_closed_at", "status", "closed_at"),
         Index("ix_cases_created_at_id", "created_at", "id"),
         Index("ix_cases_closed_at", "closed_at"),
+        # Case search by a part of the reference (migration 0014; PostgreSQL's pg_trgm only).
+        Index("ix_cases_reference_trgm", "reference", postgresql_using="gin",
+              postgresql_ops={"reference": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +83,10 @@ class WorkItem(Base):
         # Live work only (migration 0013): the overdue lists and counts, per agency and overall.
         Index("ix_work_items_live_agency_due", "agency_code", "due_at", "id", sqlite_where=_LIVE, postgresql_where=_LIVE),
         Index("ix_work_items_live_due", "due_at", "agency_code", "case_id", sqlite_where=_LIVE, postgresql_where=_LIVE),
+        # The inbox's open seat: an agency's open tasks in deadline order, with the candidate role
+        # for counting from the index alone (migration 0014).
+        Index("ix_work_items_open_agency_due", "agency_code", "due_at", "id", "candidate_role",
+              sqlite_where=_OPEN, postgresql_where=_OPEN),
         Index("ix_work_items_state_completed_at", "state", "completed_at"),
         Index("ix_work_items_case_agency", "case_id", "agency_code"),
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
@@ -12,6 +12,12 @@ class Child(Base):
     """Identity of a child; a child may have a Thai ID, a G-code, both, or neither (undocumented)."""
 
     __tablename__ = "children"
+    # Case search by a part of the name (engine.cases.queries.CHILD_FULL_NAME; migration 0014,
+    # PostgreSQL's pg_trgm only).
+    __table_args__ = (
+        Index("ix_children_full_name_trgm", text("(first_name || ' ' || coalesce(last_name, '')) gin_trgm_ops"),
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     national_id: Mapped[str | None] = mapped_column(String(13), unique=True)

@@ -96,3 +96,72 @@ def test_overdue_items_appear_after_the_deadline_passes(session, network, clock,
     page = inbox(session=session, actor=social, now=clock.now(), limit=10, offset=0)
     assert [entry.item.task_name for entry in page.rows][0] == "assess"
     assert inbox_count(session=session, actor=social, now=clock.now()).overdue == 1
+
+
+# -- the seats: read apart, merged in deadline order --------------------------------------------
+
+
+def _set(session, item_id, **values):
+    session.execute(update(WorkItem).where(WorkItem.id == item_id).values(**values))
+    session.commit()
+
+
+def test_a_task_i_hold_in_another_agencys_work_stays_in_my_inbox(session, network, clock, people, reference):
+    held, other = (_report(session, start(session, clock, network, people)) for _ in range(2))
+    assignment.claim(session=session, work_item_id=held.id, actor=people["school_worker"], clock=clock)
+    # Handed to another agency's lane while still held: the held seat is not the agency's.
+    _set(session, held.id, agency_code="pmj_tak")
+    _set(session, other.id, agency_code="pmj_tak")
+    now = clock.now()
+    worker = people["school_worker"]
+    page = inbox(session=session, actor=worker, now=now, limit=10, offset=0)
+    assert _ids(page) == [held.id] and page.total == 1 and page.rows[0].mine
+    assert inbox_count(session=session, actor=worker, now=now).total == 1
+    # The other agency's worker sees the open one, not the one held by someone else.
+    social = inbox(session=session, actor=people["social_worker"], now=now, limit=10, offset=0)
+    assert _ids(social) == [other.id] and social.total == 1
+
+
+def test_pages_across_held_and_open_tasks_keep_the_deadline_order(session, network, clock, people, reference):
+    worker = people["school_worker"]
+    items = [_report(session, start(session, clock, network, people)) for _ in range(7)]
+    now = clock.now()
+    # (held by the worker?, due): interleaved, two undated, one overdue in each seat.
+    plan = [(True, now + timedelta(hours=1)), (False, now + timedelta(hours=2)), (True, None),
+            (False, now - timedelta(hours=1)), (True, now + timedelta(hours=3)), (False, None),
+            (True, now - timedelta(hours=5))]
+    for item, (held, due) in zip(items, plan, strict=True):
+        if held:
+            assignment.claim(session=session, work_item_id=item.id, actor=worker, clock=clock)
+        _set(session, item.id, due_at=due)
+    # Same deadline in both seats: the id decides.
+    _set(session, items[1].id, due_at=now + timedelta(hours=1))
+    dated = sorted(((due if i != 1 else now + timedelta(hours=1)), item.id)
+                   for i, (item, (_, due)) in enumerate(zip(items, plan, strict=True)) if due is not None)
+    expected = [item_id for _, item_id in dated] + sorted(items[i].id for i in (2, 5))
+    whole = inbox(session=session, actor=worker, now=now, limit=50, offset=0)
+    assert _ids(whole) == expected and whole.total == 7
+    pages = [inbox(session=session, actor=worker, now=now, limit=2, offset=offset) for offset in range(0, 8, 2)]
+    assert [item_id for page in pages for item_id in _ids(page)] == expected
+    assert {page.total for page in pages} == {7}
+    assert _ids(inbox(session=session, actor=worker, now=now, limit=3, offset=3)) == expected[3:6]
+    assert inbox_count(session=session, actor=worker, now=now).overdue == 2
+    # The due window applies to both seats.
+    window = inbox(session=session, actor=worker, now=now, due_from=now, due_before=now + timedelta(hours=2, minutes=30),
+                   limit=10, offset=0)
+    assert _ids(window) == [items[0].id, items[1].id] and window.total == 2
+    # A second worker of the agency sees only the open seat, in the same order.
+    other = inbox(session=session, actor=people["school_worker_2"], now=now, limit=10, offset=0)
+    assert _ids(other) == [items[3].id, items[1].id, items[5].id] and other.total == 3
+
+
+def test_the_open_seat_keeps_the_role_rule_when_paging(session, network, clock, people, reference):
+    items = [_report(session, start(session, clock, network, people)) for _ in range(4)]
+    now = clock.now()
+    for n, item in enumerate(items):
+        _set(session, item.id, due_at=now + timedelta(hours=n), candidate_role="supervisor" if n % 2 == 0 else None)
+    worker, supervisor = people["school_worker"], people["school_supervisor"]
+    assert _ids(inbox(session=session, actor=worker, now=now, limit=1, offset=1)) == [items[3].id]
+    assert inbox(session=session, actor=worker, now=now, limit=1, offset=0).total == 2
+    assert _ids(inbox(session=session, actor=supervisor, now=now, limit=3, offset=1)) == [item.id for item in items[1:]]
+    assert inbox_count(session=session, actor=supervisor, now=now).total == 4
