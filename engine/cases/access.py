@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true
+from sqlalchemy import BindParameter, ColumnElement, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from engine import audit
@@ -60,10 +60,16 @@ def unit_visibility(actor: Actor, case_id_column=Case.id) -> ColumnElement[bool]
     """SQL twin of :func:`unit_admits` for the case in ``case_id_column``."""
     if actor.unit_code is None:
         return true()
+    return unit_sees(actor.unit_code, case_id_column)
+
+
+def unit_sees(unit_code: str | BindParameter[str], case_id_column=Case.id) -> ColumnElement[bool]:
+    """The case in ``case_id_column`` is one the unit may see: :func:`unit_visibility` for a unit
+    given as a value, or as a parameter of a statement built once and run for many actors."""
     unit_case = aliased(Case)
     return exists(select(unit_case.id).where(
         unit_case.id == case_id_column,
-        func.coalesce(unit_case.unit_code, unit_case.reporting_unit) == actor.unit_code,
+        func.coalesce(unit_case.unit_code, unit_case.reporting_unit) == unit_code,
         unit_case.unit_kept_out.is_(False),
     ))
 

@@ -18,7 +18,14 @@ from engine.cases.access import commit_read, may_see_case, record_read
 from engine.cases.comments import TaskComment, comments_on
 from engine.cases.links import LinkedCase, case_links
 from engine.cases.models import Case, Escalation, WorkItem
-from engine.cases.queries import TaskScope, case_search_query, other_cases, task_form_data, task_list_query
+from engine.cases.queries import (
+    TaskScope,
+    case_search_query,
+    found_cases,
+    other_cases,
+    task_form_data,
+    task_list_query,
+)
 from engine.cases.restrictions import CaseRestriction, active_restriction
 from engine.cases.rights import may_assign, may_work
 from engine.children.masking import (
@@ -85,7 +92,10 @@ def search_cases(
 ) -> Page[CaseView]:
     """The cases the actor may see, newest first. A search by name or identifier is itself a use
     of children's data, so it is recorded."""
-    found = page_of(session, case_search_query(actor, q=q, status=status, protocol=protocol), limit=limit, offset=offset)
+    text = q.strip() if q else ""
+    among = found_cases(session=session, text=text) if text else None
+    found = page_of(session, case_search_query(actor, q=q, status=status, protocol=protocol, among=among),
+                    limit=limit, offset=offset)
     masked = not shows_identity(actor)
     views = [
         CaseView(case, key, version, name_as_seen_by(actor, first, last), masked and first is not None)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text, update
 
 from engine.cases.models import Case
+from engine.cases import queries
 from engine.cases.queries import matching_cases
 from engine.cases.reads import search_cases
 from engine.children.models import Child
@@ -96,6 +97,20 @@ def test_paging_the_search_keeps_the_newest_first_and_the_total(session, clock, 
     assert [[view.case.reference for view in page.rows] for page in pages] == [
         ["TAK-2026-000004", "TAK-2026-000003", "TAK-2026-000002"], ["TAK-2026-000001"]]
     assert [page.total for page in pages] == [4, 4]
+
+
+def test_a_search_finding_many_cases_answers_the_same_as_a_narrow_one(session, clock, people, cases, monkeypatch):
+    """Past ``SEARCH_CANDIDATES`` found cases the search tests every visible case instead of
+    reading the found ones by id: the same cases, order and totals either way."""
+    committee = add_user(session, "committee", "committee", None)
+    readers = [people["school_worker"], people["police_worker"], committee]
+    searches = ["2026", "TAK-2026-000003", "Somchai", "ใจ", "g12345", "Nok", "nothing"]
+    narrow = [_found(session, clock, reader, q) for reader in readers for q in searches]
+    monkeypatch.setattr(queries, "SEARCH_CANDIDATES", 1)
+    assert queries.found_cases(session=session, text="2026") is None
+    assert queries.found_cases(session=session, text="Somchai") == {cases[1].id}
+    assert [_found(session, clock, reader, q) for reader in readers for q in searches] == narrow
+    assert narrow[0] == (["TAK-2026-000004", "TAK-2026-000003", "TAK-2026-000002", "TAK-2026-000001"], 4)
 
 
 @pytest.mark.postgres
