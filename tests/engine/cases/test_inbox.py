@@ -144,6 +144,8 @@ def test_pages_across_held_and_open_tasks_keep_the_deadline_order(session, netwo
     pages = [inbox(session=session, actor=worker, now=now, limit=2, offset=offset) for offset in range(0, 8, 2)]
     assert [item_id for page in pages for item_id in _ids(page)] == expected
     assert {page.total for page in pages} == {7}
+    past_the_end = inbox(session=session, actor=worker, now=now, limit=2, offset=8)
+    assert past_the_end.rows == [] and past_the_end.total == 7
     assert _ids(inbox(session=session, actor=worker, now=now, limit=3, offset=3)) == expected[3:6]
     assert inbox_count(session=session, actor=worker, now=now).overdue == 2
     # The due window applies to both seats.

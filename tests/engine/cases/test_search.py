@@ -97,6 +97,10 @@ def test_paging_the_search_keeps_the_newest_first_and_the_total(session, clock, 
     assert [[view.case.reference for view in page.rows] for page in pages] == [
         ["TAK-2026-000004", "TAK-2026-000003", "TAK-2026-000002"], ["TAK-2026-000001"]]
     assert [page.total for page in pages] == [4, 4]
+    past_the_end = search_cases(session=session, actor=worker, now=clock.now(), q="TAK", limit=3, offset=6)
+    assert past_the_end.rows == [] and past_the_end.total == 4
+    unfiltered = search_cases(session=session, actor=worker, now=clock.now(), limit=3, offset=3)
+    assert [view.case.reference for view in unfiltered.rows] == ["TAK-2026-000001"] and unfiltered.total == 4
 
 
 def test_a_search_finding_many_cases_answers_the_same_as_a_narrow_one(session, clock, people, cases, monkeypatch):
