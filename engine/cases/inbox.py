@@ -155,8 +155,7 @@ def _page_statements(shape: _Shape) -> tuple[Select, Select]:
     (offset + limit) tasks in deadline order, by id and deadline only; the page is cut from
     their union and only its rows are joined to their cases. Each seat is in a subquery of its
     own (SQLite allows no ORDER BY or LIMIT on a compound's parts). The total adds the seats'
-    counts, each on the work items alone (with the protocols only when filtering by one); the
-    second statement counts alone, for a page past the end."""
+    counts, each on the work items alone (with the protocols only when filtering by one)."""
     seats, filters = _seats(shape), _filters(shape)
     window = bindparam("window", type_=Integer)
     firsts = [
@@ -176,9 +175,7 @@ def _page_statements(shape: _Shape) -> tuple[Select, Select]:
         .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
     )
     counts = [select(func.count()).select_from(WorkItem).where(seat, *filters).scalar_subquery() for seat in seats]
-    total = functools.reduce(operator.add, counts)
-    # The total rides along on every row of the page (computed once): one round trip, not two.
-    return page.add_columns(total.label("total")), select(total)
+    return page, select(functools.reduce(operator.add, counts))
 
 
 @functools.lru_cache(maxsize=16)
@@ -212,10 +209,7 @@ def inbox(
     page, total = _page_statements(shape)
     parameters = _parameters(actor, due_from=due_from, due_before=due_before, protocol=protocol)
     rows = session.execute(page, {**parameters, "window": offset + limit, "limit": limit, "offset": offset}).all()
-    if rows:
-        return Page([InboxEntry(*row[:-1]) for row in rows], rows[0][-1])
-    # An empty page: an empty inbox, or a page past its end.
-    return Page([], 0 if offset == 0 else session.scalar(total, parameters) or 0)
+    return Page([InboxEntry(*row) for row in rows], session.scalar(total, parameters) or 0)
 
 
 @dataclass(frozen=True)
