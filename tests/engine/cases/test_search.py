@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text, update
 
-from engine.cases.models import Case
 from engine.cases import queries
+from engine.cases.models import Case
 from engine.cases.queries import matching_cases
 from engine.cases.reads import search_cases
 from engine.children.models import Child
