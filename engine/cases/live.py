@@ -14,9 +14,9 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from engine.cases.models import Case, CaseStatus
+from engine.cases.state import workflow_from_rows
 from engine.protocols.cache import version_cache
 from engine.workflow.live import live_workflows
-from engine.cases.state import workflow_from_rows
 from engine.workflow.serialization import matches_its_state
 from engine.workflow.types import Workflow
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem, WorkItemState
+from engine.cases.state import store_state, workflow_from_rows
 
 # Private to the runtime, imported deliberately: a migration must take the case exactly as
 # every runtime command does (row lock on PostgreSQL, version check everywhere).
@@ -28,7 +29,6 @@ from engine.protocols.models import ProtocolVersion
 from engine.protocols.parsing import descriptors_from_json
 from engine.protocols.service import get_version
 from engine.workflow.migration import MigrationRefused, rebuild_on_version
-from engine.cases.state import store_state, workflow_from_rows
 from engine.workflow.tree import next_timer_at
 
 

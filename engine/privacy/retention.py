@@ -34,8 +34,8 @@ from engine import audit
 from engine.audit import Acting, AuditEvent
 from engine.cases.comments import TaskComment
 from engine.cases.models import REOPENED_LINK, Case, CaseLink, CaseStatus, Escalation
-from engine.cases.state import finished_rows, write_rows
 from engine.cases.restrictions import CaseRestriction, HeldReferral, active_restriction
+from engine.cases.state import finished_rows, write_rows
 from engine.cases.stepping import lock_case, take
 from engine.children.masking import IDENTIFYING_FIELDS, full_name
 from engine.children.models import Child, Guardian

@@ -148,8 +148,8 @@ def test_a_command_that_fails_after_writing_its_state_leaves_no_row_behind(sessi
 
 
 def test_a_second_workflow_storing_the_same_case_in_one_transaction_rewrites_every_row(session, network, clock, people):
-    from engine.cases.stepping import lock_case
     from engine.cases.state import store_state
+    from engine.cases.stepping import lock_case
 
     case = _chain_case(session, network, clock, people)
     _complete_next(session, network, clock, people, case.id, note_0="ค่า")
