@@ -7,8 +7,10 @@ out, cached workflows) count for the engine rather than shrinking the yardstick.
 The ratio is the cost of persistence and bookkeeping; ``growth_ratio`` is the command's cost at the
 last checkpoint over the first (flat with history is 1.0). There is one case per checkpoint, and
 the measured rounds go from case to case, so that the machine's changing load touches every
-checkpoint alike. The state written per command is the
-length of the case's serialised state after the command (the whole of it is written each time).
+checkpoint alike. The state written per command is what the command wrote of the case's state:
+its live part (``cases.state_json``, rewritten by every command) and the finished-task rows
+(``case_finished_tasks``) that are new or changed after it, read from the database before and
+after the command.
 """
 from __future__ import annotations
 
@@ -19,14 +21,15 @@ from sqlalchemy import select
 
 from bench.common import Bench, seed
 from engine.cases import commands
-from engine.cases.models import Case, WorkItem
+from engine.cases.models import Case, CaseFinishedTask, WorkItem
+from engine.cases.state import workflow_from_rows
 from engine.clock import SimulatedClock
 from engine.people.actors import Actor
 from engine.people.models import User
 from engine.people.roles import CASE_WORKER_ROLE
 from engine.protocols import service as protocols
 from engine.protocols.models import ProtocolVersion
-from engine.workflow.serialization import library_restore, library_state_json, restore_workflow
+from engine.workflow.serialization import library_restore, library_state_json
 from engine.workflow.tree import live_manual_tasks
 
 CHAIN_KEY = "bench_chain"
@@ -73,6 +76,21 @@ def _complete_next(session, case_id: int, *, actor: Actor, clock, network) -> fl
     return time.perf_counter() - started
 
 
+def _finished_rows(session, case_id: int) -> dict[str, str]:
+    return dict(session.execute(
+        select(CaseFinishedTask.task_id, CaseFinishedTask.task_json).where(CaseFinishedTask.case_id == case_id)
+    ).tuples().all())
+
+
+def _bytes_written(session, case_id: int, rows_before: dict[str, str]) -> int:
+    """The live state and the finished-task rows the last command wrote (new or changed)."""
+    session.expire_all()
+    state = session.get(Case, case_id).state_json.encode("utf-8")
+    rows = sum(len(text.encode("utf-8")) for task_id, text in _finished_rows(session, case_id).items()
+               if rows_before.get(task_id) != text)
+    return len(state) + rows
+
+
 def run(bench: Bench) -> None:
     checkpoints = bench.scale.chain_checkpoints
     samples = bench.scale.chain_samples
@@ -105,7 +123,9 @@ def run(bench: Bench) -> None:
                     # The library alone: restore, run the task, serialise — on the same state, in
                     # SpiffWorkflow's own format (spec and predictions included), as a program
                     # using the library without the engine would keep it.
-                    state = library_state_json(restore_workflow(session.get(Case, case_id).state_json, version.spec_json))
+                    case = session.get(Case, case_id)
+                    state = library_state_json(workflow_from_rows(session, case, version.spec_json))
+                    rows_before = _finished_rows(session, case_id)
                     started = time.perf_counter()
                     workflow = library_restore(state)
                     task = live_manual_tasks(workflow)[0]
@@ -119,8 +139,7 @@ def run(bench: Bench) -> None:
                     if round_ >= WARM_UP:
                         library_times[checkpoint].append(library)
                         command_times[checkpoint].append(command)
-                        session.expire_all()
-                        state_sizes[checkpoint].append(len(session.get(Case, case_id).state_json.encode("utf-8")))
+                        state_sizes[checkpoint].append(_bytes_written(session, case_id, rows_before))
             for checkpoint in checkpoints:
                 command = statistics.median(command_times[checkpoint])
                 library = statistics.median(library_times[checkpoint])

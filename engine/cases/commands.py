@@ -21,6 +21,7 @@ from engine.cases.access import ensure_unit_admits, sees_child_elsewhere
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem, WorkItemState
 from engine.cases.referrals import conclude, open_case
 from engine.cases.rights import ensure_may_work
+from engine.cases.state import store_state
 from engine.cases.stepping import (
     case_items,
     check_form_data,
@@ -57,7 +58,6 @@ from engine.people.actors import Actor
 from engine.protocols.service import latest_published
 from engine.workflow.budget import RunBudget, budget_in_effect
 from engine.workflow.running import advance, ready_task, run_task
-from engine.workflow.serialization import state_json_of
 from engine.workflow.types import Workflow
 
 # What a command does to the locked case before its workflow moves on: the case, its restored
@@ -280,7 +280,7 @@ def cancel_case(*, session: Session, case_id: int, reason: str, actor: Actor, cl
         case.status = CaseStatus.CANCELLED.value
         case.closed_at = now
         case.next_timer_at = None
-        case.state_json = state_json_of(workflow)
+        store_state(session, case, workflow)
         case.updated_at = now
         audit.record(session, action="case.cancelled", actor=actor, at=now, case_id=case.id, reason=reason.strip())
         session.commit()

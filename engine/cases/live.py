@@ -14,9 +14,10 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from engine.cases.models import Case, CaseStatus
+from engine.cases.state import workflow_from_rows
 from engine.protocols.cache import version_cache
 from engine.workflow.live import live_workflows
-from engine.workflow.serialization import matches_its_state, restore_workflow
+from engine.workflow.serialization import matches_its_state
 from engine.workflow.types import Workflow
 
 _SEEN = "khumkrong.live_workflows.seen"  # case id → the row version its lock read
@@ -37,7 +38,7 @@ def workflow_of(session: Session, case: Case) -> Workflow:
         workflow = cache.take(case.id, version=seen, spec_key=case.protocol_version_id, state_json=case.state_json)
         if workflow is not None:
             return workflow
-    return restore_workflow(case.state_json, spec_json)
+    return workflow_from_rows(session, case, spec_json)
 
 
 def note_written(session: Session, case: Case, workflow: Workflow) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, CaseStatus, WorkItem, WorkItemState
+from engine.cases.state import store_state, workflow_from_rows
 
 # Private to the runtime, imported deliberately: a migration must take the case exactly as
 # every runtime command does (row lock on PostgreSQL, version check everywhere).
@@ -28,7 +29,6 @@ from engine.protocols.models import ProtocolVersion
 from engine.protocols.parsing import descriptors_from_json
 from engine.protocols.service import get_version
 from engine.workflow.migration import MigrationRefused, rebuild_on_version
-from engine.workflow.serialization import restore_workflow, state_json_of
 from engine.workflow.tree import next_timer_at
 
 
@@ -89,7 +89,7 @@ def _migrate_one(session: Session, *, case_id: int, target: ProtocolVersion, clo
                 f"case {case.reference} is already on version {target.version}",
             )
         labels = {name: d.label for name, d in descriptors_from_json(source.tasks_json).items()}
-        workflow = restore_workflow(case.state_json, source.spec_json)
+        workflow = workflow_from_rows(session, case, source.spec_json)
         rebuilt = rebuild_on_version(
             workflow, old_spec_json=source.spec_json, new_spec_json=target.spec_json,
             labels=labels, version=target.version,
@@ -97,7 +97,7 @@ def _migrate_one(session: Session, *, case_id: int, target: ProtocolVersion, clo
         now = clock.now()
         changes = _refresh_work_items(session, case=case, target=target)
         case.protocol_version_id = target.id
-        case.state_json = state_json_of(rebuilt)
+        store_state(session, case, rebuilt)  # a new workflow object: every row is rewritten
         case.next_timer_at = next_timer_at(rebuilt)
         case.updated_at = now
         audit.record(

@@ -71,6 +71,27 @@ class Case(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class CaseFinishedTask(Base):
+    """A finished task of a case's workflow, stored once, apart from the case's live state.
+
+    A completed or cancelled task whose parent is finished never changes again, so it is
+    written once (append-only) instead of with every command, and merged back into the state
+    when the workflow is restored (:mod:`engine.workflow.serialization`, ``split_state_of``).
+    Written in the transaction that writes ``cases.state_json``, under the case's lock and
+    version check.
+    """
+
+    __tablename__ = "case_finished_tasks"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # The subprocess the task belongs to (the id of the task that runs it); None for the top workflow.
+    tree_id: Mapped[str | None] = mapped_column(String(36))
+    # The order rows were written in (per case): parents before their children.
+    seq: Mapped[int] = mapped_column(Integer)
+    task_json: Mapped[str] = mapped_column(Text)
+
+
 class WorkItem(Base):
     """One READY/WAITING manual task of a case, kept in SQL so lists never load a workflow."""
 

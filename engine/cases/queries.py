@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.access import case_visibility, reads_case_data, sees_every_case, unit_visibility
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem
+from engine.cases.state import workflow_from_rows
 from engine.children.models import Child
 from engine.errors import Forbidden, InvalidInput
 from engine.forms.catalogue import schema_fields
@@ -23,7 +24,6 @@ from engine.people.models import User
 from engine.protocols.cache import version_cache
 from engine.protocols.models import ProtocolVersion
 from engine.workflow.running import task_data
-from engine.workflow.serialization import restore_workflow
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ def form_data_of_items(*, session: Session, case: Case, items: list[WorkItem]) -
     if not fields:
         return {}
     try:
-        workflow = restore_workflow(case.state_json, version_cache(session).get(session, case.protocol_version_id).spec_json)
+        workflow = workflow_from_rows(session, case, version_cache(session).get(session, case.protocol_version_id).spec_json)
     except Exception:  # noqa: BLE001 - a detail view must not fail because a case's state is odd
         log.exception("cannot restore the workflow of case %s", case.id)
         return {}

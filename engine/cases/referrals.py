@@ -23,6 +23,7 @@ from engine.cases.live import note_written
 from engine.cases.models import Case, CaseLink, CaseStatus, WorkItem
 from engine.cases.references import next_reference
 from engine.cases.restrictions import active_restriction, hold
+from engine.cases.state import store_state
 from engine.cases.stepping import case_items, check_form_data, lock_case, raise_escalations, restore, settle, take
 from engine.errors import WorkflowFailure
 from engine.network.definition import Network
@@ -41,7 +42,7 @@ from engine.workflow.running import (
     thrown_messages,
     waits_for,
 )
-from engine.workflow.serialization import new_workflow, state_json_of
+from engine.workflow.serialization import new_workflow
 from engine.workflow.types import Task, Workflow
 
 # Referrals may start cases that refer on; a longer chain within one command is a modelling loop.
@@ -69,7 +70,7 @@ def conclude(
         session=session, case=case, workflow=workflow, now=now, actor=actor, network=network, depth=depth,
         throwers=moved.message_throwers,
     )
-    case.state_json = state_json_of(workflow)
+    store_state(session, case, workflow)
     note_written(session, case, workflow)
 
 

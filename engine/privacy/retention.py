@@ -35,6 +35,7 @@ from engine.audit import Acting, AuditEvent
 from engine.cases.comments import TaskComment
 from engine.cases.models import REOPENED_LINK, Case, CaseLink, CaseStatus, Escalation
 from engine.cases.restrictions import CaseRestriction, HeldReferral, active_restriction
+from engine.cases.state import finished_rows, write_rows
 from engine.cases.stepping import lock_case, take
 from engine.children.masking import IDENTIFYING_FIELDS, full_name
 from engine.children.models import Child, Guardian
@@ -223,7 +224,11 @@ def _redact_events(session: Session, events: list[AuditEvent], now: datetime) ->
 
 def _anonymise_case_data(session: Session, case: Case, now: datetime) -> dict[str, int]:
     kept = kept_variables(session, case.protocol_version_id)
-    case.state_json, variables = scrub_state(case.state_json, lambda name, _value: name in kept)
+    # The finished tasks stored apart carry the child's data as much as the live state does.
+    case.state_json, scrubbed, variables = scrub_state(
+        case.state_json, lambda name, _value: name in kept, finished_rows(session, case.id)
+    )
+    write_rows(session, case.id, scrubbed)
     case.error_message = None
     blanked = session.execute(
         update(TaskComment).where(TaskComment.case_id == case.id, TaskComment.redacted_at.is_(None))

@@ -16,11 +16,17 @@ from SpiffWorkflow.util.task import TaskState
 from engine.workflow.types import Task, Workflow
 
 _MEMO_ATTRIBUTE = "_khumkrong_finished_tasks"
+# Task ids a serialisation leaves out altogether (stored apart already, or pruned): converting
+# them would be wasted work. Set on the top workflow only for the length of one serialisation.
+_SKIP_ATTRIBUTE = "_khumkrong_skip_tasks"
+# What the converter hands back for a task left out; the serialiser removes these entries.
+SKIPPED: Any = object()
 
 Signature = tuple[int, float, bool, tuple[UUID, ...], int, int, int, int]
 
 
-def _signature(task: Task) -> Signature:
+def signature(task: Task) -> Signature:
+    """What must stay the same for a finished task's stored form to stay right."""
     return (
         task.state, task.last_state_change, task.triggered, tuple(task._children),
         id(task.data), len(task.data), id(task.internal_data), len(task.internal_data),
@@ -39,18 +45,26 @@ def memoised(convert: Any) -> Any:
 
     def convert_task(task: Task, **kwargs: Any) -> Any:
         top = getattr(task.workflow, "top_workflow", task.workflow)
+        skip: set[UUID] | None = getattr(top, _SKIP_ATTRIBUTE, None)
+        if skip and task.id in skip and not kwargs:
+            return SKIPPED
         memo: dict[UUID, tuple[Signature, Any]] | None = getattr(top, _MEMO_ATTRIBUTE, None)
         parent = task.parent
         if memo is None or kwargs or not task.state & TaskState.FINISHED_MASK or (
             parent is not None and not parent.state & TaskState.FINISHED_MASK
         ):
             return convert(task, **kwargs)
-        signature = _signature(task)
+        now = signature(task)
         known = memo.get(task.id)
-        if known is not None and known[0] == signature:
+        if known is not None and known[0] == now:
             return known[1]
         converted = convert(task)
-        memo[task.id] = (signature, converted)
+        memo[task.id] = (now, converted)
         return converted
 
     return convert_task
+
+
+def set_skipped(workflow: Workflow, task_ids: set[UUID] | None) -> None:
+    """Tasks the next conversions of this workflow leave out (None: none)."""
+    setattr(workflow, _SKIP_ATTRIBUTE, task_ids)

@@ -21,7 +21,7 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 
-from engine.workflow.finished import memoised, remember_finished_tasks
+from engine.workflow.finished import SKIPPED, memoised, remember_finished_tasks, set_skipped
 from engine.workflow.types import Task, TaskTree, Workflow
 
 # The key, in a (sub)workflow's serialised dict, listing its frontier tasks whose subtrees were
@@ -73,10 +73,13 @@ def _memoise_finished_tasks(registry: Any) -> None:
     registry._khumkrong_memoised = True
 
 
-def serialise_without_predictions(workflow: Workflow, serializer: Any) -> dict[str, Any]:
+def serialise_without_predictions(
+    workflow: Workflow, serializer: Any, *, skip: set[UUID] | None = None
+) -> dict[str, Any]:
     """``serializer.to_dict(workflow)`` without its spec, with the prunable predicted subtrees left out and their
     frontier tasks marked (see the module's docstring); finished tasks are converted once per
-    live workflow."""
+    live workflow. The tasks in ``skip`` are not converted and not in the result (they stay in
+    the workflow: a task's parent must be found while its children are converted)."""
     _memoise_finished_tasks(serializer.registry)
     remember_finished_tasks(workflow)
     to_dict = serializer.to_dict
@@ -96,11 +99,16 @@ def serialise_without_predictions(workflow: Workflow, serializer: Any) -> dict[s
         for tree, _sub_id, _subtrees, everything, dropped in plans:
             tree.tasks = {task_id: task for task_id, task in everything.items() if task_id not in dropped}
         workflow.spec, workflow.subprocess_specs = None, {}
+        set_skipped(workflow, skip)
         dct: dict[str, Any] = to_dict(workflow)
     finally:
+        set_skipped(workflow, None)
         workflow.spec, workflow.subprocess_specs = spec, subprocess_specs
         for tree, _sub_id, _subtrees, everything, _dropped in plans:
             tree.tasks = everything
+    if skip:
+        for tree_dict in [dct, *(dct.get("subprocesses") or {}).values()]:
+            tree_dict["tasks"] = {key: task for key, task in tree_dict["tasks"].items() if task is not SKIPPED}
     for _tree, sub_id, subtrees, _everything, _dropped in plans:
         tree_dict = dct if sub_id is None else dct["subprocesses"][str(sub_id)]
         for frontier_id in subtrees:

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from engine.audit import AuditEvent
 from engine.cases import assignment, commands
 from engine.cases.models import Case, WorkItem
+from engine.cases.state import workflow_from_rows
 from engine.clock import SimulatedClock
 from engine.deadlines.tick import tick
 from engine.protocols import service as protocols
 from engine.protocols.models import ProtocolVersion
-from engine.workflow.serialization import restore_workflow
 from tests.conftest import START
 
 TAK = timezone(timedelta(hours=7))
@@ -435,7 +435,7 @@ def test_timer_behind_an_event_based_gateway_is_scheduled(session, network, cloc
 
     # Why the engine cannot take due times from SpiffWorkflow's own listing: it shows no time.
     session.expire_all()
-    workflow = restore_workflow(session.get(Case, case.id).state_json, version.spec_json)
+    workflow = workflow_from_rows(session, session.get(Case, case.id), version.spec_json)
     waiting = workflow.waiting_events()
     assert [(e.event_type, e.value) for e in waiting] == [("MultipleEventDefinition", None)]
     gate = [t for t in workflow.get_tasks(state=TaskState.WAITING) if t.task_spec.bpmn_id == "gate"]

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.audit import AuditEvent
 from engine.cases import commands
 from engine.cases.models import Case, Escalation, WorkItem
+from engine.cases.state import finished_rows
 from engine.deadlines import service as deadlines
 from engine.deadlines.tick import tick
 from engine.protocols import service as protocols
@@ -39,8 +40,11 @@ def pass_time(session, network, clock, span: timedelta) -> int:
 
 
 def state_bytes(session, case_id: int) -> int:
+    """The whole stored state: the live part and the finished tasks stored apart (the pruned
+    branches' rows must go as well)."""
     session.expire_all()
-    return len(session.get(Case, case_id).state_json.encode())
+    rows = sum(len(row.task_json.encode()) for row in finished_rows(session, case_id))
+    return len(session.get(Case, case_id).state_json.encode()) + rows
 
 
 def test_an_hour_of_a_deadline_repeating_every_second(session, network, clock, people):

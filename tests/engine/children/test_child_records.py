@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from engine.cases import commands
 from engine.cases.models import Case, CaseLink, WorkItem
 from engine.cases.queries import other_cases
+from engine.cases.state import workflow_from_rows
 from engine.children.models import Child, Guardian
 from engine.children.service import ChildIdentity, possible_matches
 from engine.errors import InvalidInput
 from engine.forms.service import put_form
 from engine.protocols import service as protocols
 from engine.protocols.models import ProtocolVersion
-from engine.workflow.serialization import restore_workflow
 
 INTAKE_FORM = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -156,7 +156,7 @@ def test_a_referral_starts_a_linked_case_for_the_same_child_with_only_the_payloa
     assert (help_item.task_name, help_item.agency_code, help_item.state) == ("help", "pmj_tak", "open")
     # Only the declared payload travels: the reason, not the school's other notes.
     spec = session.get(ProtocolVersion, receiver.protocol_version_id).spec_json
-    data = restore_workflow(receiver.state_json, spec).get_task_from_id(UUID(help_item.task_id)).data
+    data = workflow_from_rows(session, receiver, spec).get_task_from_id(UUID(help_item.task_id)).data
     assert data == {"reason": "สงสัยถูกทำร้าย", "referred_from": sender.reference}
     receiver_version = session.get(ProtocolVersion, receiver.protocol_version_id)
     assert json.loads(receiver_version.message_starts) == ["refer_help"]

@@ -14,6 +14,7 @@ from engine.cases import commands, reads
 from engine.cases.comments import TaskComment, add_comment
 from engine.cases.models import Case, Escalation, WorkItem
 from engine.cases.queries import task_form_data
+from engine.cases.state import finished_rows
 from engine.children.models import Child, Guardian
 from engine.deadlines.service import acknowledge
 from engine.deadlines.tick import tick
@@ -95,7 +96,9 @@ def test_anonymising_keeps_statistics_and_the_skeleton_and_logs_what_went(sessio
     session.expire_all()
 
     for case in (malee_closed, dao):
-        state = session.get(Case, case.id).state_json
+        # The live state and every finished task stored apart.
+        state = session.get(Case, case.id).state_json + "".join(row.task_json for row in finished_rows(session, case.id))
+        assert len(finished_rows(session, case.id)) > 3
         for gone in ("มะลิ", "ดาว", MALEE["child_national_id"], DAO["child_national_id"], "2011-05-01", "พ่อเลี้ยงตี",
                      "ส่งต่อยาย", "ปลอดภัย", "ไม่มาเรียน", "กลับมาเรียน"):
             assert gone not in state, gone

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from engine.cases import commands
 from engine.cases.models import Case, WorkItem
+from engine.cases.state import finished_rows, workflow_from_rows
 from engine.protocols import service as protocols
 
 
@@ -85,16 +86,20 @@ def test_state_size_does_not_follow_protocol_size(session, network, clock, peopl
 def test_state_grows_with_the_case_history(session, network, clock, people):
     _publish(session, network, clock, people["policy"], "chain", 60)
     case = _case_after_gateway(session, network, clock, people, "chain", True)
-    sizes = {}
+    sizes, live_sizes = {}, {}
     for done in range(1, 51):
         commands.complete(session=session, work_item_id=_open_item(session, case.id).id, data={f"note_{done}": "บันทึก" * 200}, actor=people["school_worker"], clock=clock, network=network)
         if done in (10, 50):
-            sizes[done] = len(session.get(Case, case.id).state_json)
+            state_json = session.get(Case, case.id).state_json
+            live_sizes[done] = len(state_json)
+            sizes[done] = len(state_json) + sum(len(row.task_json) for row in finished_rows(session, case.id))
     # Each completion stores its 1,200-character note once (as a delta, not a copy per task):
-    # 40 more completions add about 40 notes' worth of state.
+    # 40 more completions add about 40 notes' worth of state, all of it in finished-task rows.
     note_size = len(json.dumps("บันทึก" * 200, ensure_ascii=False))
     growth = sizes[50] - sizes[10]
     assert 40 * note_size <= growth <= 40 * note_size * 1.5
+    # The live part (rewritten by every command) does not grow with the history.
+    assert live_sizes[50] - live_sizes[10] < note_size
 
 
 def test_restored_cases_evaluate_with_the_expression_only_engine(session, network, clock, people, tmp_path):
@@ -106,7 +111,7 @@ def test_restored_cases_evaluate_with_the_expression_only_engine(session, networ
     from engine.protocols.models import ProtocolVersion
     from engine.protocols.parsing import UserTaskDescriptor
     from engine.workflow.expressions import SCRIPT_ENGINE
-    from engine.workflow.serialization import restore_workflow, spec_json_of
+    from engine.workflow.serialization import spec_json_of
 
     marker = tmp_path / "pwned"
     hostile = sized_protocol(1).replace("long_path == True", f"__import__('os').system('touch {marker}') == 0")
@@ -122,7 +127,7 @@ def test_restored_cases_evaluate_with_the_expression_only_engine(session, networ
     session.commit()
 
     case = commands.start_case(session=session, protocol_key="smuggled", data={}, actor=people["school_worker"], clock=clock, network=network)
-    assert restore_workflow(case.state_json, version.spec_json).script_engine is SCRIPT_ENGINE
+    assert workflow_from_rows(session, case, version.spec_json).script_engine is SCRIPT_ENGINE
     with pytest.raises(WorkflowFailure, match="__import__"):
         commands.complete(session=session, work_item_id=_open_item(session, case.id).id, data={}, actor=people["school_worker"], clock=clock, network=network)
     assert not marker.exists()
