@@ -13,8 +13,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -299,3 +301,98 @@ def utc(*parts: int) -> datetime:
 
 def temporary_folder() -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix="khumkrong-bench-")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time the process has used so far; None once it is gone (or without /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # After the command's closing parenthesis, utime and stime are the 12th and 13th fields.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> tuple[float, float] | None:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat: their change
+    over a stretch says how much of the cores anything (ourselves or someone else) kept busy."""
+    try:
+        values = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle and iowait
+    total = sum(values[:8])  # guest time is counted in user already
+    tick = os.sysconf("SC_CLK_TCK")
+    return (total - idle) / tick, total / tick
+
+
+class ActivitySampler(threading.Thread):
+    """While a stretch of a benchmark runs: every ``interval`` seconds, which PostgreSQL backends
+    of the database are active and on what they wait (``pg_stat_activity``), and each one's CPU
+    time (from /proc: the server runs on this machine). ``stop()`` ends the sampling.
+
+    ``waits`` counts the samples of active backends per ``wait_event_type:wait_event`` (``CPU``
+    when they wait on nothing: running or ready to run); ``backend_cpu_seconds()`` is the CPU the
+    database's backends used meanwhile."""
+
+    def __init__(self, url: str, interval: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self.url, self.interval = url, interval
+        self.waits: Counter[str] = Counter()
+        self.samples = 0
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._stopping = threading.Event()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    def start(self) -> None:
+        super().start()
+        self._ready.wait(30)
+        if self._error is not None:
+            raise self._error
+
+    def run(self) -> None:
+        try:
+            engine = create_engine(self.url, isolation_level="AUTOCOMMIT", pool_size=1)
+        except BaseException as exc:  # noqa: BLE001 - handed to start()
+            self._error = exc
+            self._ready.set()
+            return
+        try:
+            with engine.connect() as connection:
+                query = text("SELECT pid, state, wait_event_type, wait_event FROM pg_stat_activity "
+                             "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                first = True
+                while True:
+                    for pid, state, wait_type, wait in connection.execute(query):
+                        used = cpu_seconds(pid)
+                        if used is not None:
+                            # A backend born after the first sample used all its CPU in the stretch.
+                            self._first.setdefault(pid, used if first else 0.0)
+                            self._last[pid] = used
+                        if state == "active":
+                            self.waits[f"{wait_type}:{wait}" if wait_type else "CPU"] += 1
+                    self.samples += 1
+                    if first:
+                        first = False
+                        self._ready.set()
+                    if self._stopping.wait(self.interval):
+                        return
+        except BaseException as exc:  # noqa: BLE001 - handed to start()
+            self._error = exc
+            self._ready.set()
+        finally:
+            engine.dispose()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(30)
+
+    def backend_cpu_seconds(self) -> float:
+        return sum(self._last[pid] - self._first[pid] for pid in self._last)
+
+    def wait_shares(self) -> dict[str, float]:
+        """Each wait's share of the active backends' samples, most frequent first."""
+        total = sum(self.waits.values()) or 1
+        return {wait: count / total for wait, count in self.waits.most_common()}

@@ -14,6 +14,7 @@ read just before it stops.
 """
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -23,7 +24,7 @@ from typing import Any
 
 import httpx2 as httpx
 
-from bench.common import API, Bench, Server, bearer, p50, percentile, seed, start_servers
+from bench.common import API, ActivitySampler, Bench, Server, bearer, cpu_seconds, p50, percentile, seed, start_servers
 from engine.forms.catalogue import load_forms
 from engine.people.actors import SYSTEM
 from engine.people.roles import CASE_WORKER_ROLE, SUPERVISOR_ROLE
@@ -121,19 +122,75 @@ def drive_case(base: str, worker: dict[str, str], supervisor: dict[str, str], ta
     return len(STEPS)
 
 
+@dataclass
+class Usage:
+    """The CPU seconds each part used during a round: the API processes, the database's backends
+    (PostgreSQL only) and this process (the benchmark's clients)."""
+
+    api: float
+    database: float | None
+    clients: float
+    seconds: float
+    completions: int
+
+    @property
+    def total(self) -> float:
+        return self.api + (self.database or 0.0) + self.clients
+
+    def per_completion_ms(self, part: float | None) -> float:
+        return 1000 * (part or 0.0) / self.completions
+
+
 def _round(servers: list[Server], people: list[tuple[dict[str, str], dict[str, str]]], clients: int,
-           cases_each: int) -> tuple[float, Tally]:
-    """``clients`` threads, client n on server n mod len(servers); completions per second and the tally."""
+           cases_each: int, url: str | None) -> tuple[float, Tally, Usage]:
+    """``clients`` threads, client n on server n mod len(servers); completions per second, the tally
+    and the CPU each part used (``url``: the PostgreSQL database whose backends are sampled)."""
     tally = Tally()
+    sampler = ActivitySampler(url, interval=0.1) if url else None
+    if sampler is not None:
+        sampler.start()
+    api_before = [cpu_seconds(server.process.pid) or 0.0 for server in servers]
+    own_before = time.process_time()
     began = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        futures = [
-            pool.submit(lambda n=n: sum(drive_case(servers[n % len(servers)].base, *people[n], tally)
-                                        for _ in range(cases_each)))
-            for n in range(clients)
-        ]
-        completions = sum(future.result() for future in futures)
-    return completions / (time.perf_counter() - began), tally
+    try:
+        with ThreadPoolExecutor(clients) as pool:
+            futures = [
+                pool.submit(lambda n=n: sum(drive_case(servers[n % len(servers)].base, *people[n], tally)
+                                            for _ in range(cases_each)))
+                for n in range(clients)
+            ]
+            completions = sum(future.result() for future in futures)
+        elapsed = time.perf_counter() - began
+    finally:
+        if sampler is not None:
+            sampler.stop()
+    own = time.process_time() - own_before
+    api = sum((cpu_seconds(server.process.pid) or 0.0) - before for server, before in zip(servers, api_before))
+    usage = Usage(api, sampler.backend_cpu_seconds() if sampler else None, own, elapsed, completions)
+    return completions / elapsed, tally, usage
+
+
+def _record_cpu(bench: Bench, processes: int, usages: dict[int, list[Usage]]) -> None:
+    """The CPU per completion of each part at one client (from its faster round), the cores one
+    client keeps busy, and what that leaves four clients: on ``cores`` cores they can go at most
+    ``cores / busy`` times as fast as one (and no more than four times), whatever the engine's
+    concurrency — the ``…_cpu_ceiling_ratio``. Each part's CPU per completion at four clients shows
+    what concurrency itself costs."""
+    cores = os.cpu_count() or 1
+    tag = f"{processes}p"
+    for clients in (1, 4):
+        if clients not in usages:
+            continue
+        usage = min(usages[clients], key=lambda u: u.seconds / u.completions)
+        bench.record(f"cpu_ms_per_completion_api_{clients}c_{tag}", usage.per_completion_ms(usage.api))
+        if usage.database is not None:
+            bench.record(f"cpu_ms_per_completion_db_{clients}c_{tag}", usage.per_completion_ms(usage.database))
+        bench.record(f"cpu_ms_per_completion_clients_{clients}c_{tag}", usage.per_completion_ms(usage.clients))
+        bench.record(f"cores_busy_{clients}c_{tag}", usage.total / usage.seconds)
+        if clients == 1:
+            ceiling = min(4.0, cores * usage.seconds / usage.total)
+            bench.record("clients_4_vs_1_cpu_ceiling_ratio" if processes == 1
+                         else "clients_4_vs_1_two_processes_cpu_ceiling_ratio", ceiling)
 
 
 def run(bench: Bench) -> None:
@@ -163,10 +220,18 @@ def run(bench: Bench) -> None:
                 configurations = sorted(bench.scale.throughput_cases.items())
                 rates: dict[int, list[float]] = {clients: [] for clients, _ in configurations}
                 tallies: dict[int, list[Tally]] = {clients: [] for clients, _ in configurations}
+                usages: dict[int, list[Usage]] = {clients: [] for clients, _ in configurations}
                 for clients, cases_each in configurations + configurations[::-1]:
-                    rate, tally = _round(servers, people, clients, cases_each)
+                    rate, tally, usage = _round(servers, people, clients, cases_each,
+                                                bench.url if bench.postgres else None)
                     rates[clients].append(rate)
                     tallies[clients].append(tally)
+                    usages[clients].append(usage)
+                    bench.note(f"{processes} process(es), {clients} client(s): {rate:.1f} completions/s; CPU ms per "
+                               f"completion: API {usage.per_completion_ms(usage.api):.1f}, database "
+                               f"{usage.per_completion_ms(usage.database):.1f}, clients "
+                               f"{usage.per_completion_ms(usage.clients):.1f}; {usage.total / usage.seconds:.2f} cores busy")
+                _record_cpu(bench, processes, usages)
                 for clients, _ in configurations:
                     tag = f"{clients}c_{processes}p"
                     latencies = [ms for tally in tallies[clients] for ms in tally.complete_ms]
