@@ -84,6 +84,7 @@ class Sweep:
     backend_cpu_seconds: float | None  # the database's backends (PostgreSQL only)
     machine_busy_cores: float | None  # the whole machine, whoever kept it busy
     waits: dict[str, float]  # share of the active backends' samples per wait event
+    run_queue_seconds: float  # how long the workers and their backends waited for a core
 
     @property
     def cpu_seconds(self) -> float:
@@ -99,9 +100,8 @@ def _drain(bench: Bench, workers: int) -> Sweep:
     try:
         for process in processes:
             assert process.stdout is not None and process.stdout.readline().strip() == "ready", "a sweeper did not start"
-        sampler = ActivitySampler(bench.url) if bench.postgres else None
-        if sampler is not None:
-            sampler.start()
+        sampler = ActivitySampler(bench.url if bench.postgres else None, pids=tuple(p.pid for p in processes))
+        sampler.start()
         busy_before = machine_busy()
         started = time.perf_counter()
         for process in processes:
@@ -115,15 +115,14 @@ def _drain(bench: Bench, workers: int) -> Sweep:
                 reports.append(json.loads(out.strip().splitlines()[-1]))
             elapsed = time.perf_counter() - started
         finally:
-            if sampler is not None:
-                sampler.stop()
+            sampler.stop()
         busy_after = machine_busy()
         busy = None
         if busy_before and busy_after and busy_after[1] > busy_before[1]:
             cores = os.cpu_count() or 1
             busy = cores * (busy_after[0] - busy_before[0]) / (busy_after[1] - busy_before[1])
-        return Sweep(workers, elapsed, reports, sampler.backend_cpu_seconds() if sampler else None, busy,
-                     sampler.wait_shares() if sampler else {})
+        return Sweep(workers, elapsed, reports, sampler.backend_cpu_seconds() if bench.postgres else None, busy,
+                     sampler.wait_shares(), sampler.run_queue_seconds())
     finally:
         for process in processes:
             if process.poll() is None:
@@ -138,9 +137,11 @@ def _waits(shares: dict[str, float]) -> str:
 def _record_limits(bench: Bench, count: int, one: Sweep, two: Sweep) -> None:
     """Where the sweep's time goes, and the most two workers could gain on this machine's cores.
 
-    One worker and its backend keep ``one.cpu_seconds / one.seconds`` cores busy; two workers
-    on the machine's cores can go no faster than all of them busy with the same CPU per deadline,
-    nor more than twice as fast (``worker_scaling_cpu_ceiling_ratio``)."""
+    One worker and its backend take turns (the one waits for the other), so the time they waited
+    for a core (others' work on a shared machine) is time the sweep would not take on a machine
+    of its own; without it, they keep ``cpu / (seconds - run queue)`` cores busy. Two workers can
+    go no faster than all the cores busy with the same CPU per deadline, nor more than twice as
+    fast: ``worker_scaling_cpu_ceiling_ratio``."""
     cores = os.cpu_count() or 1
     bench.record("timer_cpu_ms_per_deadline_worker", 1000 * sum(r["cpu_seconds"] for r in one.reports) / count)
     if one.backend_cpu_seconds is not None:
@@ -150,7 +151,11 @@ def _record_limits(bench: Bench, count: int, one: Sweep, two: Sweep) -> None:
     if one.machine_busy_cores is not None and two.machine_busy_cores is not None:
         bench.record("timer_machine_busy_cores_1w", one.machine_busy_cores)
         bench.record("timer_machine_busy_cores_2w", two.machine_busy_cores)
-    bench.record("worker_scaling_cpu_ceiling_ratio", min(2.0, cores * one.seconds / one.cpu_seconds))
+    bench.record("timer_run_queue_share_1w", one.run_queue_seconds / one.seconds)
+    bench.record("timer_run_queue_share_2w", two.run_queue_seconds / (two.workers * two.seconds))
+    alone = max(one.seconds - one.run_queue_seconds, one.cpu_seconds)  # never busier than one core each
+    bench.record("timer_cores_busy_1w_alone", one.cpu_seconds / alone)
+    bench.record("worker_scaling_cpu_ceiling_ratio", min(2.0, cores * alone / one.cpu_seconds))
     fired = [report["fired"] for report in two.reports]
     bench.record("timer_2w_split_share", min(fired) / max(1, sum(fired)))
     if two.waits:
@@ -210,8 +215,9 @@ def run(bench: Bench) -> None:
             doubles += found_doubles
             missed += found_missed
             bench.note(f"{workers} worker(s): {sweep.seconds:.2f} s, fired {[r['fired'] for r in reports]}, "
-                       f"worker CPU {[round(r['cpu_seconds'], 2) for r in reports]} s, backends' CPU "
-                       f"{sweep.backend_cpu_seconds or 0:.2f} s, machine busy {sweep.machine_busy_cores or 0:.2f} cores, "
+                       f"worker CPU {[round(r['cpu_seconds'], 2) for r in reports]} s, first case "
+                       f"{[round(r['first_case_seconds'] or 0, 3) for r in reports]} s, backends' CPU "
+                       f"{sweep.backend_cpu_seconds or 0:.2f} s, run queue {sweep.run_queue_seconds:.2f} s, machine busy {sweep.machine_busy_cores or 0:.2f} cores, "
                        f"waits {_waits(sweep.waits)}")
         seconds = {workers: [sweep.seconds for sweep in done] for workers, done in sweeps.items()}
         for workers, taken in seconds.items():
