@@ -11,6 +11,11 @@ the clients; p50/p95 are of the ``complete`` requests. Each number of clients ru
 mirrored order (1, 4, 16, 16, 4, 1); the better rate of the two is the figure (someone else's
 load only ever slows a round down), the latencies of both rounds are pooled. Each API process's peak RSS (VmHWM) is
 read just before it stops.
+
+Each round also measures the CPU per completion of each part (API processes, PostgreSQL backends,
+the benchmark's own clients), the time they waited for a core, and the database's wait events;
+``clients_4_vs_1_…_cpu_ceiling_ratio`` is the most four clients could gain over one on this
+machine's cores (see ``_record_cpu``).
 """
 from __future__ import annotations
 

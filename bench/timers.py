@@ -11,6 +11,13 @@ faster sweep of each kind is the figure). After each sweep every copy must
 have had its deadline fire exactly once: ``double_fires`` counts extra escalations per deadline,
 extra ``case.timers_fired`` records per timer and extra notifications per case and recipient;
 ``missed_deadlines`` counts copies whose deadline did not fire.
+
+Where the time goes, per sweep (printed) and for the fastest of each kind (figures): each
+worker's firings and CPU, its database backend's CPU, the PostgreSQL wait events of the active
+backends (``timer_waits_…``, ``timer_lock_wait_share_2w``: two workers waiting on each other's
+row locks would show there), how long they all waited for a core (the machine is shared), and
+from these ``worker_scaling_cpu_ceiling_ratio``, the most two workers could gain on this
+machine's cores (see ``_record_limits``).
 """
 from __future__ import annotations
 
