@@ -5,6 +5,7 @@ A scenario module has ``run(bench: Bench) -> None``; it adds its figures with ``
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -13,9 +14,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -299,3 +302,139 @@ def utc(*parts: int) -> datetime:
 
 def temporary_folder() -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix="khumkrong-bench-")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time the process has used so far; None once it is gone (or without /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # After the command's closing parenthesis, utime and stime are the 12th and 13th fields.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> tuple[float, float] | None:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat: their change
+    over a stretch says how much of the cores anything (ourselves or someone else) kept busy."""
+    try:
+        values = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle and iowait
+    total = sum(values[:8])  # guest time is counted in user already
+    tick = os.sysconf("SC_CLK_TCK")
+    return (total - idle) / tick, total / tick
+
+
+def scheduled_seconds(pid: int, tid: int | None = None) -> tuple[float, float] | None:
+    """(on a CPU, waiting on a run queue for one) seconds of a thread (the process's main one
+    unless ``tid``), from /proc's schedstat; None once it is gone. The second is the time it was
+    ready to run while the cores were busy with something else."""
+    path = f"/proc/{pid}/task/{tid}/schedstat" if tid is not None else f"/proc/{pid}/schedstat"
+    try:
+        running, waiting = Path(path).read_text().split()[:2]
+    except (OSError, ValueError):
+        return None
+    return int(running) / 1e9, int(waiting) / 1e9
+
+
+def _threads(pid: int) -> list[int]:
+    try:
+        return [int(tid) for tid in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        return []
+
+
+class ActivitySampler(threading.Thread):
+    """While a stretch of a benchmark runs: every ``interval`` seconds, which PostgreSQL backends
+    of the database (``url``; None on SQLite) are active and on what they wait
+    (``pg_stat_activity``), and how long each backend and each thread of the processes ``pids``
+    has run and has waited for a core (/proc's schedstat: everything runs on this machine).
+    ``stop()`` ends the sampling.
+
+    ``waits`` counts the samples of active backends per ``wait_event_type:wait_event`` (``CPU``
+    when they wait on nothing: running or ready to run). ``backend_cpu_seconds()`` is the CPU the
+    database's backends used meanwhile; ``run_queue_seconds()`` how long the backends and the
+    watched threads waited for a core: on a machine shared with other work, time a stretch spent
+    only because the cores were busy with something else."""
+
+    def __init__(self, url: str | None, interval: float = 0.05, pids: tuple[int, ...] = ()) -> None:
+        super().__init__(daemon=True)
+        self.url, self.interval, self.pids = url, interval, pids
+        self.waits: Counter[str] = Counter()
+        self.samples = 0
+        # Per backend (pid, None) or watched thread (pid, tid): (CPU, run-queue wait) seconds.
+        self._first: dict[tuple[int, int | None], tuple[float, float]] = {}
+        self._last: dict[tuple[int, int | None], tuple[float, float]] = {}
+        self._backends: set[tuple[int, int | None]] = set()
+        self._stopping = threading.Event()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    def start(self) -> None:
+        super().start()
+        self._ready.wait(30)
+        if self._error is not None:
+            raise self._error
+
+    def _see(self, key: tuple[int, int | None], first: bool) -> None:
+        seen = scheduled_seconds(*key)
+        if seen is not None:
+            # A thread born after the first sample used all its time in the stretch.
+            self._first.setdefault(key, seen if first else (0.0, 0.0))
+            self._last[key] = seen
+
+    def _sample(self, connection: Any, first: bool) -> None:
+        if connection is not None:
+            query = text("SELECT pid, state, wait_event_type, wait_event FROM pg_stat_activity "
+                         "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            for pid, state, wait_type, wait in connection.execute(query):
+                self._backends.add((pid, None))
+                self._see((pid, None), first)
+                if state == "active":
+                    self.waits[f"{wait_type}:{wait}" if wait_type else "CPU"] += 1
+        for pid in self.pids:
+            for tid in _threads(pid):
+                if not (pid == os.getpid() and tid == threading.get_native_id()):  # not this sampler
+                    self._see((pid, tid), first)
+        self.samples += 1
+
+    def run(self) -> None:
+        try:
+            engine = create_engine(self.url, isolation_level="AUTOCOMMIT", pool_size=1) if self.url else None
+            with engine.connect() if engine else contextlib.nullcontext() as connection:
+                first = True
+                while True:
+                    self._sample(connection, first)
+                    if first:
+                        first = False
+                        self._ready.set()
+                    if self._stopping.wait(self.interval):
+                        self._sample(connection, False)
+                        return
+        except BaseException as exc:  # noqa: BLE001 - handed to start()
+            self._error = exc
+            self._ready.set()
+        finally:
+            if self.url and "engine" in locals() and engine is not None:
+                engine.dispose()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(30)
+
+    def _used(self, keys: Iterable[tuple[int, int | None]], part: int) -> float:
+        return sum(self._last[key][part] - self._first[key][part] for key in keys if key in self._last)
+
+    def backend_cpu_seconds(self) -> float:
+        return self._used(self._backends, 0)
+
+    def run_queue_seconds(self) -> float:
+        """How long the backends and the watched processes' threads waited for a core."""
+        return self._used(self._last, 1)
+
+    def wait_shares(self) -> dict[str, float]:
+        """Each wait's share of the active backends' samples, most frequent first."""
+        total = sum(self.waits.values()) or 1
+        return {wait: count / total for wait, count in self.waits.most_common()}

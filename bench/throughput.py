@@ -11,9 +11,15 @@ the clients; p50/p95 are of the ``complete`` requests. Each number of clients ru
 mirrored order (1, 4, 16, 16, 4, 1); the better rate of the two is the figure (someone else's
 load only ever slows a round down), the latencies of both rounds are pooled. Each API process's peak RSS (VmHWM) is
 read just before it stops.
+
+Each round also measures the CPU per completion of each part (API processes, PostgreSQL backends,
+the benchmark's own clients), the time they waited for a core, and the database's wait events;
+``clients_4_vs_1_…_cpu_ceiling_ratio`` is the most four clients could gain over one on this
+machine's cores (see ``_record_cpu``).
 """
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -23,7 +29,19 @@ from typing import Any
 
 import httpx2 as httpx
 
-from bench.common import API, Bench, Server, bearer, p50, percentile, seed, start_servers
+from bench.common import (
+    API,
+    ActivitySampler,
+    Bench,
+    Server,
+    bearer,
+    cpu_seconds,
+    machine_busy,
+    p50,
+    percentile,
+    seed,
+    start_servers,
+)
 from engine.forms.catalogue import load_forms
 from engine.people.actors import SYSTEM
 from engine.people.roles import CASE_WORKER_ROLE, SUPERVISOR_ROLE
@@ -121,19 +139,91 @@ def drive_case(base: str, worker: dict[str, str], supervisor: dict[str, str], ta
     return len(STEPS)
 
 
+@dataclass
+class Usage:
+    """The CPU seconds each part used during a round: the API processes, the database's backends
+    (PostgreSQL only) and this process (the benchmark's clients)."""
+
+    api: float
+    database: float | None
+    clients: float
+    seconds: float
+    completions: int
+    machine_busy_cores: float | None  # the whole machine meanwhile: ourselves and anyone else
+    waits: dict[str, float]  # the database's active backends' samples per wait event
+    run_queue_seconds: float  # how long the API processes, the backends and the clients waited for a core
+
+    @property
+    def total(self) -> float:
+        return self.api + (self.database or 0.0) + self.clients
+
+    def per_completion_ms(self, part: float | None) -> float:
+        return 1000 * (part or 0.0) / self.completions
+
+
 def _round(servers: list[Server], people: list[tuple[dict[str, str], dict[str, str]]], clients: int,
-           cases_each: int) -> tuple[float, Tally]:
-    """``clients`` threads, client n on server n mod len(servers); completions per second and the tally."""
+           cases_each: int, url: str | None) -> tuple[float, Tally, Usage]:
+    """``clients`` threads, client n on server n mod len(servers); completions per second, the tally
+    and the CPU each part used (``url``: the PostgreSQL database whose backends are sampled)."""
     tally = Tally()
+    sampler = ActivitySampler(url, interval=0.1, pids=(*(server.process.pid for server in servers), os.getpid()))
+    sampler.start()
+    api_before = [cpu_seconds(server.process.pid) or 0.0 for server in servers]
+    busy_before = machine_busy()
+    own_before = time.process_time()
     began = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        futures = [
-            pool.submit(lambda n=n: sum(drive_case(servers[n % len(servers)].base, *people[n], tally)
-                                        for _ in range(cases_each)))
-            for n in range(clients)
-        ]
-        completions = sum(future.result() for future in futures)
-    return completions / (time.perf_counter() - began), tally
+    try:
+        with ThreadPoolExecutor(clients) as pool:
+            futures = [
+                pool.submit(lambda n=n: sum(drive_case(servers[n % len(servers)].base, *people[n], tally)
+                                            for _ in range(cases_each)))
+                for n in range(clients)
+            ]
+            completions = sum(future.result() for future in futures)
+        elapsed = time.perf_counter() - began
+    finally:
+        sampler.stop()
+    own = time.process_time() - own_before
+    busy_after = machine_busy()
+    api = sum((cpu_seconds(server.process.pid) or 0.0) - before for server, before in zip(servers, api_before))
+    busy = None
+    if busy_before and busy_after and busy_after[1] > busy_before[1]:
+        busy = (os.cpu_count() or 1) * (busy_after[0] - busy_before[0]) / (busy_after[1] - busy_before[1])
+    usage = Usage(api, sampler.backend_cpu_seconds() if url else None, own, elapsed, completions, busy,
+                  sampler.wait_shares(), sampler.run_queue_seconds())
+    return completions / elapsed, tally, usage
+
+
+def _record_cpu(bench: Bench, processes: int, usages: dict[int, list[Usage]]) -> None:
+    """The CPU per completion of each part at one client (from its faster round), the cores one
+    client keeps busy, and what that leaves four clients: on ``cores`` cores they can go at most
+    ``cores / busy`` times as fast as one (and no more than four times), whatever the engine's
+    concurrency — the ``…_cpu_ceiling_ratio``. One client's requests are served one after
+    another (client, API process, backend, each waiting for the next), so the time they waited
+    for a core — others' work on a shared machine — is time one client would not take on a
+    machine of its own: ``busy`` is counted without it (``cores_busy_1c_…_alone``), else a
+    crowded machine would make one client look idle and the ceiling high. Each part's CPU per
+    completion at four clients shows what concurrency itself costs."""
+    cores = os.cpu_count() or 1
+    tag = f"{processes}p"
+    for clients in (1, 4):
+        if clients not in usages:
+            continue
+        usage = min(usages[clients], key=lambda u: u.seconds / u.completions)
+        bench.record(f"cpu_ms_per_completion_api_{clients}c_{tag}", usage.per_completion_ms(usage.api))
+        if usage.database is not None:
+            bench.record(f"cpu_ms_per_completion_db_{clients}c_{tag}", usage.per_completion_ms(usage.database))
+        bench.record(f"cpu_ms_per_completion_clients_{clients}c_{tag}", usage.per_completion_ms(usage.clients))
+        bench.record(f"cores_busy_{clients}c_{tag}", usage.total / usage.seconds)
+        if usage.machine_busy_cores is not None:
+            bench.record(f"machine_busy_cores_{clients}c_{tag}", usage.machine_busy_cores)
+        bench.record(f"run_queue_ms_per_completion_{clients}c_{tag}", usage.per_completion_ms(usage.run_queue_seconds))
+        if clients == 1:
+            alone = max(usage.seconds - usage.run_queue_seconds, usage.total)  # one at a time: one core at most
+            bench.record(f"cores_busy_1c_{tag}_alone", usage.total / alone)
+            ceiling = min(4.0, cores * alone / usage.total)
+            bench.record("clients_4_vs_1_cpu_ceiling_ratio" if processes == 1
+                         else "clients_4_vs_1_two_processes_cpu_ceiling_ratio", ceiling)
 
 
 def run(bench: Bench) -> None:
@@ -163,10 +253,21 @@ def run(bench: Bench) -> None:
                 configurations = sorted(bench.scale.throughput_cases.items())
                 rates: dict[int, list[float]] = {clients: [] for clients, _ in configurations}
                 tallies: dict[int, list[Tally]] = {clients: [] for clients, _ in configurations}
+                usages: dict[int, list[Usage]] = {clients: [] for clients, _ in configurations}
                 for clients, cases_each in configurations + configurations[::-1]:
-                    rate, tally = _round(servers, people, clients, cases_each)
+                    rate, tally, usage = _round(servers, people, clients, cases_each,
+                                                bench.url if bench.postgres else None)
                     rates[clients].append(rate)
                     tallies[clients].append(tally)
+                    usages[clients].append(usage)
+                    bench.note(f"{processes} process(es), {clients} client(s): {rate:.1f} completions/s; CPU ms per "
+                               f"completion: API {usage.per_completion_ms(usage.api):.1f}, database "
+                               f"{usage.per_completion_ms(usage.database):.1f}, clients "
+                               f"{usage.per_completion_ms(usage.clients):.1f}; {usage.total / usage.seconds:.2f} cores busy "
+                               f"(the machine {usage.machine_busy_cores or 0:.2f}), run queue "
+                               f"{usage.per_completion_ms(usage.run_queue_seconds):.1f} ms per completion; database waits "
+                               + (", ".join(f"{wait} {share:.0%}" for wait, share in list(usage.waits.items())[:4]) or "—"))
+                _record_cpu(bench, processes, usages)
                 for clients, _ in configurations:
                     tag = f"{clients}c_{processes}p"
                     latencies = [ms for tally in tallies[clients] for ms in tally.complete_ms]

@@ -11,6 +11,13 @@ faster sweep of each kind is the figure). After each sweep every copy must
 have had its deadline fire exactly once: ``double_fires`` counts extra escalations per deadline,
 extra ``case.timers_fired`` records per timer and extra notifications per case and recipient;
 ``missed_deadlines`` counts copies whose deadline did not fire.
+
+Where the time goes, per sweep (printed) and for the fastest of each kind (figures): each
+worker's firings and CPU, its database backend's CPU, the PostgreSQL wait events of the active
+backends (``timer_waits_…``, ``timer_lock_wait_share_2w``: two workers waiting on each other's
+row locks would show there), how long they all waited for a core (the machine is shared), and
+from these ``worker_scaling_cpu_ceiling_ratio``, the most two workers could gain on this
+machine's cores (see ``_record_limits``).
 """
 from __future__ import annotations
 
@@ -20,12 +27,13 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from bench.common import Bench, advance_sequences, seed
+from bench.common import ActivitySampler, Bench, advance_sequences, machine_busy, seed
 from engine.audit import AuditEvent
 from engine.cases import commands
 from engine.cases.models import Case, Escalation, WorkItem
@@ -73,7 +81,25 @@ def _copies(factory, template: dict[str, Any], item_templates: list[dict[str, An
     return ids
 
 
-def _drain(bench: Bench, workers: int) -> tuple[float, list[dict[str, Any]]]:
+@dataclass
+class Sweep:
+    """One drain: its wall time, each worker's report, and what the machine did meanwhile."""
+
+    workers: int
+    seconds: float
+    reports: list[dict[str, Any]]
+    backend_cpu_seconds: float | None  # the database's backends (PostgreSQL only)
+    machine_busy_cores: float | None  # the whole machine, whoever kept it busy
+    waits: dict[str, float]  # share of the active backends' samples per wait event
+    run_queue_seconds: float  # how long the workers and their backends waited for a core
+
+    @property
+    def cpu_seconds(self) -> float:
+        """The CPU the sweep itself used: its workers and their database backends."""
+        return sum(report["cpu_seconds"] for report in self.reports) + (self.backend_cpu_seconds or 0.0)
+
+
+def _drain(bench: Bench, workers: int) -> Sweep:
     environment = {**os.environ, "KHUMKRONG_DATABASE_URL": bench.url, "KHUMKRONG_LOG_LEVEL": "WARNING"}
     processes = [subprocess.Popen([sys.executable, "-m", "bench.sweeper"], cwd=PROJECT_ROOT, env=environment,
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -81,21 +107,68 @@ def _drain(bench: Bench, workers: int) -> tuple[float, list[dict[str, Any]]]:
     try:
         for process in processes:
             assert process.stdout is not None and process.stdout.readline().strip() == "ready", "a sweeper did not start"
+        sampler = ActivitySampler(bench.url if bench.postgres else None, pids=tuple(p.pid for p in processes))
+        sampler.start()
+        busy_before = machine_busy()
         started = time.perf_counter()
         for process in processes:
             assert process.stdin is not None
             process.stdin.write("go\n")
             process.stdin.flush()
         reports = []
-        for process in processes:
-            out, _ = process.communicate(timeout=3600)
-            reports.append(json.loads(out.strip().splitlines()[-1]))
-        return time.perf_counter() - started, reports
+        try:
+            for process in processes:
+                out, _ = process.communicate(timeout=3600)
+                reports.append(json.loads(out.strip().splitlines()[-1]))
+            elapsed = time.perf_counter() - started
+        finally:
+            sampler.stop()
+        busy_after = machine_busy()
+        busy = None
+        if busy_before and busy_after and busy_after[1] > busy_before[1]:
+            cores = os.cpu_count() or 1
+            busy = cores * (busy_after[0] - busy_before[0]) / (busy_after[1] - busy_before[1])
+        return Sweep(workers, elapsed, reports, sampler.backend_cpu_seconds() if bench.postgres else None, busy,
+                     sampler.wait_shares(), sampler.run_queue_seconds())
     finally:
         for process in processes:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+def _waits(shares: dict[str, float]) -> str:
+    return ", ".join(f"{wait} {share:.0%}" for wait, share in list(shares.items())[:5]) or "—"
+
+
+def _record_limits(bench: Bench, count: int, one: Sweep, two: Sweep) -> None:
+    """Where the sweep's time goes, and the most two workers could gain on this machine's cores.
+
+    One worker and its backend take turns (the one waits for the other), so the time they waited
+    for a core (others' work on a shared machine) is time the sweep would not take on a machine
+    of its own; without it, they keep ``cpu / (seconds - run queue)`` cores busy. Two workers can
+    go no faster than all the cores busy with the same CPU per deadline, nor more than twice as
+    fast: ``worker_scaling_cpu_ceiling_ratio``."""
+    cores = os.cpu_count() or 1
+    bench.record("timer_cpu_ms_per_deadline_worker", 1000 * sum(r["cpu_seconds"] for r in one.reports) / count)
+    if one.backend_cpu_seconds is not None:
+        bench.record("timer_cpu_ms_per_deadline_postgres", 1000 * one.backend_cpu_seconds / count)
+    bench.record("timer_cores_busy_1w", one.cpu_seconds / one.seconds)
+    bench.record("timer_cores_busy_2w", two.cpu_seconds / two.seconds)
+    if one.machine_busy_cores is not None and two.machine_busy_cores is not None:
+        bench.record("timer_machine_busy_cores_1w", one.machine_busy_cores)
+        bench.record("timer_machine_busy_cores_2w", two.machine_busy_cores)
+    bench.record("timer_run_queue_share_1w", one.run_queue_seconds / one.seconds)
+    bench.record("timer_run_queue_share_2w", two.run_queue_seconds / (two.workers * two.seconds))
+    alone = max(one.seconds - one.run_queue_seconds, one.cpu_seconds)  # never busier than one core each
+    bench.record("timer_cores_busy_1w_alone", one.cpu_seconds / alone)
+    bench.record("worker_scaling_cpu_ceiling_ratio", min(2.0, cores * alone / one.cpu_seconds))
+    fired = [report["fired"] for report in two.reports]
+    bench.record("timer_2w_split_share", min(fired) / max(1, sum(fired)))
+    if two.waits:
+        bench.record("timer_lock_wait_share_2w", sum(share for wait, share in two.waits.items() if wait.startswith("Lock:")))
+        bench.record("timer_waits_2w", _waits(two.waits))
+        bench.record("timer_waits_1w", _waits(one.waits))
 
 
 def _check(factory, case_ids: list[int]) -> tuple[int, int]:
@@ -135,20 +208,28 @@ def run(bench: Bench) -> None:
         template = _template(seeded.factory, original_id)
         doubles = missed = fired = failures = 0
         rounds = ROUNDS if bench.postgres else SQLITE_ROUNDS
-        seconds: dict[int, list[float]] = {workers: [] for workers in rounds}
+        sweeps: dict[int, list[Sweep]] = {workers: [] for workers in rounds}
         peaks: list[float] = []
         for workers in rounds:
             case_ids = _copies(seeded.factory, *template, count)
-            elapsed, reports = _drain(bench, workers)
-            seconds[workers].append(elapsed)
+            sweep = _drain(bench, workers)
+            sweeps[workers].append(sweep)
+            reports = sweep.reports
             fired += sum(report["fired"] for report in reports)
             failures += sum(report["failed"] for report in reports)
             peaks.extend(report["peak_rss_mb"] for report in reports if report["peak_rss_mb"] is not None)
             found_doubles, found_missed = _check(seeded.factory, case_ids)
             doubles += found_doubles
             missed += found_missed
+            bench.note(f"{workers} worker(s): {sweep.seconds:.2f} s, fired {[r['fired'] for r in reports]}, "
+                       f"worker CPU {[round(r['cpu_seconds'], 2) for r in reports]} s, first case "
+                       f"{[round(r['first_case_seconds'] or 0, 3) for r in reports]} s, backends' CPU "
+                       f"{sweep.backend_cpu_seconds or 0:.2f} s, run queue {sweep.run_queue_seconds:.2f} s, machine busy {sweep.machine_busy_cores or 0:.2f} cores, "
+                       f"waits {_waits(sweep.waits)}")
+        seconds = {workers: [sweep.seconds for sweep in done] for workers, done in sweeps.items()}
         for workers, taken in seconds.items():
             bench.record(f"timer_sweep_seconds_{workers}w", min(taken))
+        _record_limits(bench, count, min(sweeps[1], key=lambda s: s.seconds), min(sweeps[2], key=lambda s: s.seconds))
         bench.record("timers_fired", fired)
         bench.record("timer_failures", failures)
         bench.record("deadlines_per_s_1w", count / min(seconds[1]))

@@ -47,7 +47,9 @@ def test_task_lists_time_each_read_at_both_scales(database_url, tmp_path):
 def test_throughput_runs_p1_cases_to_their_end_over_http(database_url, tmp_path):
     bench = _bench(database_url, tmp_path)
     throughput.run(bench)
-    _positive(bench, "completions_per_s_1c_1p", "completions_per_s_4c_1p", "clients_4_vs_1_ratio", "api_peak_rss_mb")
+    _positive(bench, "completions_per_s_1c_1p", "completions_per_s_4c_1p", "clients_4_vs_1_ratio", "api_peak_rss_mb",
+              "cpu_ms_per_completion_api_1c_1p", "clients_4_vs_1_cpu_ceiling_ratio")
+    assert 0 < bench.figures["cores_busy_1c_1p_alone"] <= 1  # one client's requests run one at a time
 
 
 @pytest.mark.slow
@@ -60,7 +62,9 @@ def test_timer_sweep_fires_every_deadline_once(database_url, tmp_path):
     rounds = timers.ROUNDS if bench.postgres else timers.SQLITE_ROUNDS
     assert bench.figures["timers_fired"] == len(rounds) * SCALES["tiny"].deadlines + 1
     assert bench.figures["timer_failures"] == 0
-    _positive(bench, "worker_scaling_ratio", "worker_peak_rss_mb")
+    _positive(bench, "worker_scaling_ratio", "worker_peak_rss_mb", "timer_cpu_ms_per_deadline_worker",
+              "worker_scaling_cpu_ceiling_ratio")
+    assert bench.figures["worker_scaling_cpu_ceiling_ratio"] <= 2
 
 
 def test_a_run_of_engine_library_writes_its_figures_and_judges_the_targets(tmp_path):
