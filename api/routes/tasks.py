@@ -96,20 +96,20 @@ def get_task(task: VisibleTask, session: SessionDep, clock: ClockDep, actor: Tas
 @router.post("/tasks/{task_id}/claim", summary="Take an open task", responses=errors(404, 409))
 def claim(task: VisibleTask, session: SessionDep, clock: ClockDep, actor: TaskReader) -> TaskSummary:
     item = assignment.claim(session=session, work_item_id=task.id, actor=actor, clock=clock)
-    return _summary(reads.task_view(session=session, item=item), clock.now())
+    return _summary(reads.task_view(session=session, item=item, actor=actor), clock.now())
 
 
 @router.post("/tasks/{task_id}/unclaim", summary="Give a claimed task back to the agency's queue", responses=errors(404, 409))
 def unclaim(task: VisibleTask, session: SessionDep, clock: ClockDep, actor: TaskReader) -> TaskSummary:
     item = assignment.unclaim(session=session, work_item_id=task.id, actor=actor, clock=clock)
-    return _summary(reads.task_view(session=session, item=item), clock.now())
+    return _summary(reads.task_view(session=session, item=item, actor=actor), clock.now())
 
 
 @router.put("/tasks/{task_id}/assignee", summary="Assign the task to a person (supervisors, committee)",
             responses=errors(404, 409, 422))
 def assign(body: AssigneeIn, task: VisibleTask, session: SessionDep, clock: ClockDep, actor: TaskReader) -> TaskSummary:
     item = assignment.reassign(session=session, work_item_id=task.id, assignee_id=body.assignee_id, actor=actor, clock=clock)
-    return _summary(reads.task_view(session=session, item=item), clock.now())
+    return _summary(reads.task_view(session=session, item=item, actor=actor), clock.now())
 
 
 @router.post("/tasks/{task_id}/complete", summary="Complete the task with its form data; the case moves on",
@@ -119,7 +119,7 @@ def complete(
 ) -> TaskSummary:
     item = commands.complete(session=session, work_item_id=task.id, data=body.data, actor=actor, clock=clock,
                              network=network, child_id=body.child_id)
-    return _summary(reads.task_view(session=session, item=item), clock.now())
+    return _summary(reads.task_view(session=session, item=item, actor=actor), clock.now())
 
 
 @router.post("/tasks/{task_id}/comments", status_code=status.HTTP_201_CREATED, summary="Comment on a task",

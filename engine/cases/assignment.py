@@ -1,16 +1,16 @@
 """Who holds a task: claiming it, giving it back, and a supervisor assigning it to someone."""
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.cases.access import ensure_unit_admits, unit_admits
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem, WorkItemState
 from engine.cases.rights import ensure_may_assign, ensure_may_work, may_work
-from engine.cases.stepping import find_item, lock_case
+from engine.cases.stepping import find_item, hold_for_answer, lock_case
 from engine.cases.work_items import notify_assignment
 from engine.clock import Clock
 from engine.errors import Conflict, InvalidInput
@@ -20,15 +20,20 @@ from engine.people.models import User
 
 def _set_assignment(session: Session, item: WorkItem, *, only_if: Any, state: WorkItemState, assignee_id: int | None,
                     conflict: str) -> None:
-    """Change who holds a work item in one conditional UPDATE, atomic on every database."""
-    result = session.execute(
+    """Change who holds a work item in one conditional UPDATE, atomic on every database.
+
+    The UPDATE returns the row as it wrote it, into ``item``: the conditional UPDATE changed the
+    row behind the session's back, and reading it again after the commit would take a second
+    connection and transaction (both databases have UPDATE … RETURNING).
+    """
+    changed = session.scalars(
         update(WorkItem)
         .where(WorkItem.id == item.id, only_if)
         .values(state=state.value, assignee_id=assignee_id)
-        .execution_options(synchronize_session=False)
-    )
-    changed = cast(CursorResult[Any], result).rowcount
-    if changed != 1:
+        .returning(WorkItem),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).all()
+    if len(changed) != 1:
         session.rollback()
         raise Conflict(f"work item {item.id} {conflict}", work_item_id=item.id)
 
@@ -36,7 +41,7 @@ def _set_assignment(session: Session, item: WorkItem, *, only_if: Any, state: Wo
 def claim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) -> WorkItem:
     item = find_item(session=session, work_item_id=work_item_id)
     ensure_may_work(actor, item)
-    lock_case(session=session, case_id=item.case_id)
+    case = lock_case(session=session, case_id=item.case_id)
     ensure_unit_admits(session=session, actor=actor, item=item)
     _set_assignment(
         session, item, only_if=WorkItem.state == WorkItemState.OPEN.value,
@@ -44,14 +49,15 @@ def claim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) ->
     )
     audit.record(session, action="work_item.claimed", actor=actor, at=clock.now(), case_id=item.case_id, work_item_id=item.id)
     session.commit()
-    session.refresh(item)  # the conditional UPDATE changed the row behind the session's back
+    if case is not None:
+        hold_for_answer(session, case)
     return item
 
 
 def unclaim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) -> WorkItem:
     item = find_item(session=session, work_item_id=work_item_id)
     ensure_may_work(actor, item)
-    lock_case(session=session, case_id=item.case_id)
+    case = lock_case(session=session, case_id=item.case_id)
     _set_assignment(
         session, item,
         only_if=(WorkItem.state == WorkItemState.CLAIMED.value) & (WorkItem.assignee_id == actor.user_id),
@@ -59,7 +65,8 @@ def unclaim(*, session: Session, work_item_id: int, actor: Actor, clock: Clock) 
     )
     audit.record(session, action="work_item.unclaimed", actor=actor, at=clock.now(), case_id=item.case_id, work_item_id=item.id)
     session.commit()
-    session.refresh(item)  # the conditional UPDATE changed the row behind the session's back
+    if case is not None:
+        hold_for_answer(session, case)
     return item
 
 
@@ -100,7 +107,6 @@ def reassign(*, session: Session, work_item_id: int, assignee_id: int, actor: Ac
         session, action="work_item.reassigned", actor=actor, at=now, case_id=item.case_id,
         work_item_id=item.id, from_user=previous, to_user=assignee.id,
     )
-    session.refresh(item)  # the conditional UPDATE changed the row behind the session's back
     notify_assignment(session=session, item=item, assignee=assignee, now=now)
     session.commit()
     return item

@@ -27,6 +27,7 @@ from engine.cases.stepping import (
     check_form_data,
     find_item,
     flag_error,
+    hold_for_answer,
     lock_case,
     one_transaction,
     restore,
@@ -246,7 +247,7 @@ def complete(
         )
 
     try:
-        run_command(session=session, case_id=item.case_id, clock=clock, actor=actor, act=act, network=network)
+        case, _ = run_command(session=session, case_id=item.case_id, clock=clock, actor=actor, act=act, network=network)
     except ChildRecordRefused as refused:
         # The command was rolled back; the attempt to take a record by its number stays on the
         # record (who, which id, which task), committed on its own. Whether the record exists
@@ -258,6 +259,8 @@ def complete(
         )
         session.commit()
         raise
+    if case is not None:
+        hold_for_answer(session, case)
     return item
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from engine.audit import AuditEvent
@@ -41,6 +41,7 @@ from engine.db import Page, page_of
 from engine.forms.service import form_schema
 from engine.people.actors import Actor
 from engine.people.models import User
+from engine.protocols.cache import version_cache
 from engine.protocols.models import ProtocolVersion
 
 # -- cases --------------------------------------------------------------------------------------
@@ -182,13 +183,39 @@ class TaskDetailView(TaskView):
     comment_count: int
 
 
-def task_view(*, session: Session, item: WorkItem) -> TaskView:
-    reference, key = session.execute(
-        select(Case.reference, ProtocolVersion.key).join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id)
-        .where(Case.id == item.case_id)
-    ).one()
-    assignee = session.scalar(select(User.username).where(User.id == item.assignee_id)) if item.assignee_id else None
+def task_view(*, session: Session, item: WorkItem, actor: Actor | None = None) -> TaskView:
+    """The item as lists show it. After a command on its case (claim, complete) the session holds
+    the case's row, read under the case's lock, the protocol's key is in the version cache and
+    the assignee is often the actor: then nothing is asked of the database, which has just
+    committed (asking would take a connection from the pool again for a second transaction)."""
+    case = _held(session, Case, item.case_id, "reference", "protocol_version_id")
+    if case is not None:
+        reference, key = case.reference, version_cache(session).get(session, case.protocol_version_id).key
+    else:
+        reference, key = session.execute(
+            select(Case.reference, ProtocolVersion.key).join(ProtocolVersion, ProtocolVersion.id == Case.protocol_version_id)
+            .where(Case.id == item.case_id)
+        ).one()
+    assignee = None
+    if item.assignee_id is not None:
+        if actor is not None and item.assignee_id == actor.user_id:
+            assignee = actor.username
+        elif (user := _held(session, User, item.assignee_id, "username")) is not None:
+            assignee = user.username
+        else:
+            assignee = session.scalar(select(User.username).where(User.id == item.assignee_id))
     return TaskView(item, reference, key, assignee)
+
+
+_Held = TypeVar("_Held", Case, User)
+
+
+def _held(session: Session, model: type[_Held], ident: int, *columns: str) -> _Held | None:
+    """The row the session already holds with these columns loaded, without asking the database."""
+    found = session.identity_map.get(session.identity_key(model, ident))
+    if not isinstance(found, model) or inspect(found).unloaded.intersection(columns):
+        return None
+    return found
 
 
 def list_tasks(

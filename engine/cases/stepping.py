@@ -74,6 +74,17 @@ def lock_case(*, session: Session, case_id: int, skip_locked: bool = False) -> C
     return case
 
 
+_ANSWERED_CASE = "khumkrong.answered_case"
+
+
+def hold_for_answer(session: Session, case: Case) -> None:
+    """Keep the case a command just moved referenced until the session ends (the last one only),
+    so that the answer can name it (``engine.cases.reads.task_view``) without reading it again:
+    the session holds its rows weakly, and a second read after the commit would take a
+    connection and a transaction of its own."""
+    session.info[_ANSWERED_CASE] = case
+
+
 @contextmanager
 def one_transaction(session: Session, case_id: int) -> Iterator[None]:
     """A command's transaction: rolled back on any failure; a lost race on the case's version

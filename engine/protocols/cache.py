@@ -29,6 +29,8 @@ DEFAULT_SIZE = 64
 class CachedVersion:
     spec_json: str
     descriptors: dict[str, UserTaskDescriptor]
+    # The protocol's key: what a task's summary names after a command, without a query.
+    key: str
 
 
 class VersionCache:
@@ -47,11 +49,12 @@ class VersionCache:
                 self._items.move_to_end(version_id)
                 return self._items[version_id]
         row = session.execute(
-            select(ProtocolVersion.spec_json, ProtocolVersion.tasks_json).where(ProtocolVersion.id == version_id)
+            select(ProtocolVersion.spec_json, ProtocolVersion.tasks_json, ProtocolVersion.key)
+            .where(ProtocolVersion.id == version_id)
         ).one_or_none()
         if row is None:
             raise NotFound(f"protocol version {version_id} does not exist", field="protocol_version_id")
-        loaded = CachedVersion(row.spec_json, descriptors_from_json(row.tasks_json))
+        loaded = CachedVersion(row.spec_json, descriptors_from_json(row.tasks_json), row.key)
         with self._lock:
             self._items[version_id] = loaded
             while len(self._items) > self.size:
