@@ -1,7 +1,7 @@
 """case_finished_tasks: a case's finished tasks stored once, apart from its live state
 
 Revision ID: 0016
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-03
 
 Issue 13 (performance): every command rewrote the whole SpiffWorkflow state of its case in
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
-down_revision = '0010'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
