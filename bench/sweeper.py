@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from bench.common import peak_rss_mb
 from engine.cases.models import Case
+from engine.cases.state import workflow_from_rows
 from engine.clock import SystemClock
 from engine.deadlines.tick import tick
 from engine.protocols.cache import version_cache
 from engine.settings import get_settings
 from engine.wiring import Wiring
-from engine.workflow.serialization import restore_workflow
 
 
 def warm_up(session: Session) -> None:
@@ -31,7 +31,7 @@ def warm_up(session: Session) -> None:
     with (a case's workflow restored and dropped; nothing is written)."""
     case = session.scalars(select(Case).where(Case.next_timer_at.is_not(None)).limit(1)).first()
     if case is not None:
-        restore_workflow(case.state_json, version_cache(session).get(session, case.protocol_version_id).spec_json)
+        workflow_from_rows(session, case, version_cache(session).get(session, case.protocol_version_id).spec_json)
     session.rollback()
 
 
