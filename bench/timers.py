@@ -32,11 +32,12 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
 
 from bench.common import ActivitySampler, Bench, advance_sequences, machine_busy, seed
 from engine.audit import AuditEvent
 from engine.cases import commands
-from engine.cases.models import Case, Escalation, WorkItem
+from engine.cases.models import Case, CaseFinishedTask, Escalation, WorkItem
 from engine.clock import SimulatedClock, SystemClock
 from engine.notify.models import OutboxMessage
 from engine.people.actors import Actor
@@ -53,17 +54,23 @@ ROUNDS = (1, 2, 2, 1)
 SQLITE_ROUNDS = (1, 2)
 
 
-def _template(factory, case_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The case's row and its work items' rows, as they are before its deadline fires."""
+def _rows(session: Session, model: Any, case_id: int) -> list[dict[str, Any]]:
+    return [{column.key: getattr(row, column.key) for column in model.__table__.columns}
+            for row in session.scalars(select(model).where(model.case_id == case_id))]
+
+
+def _template(factory, case_id: int) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The case's row, its work items' rows and its finished tasks' rows (stored apart from its
+    live state), as they are before its deadline fires."""
     with factory() as session:
         case = session.get(Case, case_id)
-        items = list(session.scalars(select(WorkItem).where(WorkItem.case_id == case_id)))
         return ({column.key: getattr(case, column.key) for column in Case.__table__.columns},
-                [{column.key: getattr(item, column.key) for column in WorkItem.__table__.columns} for item in items])
+                _rows(session, WorkItem, case_id), _rows(session, CaseFinishedTask, case_id))
 
 
-def _copies(factory, template: dict[str, Any], item_templates: list[dict[str, Any]], count: int) -> list[int]:
-    """``count`` copies of the case (and its work items); their ids."""
+def _copies(factory, template: dict[str, Any], item_templates: list[dict[str, Any]],
+            finished_templates: list[dict[str, Any]], count: int) -> list[int]:
+    """``count`` copies of the case (with its work items and finished-task rows); their ids."""
     items = item_templates
     with factory() as session:
         first = (session.scalar(select(func.max(Case.id))) or 0) + 1
@@ -76,6 +83,9 @@ def _copies(factory, template: dict[str, Any], item_templates: list[dict[str, An
             session.execute(insert(WorkItem.__table__), [
                 {**item, "id": first_item + (case_id - first) * len(items) + n, "case_id": case_id}
                 for case_id in batch for n, item in enumerate(item_templates)])
+            if finished_templates:
+                session.execute(insert(CaseFinishedTask.__table__), [
+                    {**row, "case_id": case_id} for case_id in batch for row in finished_templates])
         session.commit()
         advance_sequences(session, "cases", "work_items")
     return ids
