@@ -6,7 +6,6 @@ commits before it returns: an unrecorded read never reaches the caller.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -37,7 +36,7 @@ from engine.children.masking import (
     shows_identity,
 )
 from engine.children.models import Child, Guardian
-from engine.db import Page, page_of
+from engine.db import Page, page_of, small_page_of
 from engine.forms.service import form_schema
 from engine.people.actors import Actor
 from engine.people.models import User
@@ -97,15 +96,9 @@ def search_cases(
     text = q.strip() if q else ""
     among = found_cases(session=session, text=text) if text else None
     query = case_search_query(actor, q=q, status=status, protocol=protocol, among=among)
-    rows: Sequence[tuple[Any, ...]]
-    if among is None:
-        found = page_of(session, query, limit=limit, offset=offset)
-        rows, total = found.rows, found.total
-    else:
-        # At most SEARCH_CANDIDATES cases: counted in the page's own statement, on every row.
-        counted = session.execute(query.add_columns(func.count().over()).limit(limit).offset(offset)).all()
-        rows = [row[:-1] for row in counted]
-        total = counted[0][-1] if counted else 0 if offset == 0 else page_of(session, query, limit=0, offset=0).total
+    # At most SEARCH_CANDIDATES cases when ``among`` is known: counted with the page's rows.
+    found = (page_of if among is None else small_page_of)(session, query, limit=limit, offset=offset)
+    rows, total = found.rows, found.total
     masked = not shows_identity(actor)
     views = [
         CaseView(case, key, version, name_as_seen_by(actor, first, last), masked and first is not None)

@@ -33,6 +33,16 @@ def signature(task: Task) -> Signature:
     )
 
 
+def settled(task: Task) -> bool:
+    """A finished task whose delta is taken against a finished parent: it never changes again
+    (if it ever does, its signature tells). Such a task is converted once per live workflow
+    here, and stored once, apart from the live state (``engine.workflow.serialization``)."""
+    parent = task.parent
+    return bool(task.state & TaskState.FINISHED_MASK) and (
+        parent is None or bool(parent.state & TaskState.FINISHED_MASK)
+    )
+
+
 def remember_finished_tasks(workflow: Workflow) -> None:
     """Let this workflow's finished tasks be converted once (kept on the workflow object)."""
     if not hasattr(workflow, _MEMO_ATTRIBUTE):
@@ -49,10 +59,7 @@ def memoised(convert: Any) -> Any:
         if skip and task.id in skip and not kwargs:
             return SKIPPED
         memo: dict[UUID, tuple[Signature, Any]] | None = getattr(top, _MEMO_ATTRIBUTE, None)
-        parent = task.parent
-        if memo is None or kwargs or not task.state & TaskState.FINISHED_MASK or (
-            parent is not None and not parent.state & TaskState.FINISHED_MASK
-        ):
+        if memo is None or kwargs or not settled(task):
             return convert(task, **kwargs)
         now = signature(task)
         known = memo.get(task.id)

@@ -22,16 +22,13 @@ from uuid import UUID
 from SpiffWorkflow.util.task import TaskState
 
 from engine.workflow.finished import SKIPPED, memoised, remember_finished_tasks, set_skipped
+from engine.workflow.tree import trees_by_id
 from engine.workflow.types import Task, TaskTree, Workflow
 
 # The key, in a (sub)workflow's serialised dict, listing its frontier tasks whose subtrees were
 # left out. SpiffWorkflow's own converters ignore keys they do not know.
 MARK_KEY = "khumkrong_repredict"
 _PREDICTED = TaskState.FUTURE | TaskState.PREDICTED_MASK
-
-
-def _trees(workflow: Workflow) -> list[tuple[TaskTree, UUID | None]]:
-    return [(workflow, None), *((sub, sub_id) for sub_id, sub in workflow.subprocesses.items())]
 
 
 def _own_nothing(task: Task, keep: set[UUID]) -> bool:
@@ -86,7 +83,7 @@ def serialise_without_predictions(
     # Never leave out a task something else points at: a subprocess's parent task, the last task.
     keep = {sub_id for sub_id in workflow.subprocesses}
     plans = []
-    for tree, sub_id in _trees(workflow):
+    for tree, sub_id in trees_by_id(workflow):
         if tree.last_task is not None:
             keep.add(tree.last_task.id)
         subtrees = _prunable_subtrees(tree, keep)
@@ -128,7 +125,7 @@ def take_marks(dct: dict[str, Any]) -> dict[str | None, list[str]]:
 
 def predict_again(workflow: Workflow, marks: dict[str | None, list[str]]) -> None:
     """Predict the left-out subtrees of a restored workflow again from their frontier tasks."""
-    for tree, sub_id in _trees(workflow):
+    for tree, sub_id in trees_by_id(workflow):
         for frontier_id in marks.get(None if sub_id is None else str(sub_id), []):
             task = tree.tasks.get(UUID(frontier_id))
             if task is not None and task.state == TaskState.FUTURE and not task._children:

@@ -14,10 +14,11 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from engine.workflow.expressions import SCRIPT_ENGINE
-from engine.workflow.finished import Signature, signature
+from engine.workflow.finished import Signature, settled, signature
 from engine.workflow.predictions import predict_again, serialise_without_predictions, take_marks
 from engine.workflow.specs import restored_specs
-from engine.workflow.types import ProcessSpec, Task, TaskTree, Workflow
+from engine.workflow.tree import trees_by_id
+from engine.workflow.types import ProcessSpec, Task, Workflow
 
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 _SPEC_KEYS = ("spec", "subprocess_specs")
@@ -111,15 +112,6 @@ class _Stored:
     next_seq: int = 0
 
 
-def _storable(task: Task) -> bool:
-    # The rule finished.py memoises on: a finished task whose delta is taken against a finished
-    # parent never changes again (if it ever does, its signature tells, and its row is updated).
-    if not task.state & TaskState.FINISHED_MASK:
-        return False
-    parent = task.parent
-    return parent is None or bool(parent.state & TaskState.FINISHED_MASK)
-
-
 def _serialise(workflow: Workflow, *, split: bool, replace_all: bool = False) -> StateWrite:
     manual = _manual_spec_names(workflow)
     pruned = _finished_timer_branches(workflow, manual)
@@ -130,10 +122,10 @@ def _serialise(workflow: Workflow, *, split: bool, replace_all: bool = False) ->
     to_write: dict[UUID, tuple[str | None, Signature]] = {}
     present: set[UUID] = set()
     if split:
-        for tree, sub_id in _trees(workflow):
+        for tree, sub_id in trees_by_id(workflow):
             tree_id = None if sub_id is None else str(sub_id)
             for task_id, task in tree.tasks.items():
-                if task_id in pruned or not _storable(task):
+                if task_id in pruned or not settled(task):
                     continue
                 present.add(task_id)
                 now = (tree_id, signature(task))
@@ -205,10 +197,6 @@ def _manual_spec_names(workflow: Workflow) -> set[str]:
     return {name for spec in specs for name, task_spec in spec.task_specs.items() if task_spec.manual}
 
 
-def _trees(workflow: Workflow) -> list[tuple[TaskTree, UUID | None]]:
-    return [(workflow, None), *((sub, sub_id) for sub_id, sub in workflow.subprocesses.items())]
-
-
 def _is_repeating_timer(task: dict[str, Any]) -> bool:
     value = (task.get("internal_data") or {}).get("event_value")
     return task.get("state") == TaskState.WAITING and isinstance(value, dict) and "cycles" in value
@@ -225,7 +213,7 @@ def _finished_timer_branches(workflow: Workflow, manual_specs: set[str]) -> set[
     # stays, with its branch, so that no subprocess is left without its task.
     runs_subprocess = set(workflow.subprocesses)
     drop: set[UUID] = set()
-    for tree, _sub_id in _trees(workflow):
+    for tree, _sub_id in trees_by_id(workflow):
         for timer in [t for t in tree.tasks.values() if _is_repeating_timer_task(t)]:
             for child in timer.children:
                 branch, frontier = [], [child]
@@ -340,7 +328,7 @@ def restore_workflow(state_json: str, spec_json: str, finished: Sequence[Finishe
     # engine, which evaluates with Python itself.
     workflow.script_engine = SCRIPT_ENGINE
     # What the database holds of its finished tasks, so that the next write adds only what is new.
-    trees = {None if sub_id is None else str(sub_id): tree for tree, sub_id in _trees(workflow)}
+    trees = {None if sub_id is None else str(sub_id): tree for tree, sub_id in trees_by_id(workflow)}
     stored: dict[UUID, tuple[str | None, Signature | None]] = {}
     for row in rows:
         task_id = UUID(row.task_id)

@@ -28,6 +28,11 @@ def all_workflows(workflow: Workflow) -> list[TaskTree]:
     return [workflow, *workflow.subprocesses.values()]
 
 
+def trees_by_id(workflow: Workflow) -> list[tuple[TaskTree, UUID | None]]:
+    """:func:`all_workflows` with the id each subprocess is stored under (None for the top one)."""
+    return [(workflow, None), *((sub, sub_id) for sub_id, sub in workflow.subprocesses.items())]
+
+
 def all_tasks(workflow: Workflow) -> Iterator[Task]:
     for each in all_workflows(workflow):
         yield from each.tasks.values()
