@@ -7,7 +7,7 @@ they are untrusted text. SpiffWorkflow's default script engine hands that text t
 
 * :func:`check_expression` refuses anything that is not a plain expression over a vetted
   vocabulary, before evaluation and also at upload time, so authors learn early.
-* :func:`evaluate` re-checks, then evaluates under a step budget, a wall-time budget and size
+* :func:`evaluate` re-checks, then evaluates under a step budget, a time budget and size
   limits, and refuses to let a module, a class or an unvetted callable be touched even if the
   caller put one in ``names``.
 
@@ -48,6 +48,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from engine.calendar import current_calendar
 from engine.clock import as_utc, current_clock
+from engine.workflow.work_clock import thread_work_seconds
 
 __all__ = [
     "ALLOWED_METHODS",
@@ -107,8 +108,12 @@ MAX_DURATION_UNITS = 100_000
 
 ALLOWED_METHODS = frozenset({"lower", "upper", "strip", "startswith", "endswith"})
 
-# Wall time is real elapsed time on purpose: a simulated clock must not switch the budget off.
+# Both clocks are real time on purpose: a simulated clock must not switch the budget off. The
+# monotonic clock is cheap and read at every step; only once it says the budget may be spent is
+# the thread's own work read, so that waiting for a core or a full garbage collection (neither
+# the expression's doing) does not refuse it.
 _wall_clock = time.monotonic
+_work_clock = thread_work_seconds
 
 
 # ----------------------------------------------------------------------------------------------
@@ -190,7 +195,7 @@ def _business_hours(n: Any) -> datetime:
 
 def _round(number: Any, ndigits: Any = None) -> Any:
     # round(5, -10**9) makes CPython compute 10**(10**9) inside a single call, which neither
-    # the step budget nor the wall-time budget can interrupt.
+    # the step budget nor the time budget can interrupt.
     if ndigits is None:
         return round(number)
     if isinstance(ndigits, bool) or not isinstance(ndigits, int) or abs(ndigits) > 100:
@@ -413,11 +418,23 @@ class _GuardedEvaluator(EvalWithCompoundTypes):
         self.functions = dict(SAFE_FUNCTIONS)
         self._steps = 0
         self._deadline = 0.0
+        self._work_at_start = 0.0
 
     def run(self, expression: str, tree: ast.Expression) -> Any:
         self._steps = 0
         self._deadline = _wall_clock() + self.max_seconds
+        self._work_at_start = _work_clock()
         return self.eval(expression, previously_parsed=tree.body)
+
+    def _check_time(self) -> None:
+        if _wall_clock() <= self._deadline:
+            return
+        worked = _work_clock() - self._work_at_start
+        if worked > self.max_seconds:
+            raise ExpressionError(f"evaluation exceeded its time budget ({self.max_seconds} s)")
+        # Wall time ran on while the thread waited: what is left of the budget is what it has
+        # not yet worked.
+        self._deadline = _wall_clock() + (self.max_seconds - worked)
 
     def _eval(self, node: ast.AST) -> Any:
         self._steps += 1
@@ -425,10 +442,7 @@ class _GuardedEvaluator(EvalWithCompoundTypes):
             raise ExpressionError(
                 f"evaluation exceeded its step budget ({self.max_steps} steps)"
             )
-        if _wall_clock() > self._deadline:
-            raise ExpressionError(
-                f"evaluation exceeded its time budget ({self.max_seconds} s)"
-            )
+        self._check_time()
         # simpleeval counts comprehension items against its own global limit; every item
         # evaluates at least one node, so checking here enforces the stricter local one.
         if self._max_count > MAX_COMPREHENSION_LENGTH:

@@ -338,16 +338,28 @@ def test_step_budget():
     assert len(evaluate("[a + a + a + a + a + a for a in xs]", {"xs": list(range(500))})) == 500
 
 
-def test_wall_time_budget(monkeypatch):
-    ticks = iter(float(n) for n in range(1_000_000))
-    monkeypatch.setattr(expressions, "_wall_clock", lambda: next(ticks) * 0.1)
+def _clocks_advancing(monkeypatch, *, wall_step: float, work_step: float) -> None:
+    wall = iter(float(n) for n in range(1_000_000))
+    work = iter(float(n) for n in range(1_000_000))
+    monkeypatch.setattr(expressions, "_wall_clock", lambda: next(wall) * wall_step)
+    monkeypatch.setattr(expressions, "_work_clock", lambda: next(work) * work_step)
+
+
+def test_time_budget(monkeypatch):
+    _clocks_advancing(monkeypatch, wall_step=0.1, work_step=0.1)
     with pytest.raises(ExpressionError, match="evaluation exceeded its time budget"):
         evaluate("1 + 2 + 3 + 4 + 5", {})
 
 
-def test_simulated_clock_does_not_relax_the_wall_time_budget(monkeypatch):
-    ticks = iter(float(n) for n in range(1_000_000))
-    monkeypatch.setattr(expressions, "_wall_clock", lambda: next(ticks) * 0.1)
+def test_waiting_for_a_core_does_not_spend_the_time_budget(monkeypatch):
+    # Each step sees a second of wall time go by but only a millisecond of the thread's work:
+    # a loaded host, not a costly expression.
+    _clocks_advancing(monkeypatch, wall_step=1.0, work_step=0.001)
+    assert evaluate("1 + 2 + 3 + 4 + 5", {}) == 15
+
+
+def test_simulated_clock_does_not_relax_the_time_budget(monkeypatch):
+    _clocks_advancing(monkeypatch, wall_step=0.1, work_step=0.1)
     with clock_in_effect(SimulatedClock(datetime(2024, 1, 1, tzinfo=UTC))):
         with pytest.raises(ExpressionError, match="time budget"):
             evaluate("1 + 2 + 3 + 4 + 5", {})
