@@ -77,9 +77,10 @@ def _complete_next(session, case_id: int, *, actor: Actor, clock, network) -> fl
 
 
 def _finished_rows(session, case_id: int) -> dict[str, str]:
-    return dict(session.execute(
+    rows = session.execute(
         select(CaseFinishedTask.task_id, CaseFinishedTask.task_json).where(CaseFinishedTask.case_id == case_id)
-    ).tuples().all())
+    )
+    return {task_id: task_json for task_id, task_json in rows}
 
 
 def _bytes_written(session, case_id: int, rows_before: dict[str, str]) -> int:
