@@ -9,13 +9,31 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, and_, case, false, func, literal_column, not_, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from engine.cases.access import case_visibility, reads_case_data, sees_every_case, unit_visibility
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem
 from engine.cases.state import workflow_from_rows
 from engine.children.models import Child
+from engine.db import is_postgres
 from engine.errors import Forbidden, InvalidInput
 from engine.forms.catalogue import schema_fields
 from engine.forms.service import form_schema
@@ -133,18 +151,46 @@ def case_search_query(
 CHILD_FULL_NAME = Child.first_name + literal_column("' '") + func.coalesce(Child.last_name, literal_column("''"))
 
 
-def matching_cases(text: str) -> CompoundSelect:
+def matching_cases(text: str, *, on_postgresql: bool = False) -> CompoundSelect:
     """The ids of the cases ``text`` finds, whoever looks: in the reference, or the child's name
     (substrings, any case) or identifier (exact), each side through its own index (on
-    PostgreSQL the trigram indexes of migration 0014). A case found both ways comes twice."""
+    PostgreSQL the trigram indexes of migration 0014, and for a search with a dash in it the
+    reference tails of 0017). A case found both ways comes twice."""
+    in_reference = Case.reference.icontains(text, autoescape=True)
+    if on_postgresql and "-" in text and REFERENCE_TAIL_LENGTHS.start <= len(text) - text.index("-") < REFERENCE_TAIL_LENGTHS.stop:
+        # Every reference the search finds is among those with the search's tail (see
+        # migration 0017), and these are few: they are tested for the substring one by one.
+        # The test is on ``reference || ''`` so that the planner cannot add the trigram index,
+        # which would read as many rows as without the tails.
+        in_reference = and_(
+            func.case_reference_tails(Case.reference).op("@@")(_reference_tail_query(text)),
+            (Case.reference + literal_column("''")).icontains(text, autoescape=True),
+        )
     return union_all(
-        select(Case.id).where(Case.reference.icontains(text, autoescape=True)),
+        select(Case.id).where(in_reference),
         select(Case.id).join(Child, Child.id == Case.child_id).where(or_(
             CHILD_FULL_NAME.icontains(text, autoescape=True),
             Child.national_id == text,
             Child.g_code == text.upper(),
         )),
     )
+
+
+# When the tails of migration 0017 find the references: from the search's first dash on, a tail
+# of eight characters or more (``-2026-00``) begins few tails; a shorter one (``-2026``) begins
+# nearly every case's, which trigrams read faster. Past the longest reference (32 characters),
+# nothing could be found either way, and the query's text must stay a short ``tsquery``.
+REFERENCE_TAIL_LENGTHS = range(8, 33)
+
+
+def _reference_tail_query(text: str) -> ColumnElement[Any]:
+    """The ``tsquery`` for tails that begin with the search's from its first dash, lower-cased
+    by PostgreSQL, as ILIKE lower-cases (a lower-casing in Python could differ from the
+    server's), and quoted as one lexeme, whatever its characters."""
+    folded = func.lower(literal(text, String))
+    tail = func.substr(folded, func.strpos(folded, "-"))
+    quoted = literal("'", String) + func.replace(func.replace(tail, "\\", "\\\\"), "'", "''") + literal("':*", String)
+    return cast(quoted, TSQUERY)
 
 
 def found_cases(*, session: Session, text: str) -> set[int] | None:
@@ -155,7 +201,7 @@ def found_cases(*, session: Session, text: str) -> set[int] | None:
     hundred thousand cases as at a thousand, and the planner never has to guess how many
     cases the search and the visibility rule each keep.
     """
-    ids = list(session.scalars(matching_cases(text).limit(SEARCH_CANDIDATES + 1)))
+    ids = list(session.scalars(matching_cases(text, on_postgresql=is_postgres(session)).limit(SEARCH_CANDIDATES + 1)))
     return set(ids) if len(ids) <= SEARCH_CANDIDATES else None
 
 
