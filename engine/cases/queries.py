@@ -12,9 +12,11 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Integer,
     Select,
     String,
     and_,
+    any_,
     case,
     cast,
     false,
@@ -26,7 +28,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.orm import Session
 
 from engine.cases.access import case_visibility, reads_case_data, sees_every_case, unit_visibility
@@ -117,6 +119,7 @@ def case_search_query(
     status: str | None = None,
     protocol: str | None = None,
     among: Collection[int] | None = None,
+    on_postgresql: bool = False,
 ) -> Select:
     """Cases the actor may see, newest first; ``q`` matches the reference, the child's name or
     an identifier (Thai ID or G-code). ``among``, when given, holds the ids of every case ``q``
@@ -128,7 +131,11 @@ def case_search_query(
         .where(case_visibility(actor))
     )
     text = q.strip() if q else ""
-    if among is not None:
+    if among is not None and on_postgresql:
+        # One array parameter, not one parameter an id: the statement's text stays the same
+        # whatever was found, so it is neither written out nor parsed again at each search.
+        query = query.where(Case.id == any_(literal(sorted(among), ARRAY(Integer))))
+    elif among is not None:
         query = query.where(Case.id.in_(among))
     elif text:  # a blank ``q`` is in every reference: no condition
         query = query.where(or_(
