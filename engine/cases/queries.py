@@ -158,17 +158,24 @@ def case_search_query(
 CHILD_FULL_NAME = Child.first_name + literal_column("' '") + func.coalesce(Child.last_name, literal_column("''"))
 
 
+# When the tails of migration 0017 find the references: from the search's first dash on, a tail
+# of eight characters or more (``-2026-00``) begins few tails; a shorter one (``-2026``) begins
+# nearly every case's, which trigrams read faster. Past the longest reference (32 characters),
+# nothing could be found either way, and the query's text must stay a short ``tsquery``.
+REFERENCE_TAIL_LENGTHS = range(8, 33)
+
+
 def matching_cases(text: str, *, on_postgresql: bool = False) -> CompoundSelect:
     """The ids of the cases ``text`` finds, whoever looks: in the reference, or the child's name
     (substrings, any case) or identifier (exact), each side through its own index (on
     PostgreSQL the trigram indexes of migration 0014, and for a search with a dash in it the
     reference tails of 0017). A case found both ways comes twice."""
     in_reference = Case.reference.icontains(text, autoescape=True)
-    if on_postgresql and "-" in text and REFERENCE_TAIL_LENGTHS.start <= len(text) - text.index("-") < REFERENCE_TAIL_LENGTHS.stop:
+    if on_postgresql and "-" in text and len(text) - text.index("-") in REFERENCE_TAIL_LENGTHS:
         # Every reference the search finds is among those with the search's tail (see
-        # migration 0017), and these are few: they are tested for the substring one by one.
-        # The test is on ``reference || ''`` so that the planner cannot add the trigram index,
-        # which would read as many rows as without the tails.
+        # migration 0017), and these are few: the substring is matched on them one by one, on
+        # ``reference || ''`` so that the planner cannot add the trigram index to the tails'
+        # (it would read as many rows as without them).
         in_reference = and_(
             func.case_reference_tails(Case.reference).op("@@")(_reference_tail_query(text)),
             (Case.reference + literal_column("''")).icontains(text, autoescape=True),
@@ -181,13 +188,6 @@ def matching_cases(text: str, *, on_postgresql: bool = False) -> CompoundSelect:
             Child.g_code == text.upper(),
         )),
     )
-
-
-# When the tails of migration 0017 find the references: from the search's first dash on, a tail
-# of eight characters or more (``-2026-00``) begins few tails; a shorter one (``-2026``) begins
-# nearly every case's, which trigrams read faster. Past the longest reference (32 characters),
-# nothing could be found either way, and the query's text must stay a short ``tsquery``.
-REFERENCE_TAIL_LENGTHS = range(8, 33)
 
 
 def _reference_tail_query(text: str) -> ColumnElement[Any]:
