@@ -40,6 +40,8 @@ class Case(Base):
         # Case search by a part of the reference (migration 0014; PostgreSQL's pg_trgm only).
         Index("ix_cases_reference_trgm", "reference", postgresql_using="gin",
               postgresql_ops={"reference": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+        # And ix_cases_reference_tails (migration 0017, PostgreSQL only), on its own function of
+        # the reference: not declared here, as the function exists only through the migration.
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

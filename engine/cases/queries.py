@@ -9,13 +9,33 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, and_, case, false, func, literal_column, not_, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    and_,
+    any_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.orm import Session
 
 from engine.cases.access import case_visibility, reads_case_data, sees_every_case, unit_visibility
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem
 from engine.cases.state import workflow_from_rows
 from engine.children.models import Child
+from engine.db import is_postgres
 from engine.errors import Forbidden, InvalidInput
 from engine.forms.catalogue import schema_fields
 from engine.forms.service import form_schema
@@ -99,6 +119,7 @@ def case_search_query(
     status: str | None = None,
     protocol: str | None = None,
     among: Collection[int] | None = None,
+    on_postgresql: bool = False,
 ) -> Select:
     """Cases the actor may see, newest first; ``q`` matches the reference, the child's name or
     an identifier (Thai ID or G-code). ``among``, when given, holds the ids of every case ``q``
@@ -110,7 +131,11 @@ def case_search_query(
         .where(case_visibility(actor))
     )
     text = q.strip() if q else ""
-    if among is not None:
+    if among is not None and on_postgresql:
+        # One array parameter, not one parameter an id: the statement's text stays the same
+        # whatever was found, so it is neither written out nor parsed again at each search.
+        query = query.where(Case.id == any_(literal(sorted(among), ARRAY(Integer))))
+    elif among is not None:
         query = query.where(Case.id.in_(among))
     elif text:  # a blank ``q`` is in every reference: no condition
         query = query.where(or_(
@@ -133,18 +158,46 @@ def case_search_query(
 CHILD_FULL_NAME = Child.first_name + literal_column("' '") + func.coalesce(Child.last_name, literal_column("''"))
 
 
-def matching_cases(text: str) -> CompoundSelect:
+# When the tails of migration 0017 find the references: from the search's first dash on, a tail
+# of eight characters or more (``-2026-00``) begins few tails; a shorter one (``-2026``) begins
+# nearly every case's, which trigrams read faster. Past the longest reference (32 characters),
+# nothing could be found either way, and the query's text must stay a short ``tsquery``.
+REFERENCE_TAIL_LENGTHS = range(8, 33)
+
+
+def matching_cases(text: str, *, on_postgresql: bool = False) -> CompoundSelect:
     """The ids of the cases ``text`` finds, whoever looks: in the reference, or the child's name
     (substrings, any case) or identifier (exact), each side through its own index (on
-    PostgreSQL the trigram indexes of migration 0014). A case found both ways comes twice."""
+    PostgreSQL the trigram indexes of migration 0014, and for a search with a dash in it the
+    reference tails of 0017). A case found both ways comes twice."""
+    in_reference = Case.reference.icontains(text, autoescape=True)
+    if on_postgresql and "-" in text and len(text) - text.index("-") in REFERENCE_TAIL_LENGTHS:
+        # Every reference the search finds is among those with the search's tail (see
+        # migration 0017), and these are few: the substring is matched on them one by one, on
+        # ``reference || ''`` so that the planner cannot add the trigram index to the tails'
+        # (it would read as many rows as without them).
+        in_reference = and_(
+            func.case_reference_tails(Case.reference).op("@@")(_reference_tail_query(text)),
+            (Case.reference + literal_column("''")).icontains(text, autoescape=True),
+        )
     return union_all(
-        select(Case.id).where(Case.reference.icontains(text, autoescape=True)),
+        select(Case.id).where(in_reference),
         select(Case.id).join(Child, Child.id == Case.child_id).where(or_(
             CHILD_FULL_NAME.icontains(text, autoescape=True),
             Child.national_id == text,
             Child.g_code == text.upper(),
         )),
     )
+
+
+def _reference_tail_query(text: str) -> ColumnElement[Any]:
+    """The ``tsquery`` for tails that begin with the search's from its first dash, lower-cased
+    by PostgreSQL, as ILIKE lower-cases (a lower-casing in Python could differ from the
+    server's), and quoted as one lexeme, whatever its characters."""
+    folded = func.lower(literal(text, String))
+    tail = func.substr(folded, func.strpos(folded, "-"))
+    quoted = literal("'", String) + func.replace(func.replace(tail, "\\", "\\\\"), "'", "''") + literal("':*", String)
+    return cast(quoted, TSQUERY)
 
 
 def found_cases(*, session: Session, text: str) -> set[int] | None:
@@ -155,7 +208,7 @@ def found_cases(*, session: Session, text: str) -> set[int] | None:
     hundred thousand cases as at a thousand, and the planner never has to guess how many
     cases the search and the visibility rule each keep.
     """
-    ids = list(session.scalars(matching_cases(text).limit(SEARCH_CANDIDATES + 1)))
+    ids = list(session.scalars(matching_cases(text, on_postgresql=is_postgres(session)).limit(SEARCH_CANDIDATES + 1)))
     return set(ids) if len(ids) <= SEARCH_CANDIDATES else None
 
 

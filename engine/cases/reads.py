@@ -36,7 +36,7 @@ from engine.children.masking import (
     shows_identity,
 )
 from engine.children.models import Child, Guardian
-from engine.db import Page, page_of, small_page_of
+from engine.db import Page, is_postgres, page_of, small_page_of
 from engine.forms.service import form_schema
 from engine.people.actors import Actor
 from engine.people.models import User
@@ -95,7 +95,7 @@ def search_cases(
     of children's data, so it is recorded."""
     text = q.strip() if q else ""
     among = found_cases(session=session, text=text) if text else None
-    query = case_search_query(actor, q=q, status=status, protocol=protocol, among=among)
+    query = case_search_query(actor, q=q, status=status, protocol=protocol, among=among, on_postgresql=is_postgres(session))
     # At most SEARCH_CANDIDATES cases when ``among`` is known: counted with the page's rows.
     found = (page_of if among is None else small_page_of)(session, query, limit=limit, offset=offset)
     rows, total = found.rows, found.total

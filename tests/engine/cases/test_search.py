@@ -1,6 +1,7 @@
 """Case search: a part of the reference or of the child's name, or an identifier, among the cases
 the reader may see, newest first, counted in full. On PostgreSQL the substrings are found through
-trigram indexes (migration 0014), which the last test pins."""
+trigram indexes (migration 0014), and a search with a dash through the reference tails (0017):
+the last tests pin both."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -115,6 +116,57 @@ def test_a_search_finding_many_cases_answers_the_same_as_a_narrow_one(session, c
     assert queries.found_cases(session=session, text="Somchai") == {cases[1].id}
     assert [_found(session, clock, reader, q) for reader in readers for q in searches] == narrow
     assert narrow[0] == (["TAK-2026-000004", "TAK-2026-000003", "TAK-2026-000002", "TAK-2026-000001"], 4)
+
+
+# Each search's tail from its first dash is long enough for PostgreSQL to find the references
+# through their tails (migration 0017), except where said; the found case is the same either way.
+TAILED_SEARCHES = [
+    "TAK-2026-0000",  # at the start of TAK-2026-000002, one place in of XTAK-2026-000001
+    "k-2026-000001",  # two letters into the prefix, in lower case
+    "2025-a-b-00000",  # the search's first dash is a reference's second
+    "-2026-00000",  # from a dash
+    "B-C-2025-A",  # from the second character of a tail
+    "K-2026-0000%",  # LIKE's wildcard is the character itself
+    "it's-a\\-2026",  # a quote and a backslash are characters of the tail, not of tsquery's syntax
+    "K-2026",  # a short tail: found by trigrams
+    "X-ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ",  # longer than any reference
+]
+
+
+def test_a_search_with_a_dash_finds_the_reference_anywhere_in_it(session, clock, people, cases):
+    """Whichever way the database finds them, the cases found are those whose reference holds
+    the search, at its start or inside it, in any case (compared here with Python's ``in``)."""
+    references = ["XTAK-2026-000001", "TAK-2026-000002", "TAK-2025-A-B-000003", "AB-C-2025-A-000004"]
+    for case, reference in zip(cases, references, strict=True):
+        session.execute(update(Case).where(Case.id == case.id).values(reference=reference))
+    session.commit()
+    worker = people["school_worker"]
+    for q in TAILED_SEARCHES:
+        expected = [reference for reference in reversed(references) if q.lower() in reference.lower()]
+        assert _found(session, clock, worker, q) == (expected, len(expected)), q
+    assert _found(session, clock, worker, "TAK-2026-0000")[0] == ["TAK-2026-000002", "XTAK-2026-000001"]
+    assert _found(session, clock, worker, "2025-a-b-00000")[0] == ["TAK-2025-A-B-000003"]
+    assert _found(session, clock, worker, "B-C-2025-A")[0] == ["AB-C-2025-A-000004"]
+
+
+@pytest.mark.postgres
+def test_postgresql_finds_a_search_with_a_dash_through_the_reference_tails(postgres_session_factory):
+    """A long enough tail reads the tails' index and not the trigram index (which would read
+    as many rows as before); a short one, or a search without a dash, reads the trigrams."""
+    with postgres_session_factory() as session:
+        connection = session.connection()
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+
+        def plan(q: str) -> str:
+            statement = matching_cases(q, on_postgresql=True).compile(dialect=session.get_bind().dialect)
+            return "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + str(statement), statement.params))
+
+        tailed = plan("BEN-2026-0000009")
+        assert "ix_cases_reference_tails" in tailed and "ix_cases_reference_trgm" not in tailed, tailed
+        for q in ("BEN-2026", "0000009"):
+            untailed = plan(q)
+            assert "ix_cases_reference_trgm" in untailed and "ix_cases_reference_tails" not in untailed, untailed
+        session.rollback()
 
 
 @pytest.mark.postgres
