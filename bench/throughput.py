@@ -185,7 +185,7 @@ def _round(servers: list[Server], people: list[tuple[dict[str, str], dict[str, s
         sampler.stop()
     own = time.process_time() - own_before
     busy_after = machine_busy()
-    api = sum((cpu_seconds(server.process.pid) or 0.0) - before for server, before in zip(servers, api_before))
+    api = sum((cpu_seconds(server.process.pid) or 0.0) - before for server, before in zip(servers, api_before, strict=True))
     busy = None
     if busy_before and busy_after and busy_after[1] > busy_before[1]:
         busy = (os.cpu_count() or 1) * (busy_after[0] - busy_before[0]) / (busy_after[1] - busy_before[1])
