@@ -29,9 +29,9 @@ from engine.cases.stepping import (
     flag_error,
     hold_for_answer,
     lock_case,
+    lock_to_move,
     one_transaction,
     restore,
-    take,
 )
 from engine.cases.units import note_units
 from engine.cases.work_items import cancel_item
@@ -96,7 +96,8 @@ def run_command(
     """Lock the case, act on it, move its workflow on and commit; the timers that fired."""
     try:
         with in_effect(clock, network):
-            case = lock_case(session=session, case_id=case_id, skip_locked=skip_locked)
+            now = clock.now()
+            case = lock_to_move(session=session, case_id=case_id, now=now, skip_locked=skip_locked)
             if case is None:
                 if skip_locked:
                     session.rollback()
@@ -104,8 +105,6 @@ def run_command(
                 raise NotFound(f"case {case_id} does not exist", field="case_id")
             if case.status != CaseStatus.ACTIVE.value:
                 raise InvalidState(f"case {case.reference} is {case.status}", status=case.status)
-            now = clock.now()
-            take(session=session, case=case, now=now)
             workflow = restore(session=session, case=case)
             items = case_items(session=session, case_id=case.id)
             act(case, workflow, items, now)

@@ -24,9 +24,10 @@ _SEEN = "khumkrong.live_workflows.seen"  # case id → the row version its lock 
 _WRITTEN = "khumkrong.live_workflows.written"  # case id → (case, workflow, state written)
 
 
-def note_locked(session: Session, case: Case) -> None:
-    """The version of the case the command read under its lock, before it bumps it."""
-    session.info.setdefault(_SEEN, {})[case.id] = case.version
+def note_locked(session: Session, case: Case, *, version: int | None = None) -> None:
+    """The version of the case the command read under its lock, before it bumps it (``version``
+    when the statement that locked it bumped it already)."""
+    session.info.setdefault(_SEEN, {})[case.id] = case.version if version is None else version
 
 
 def workflow_of(session: Session, case: Case) -> Workflow:

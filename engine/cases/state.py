@@ -47,28 +47,35 @@ def store_state(session: Session, case: Case, workflow: Workflow) -> StateWrite:
     writers: dict[int, Workflow] = session.info.setdefault(_WRITERS, {})
     other = writers.get(case.id)
     write = split_state_of(workflow, replace_all=other is not None and other is not workflow)
+    # The rows go on their own: what the command changed on the case and elsewhere is flushed
+    # with the commit, so that the case row is updated once, with its state.
+    with session.no_autoflush:
+        _write_finished(session, case.id, write)
+    case.state_json = write.state_json
+    writers[case.id] = workflow
+    return write
+
+
+def _write_finished(session: Session, case_id: int, write: StateWrite) -> None:
     table = CaseFinishedTask
     if write.replace_all:
-        session.execute(delete(table).where(table.case_id == case.id).execution_options(synchronize_session=False))
+        session.execute(delete(table).where(table.case_id == case_id).execution_options(synchronize_session=False))
     elif write.deleted:
         session.execute(
-            delete(table).where(table.case_id == case.id, table.task_id.in_(write.deleted))
+            delete(table).where(table.case_id == case_id, table.task_id.in_(write.deleted))
             .execution_options(synchronize_session=False)
         )
     if write.inserted:
         session.execute(insert(table), [
-            {"case_id": case.id, "task_id": row.task_id, "tree_id": row.tree_id, "seq": row.seq,
+            {"case_id": case_id, "task_id": row.task_id, "tree_id": row.tree_id, "seq": row.seq,
              "task_json": row.task_json}
             for row in write.inserted
         ])
     for row in write.updated:
         session.execute(
-            update(table).where(table.case_id == case.id, table.task_id == row.task_id)
+            update(table).where(table.case_id == case_id, table.task_id == row.task_id)
             .values(tree_id=row.tree_id, task_json=row.task_json).execution_options(synchronize_session=False)
         )
-    case.state_json = write.state_json
-    writers[case.id] = workflow
-    return write
 
 
 def write_rows(session: Session, case_id: int, rows: list[FinishedRow]) -> None:

@@ -123,6 +123,28 @@ def take(*, session: Session, case: Case, now: datetime) -> None:
     session.flush()
 
 
+def lock_to_move(*, session: Session, case_id: int, now: datetime, skip_locked: bool = False) -> Case | None:
+    """:func:`lock_case` and :func:`take` for a command that moves the case's workflow, in one
+    statement instead of two.
+
+    PostgreSQL: the row lock alone keeps every other writer out until the commit, so the version
+    is checked and bumped by the command's one UPDATE of the case at its end (:func:`settle`
+    always makes one). SQLite: ``UPDATE … RETURNING`` bumps the version and takes the database's
+    write lock before anything is read, so a second command cannot act on the same version.
+    """
+    if is_postgres(session):
+        return lock_case(session=session, case_id=case_id, skip_locked=skip_locked)
+    statement = (
+        update(Case).where(Case.id == case_id).values(version=Case.version + 1, updated_at=now).returning(Case)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    )
+    case = session.scalars(statement).one_or_none()
+    if case is not None:
+        # The version before this command's bump: what the cache of live workflows was keyed by.
+        note_locked(session, case, version=case.version - 1)
+    return case
+
+
 def case_items(*, session: Session, case_id: int) -> list[WorkItem]:
     """The live (open or claimed) work items of a case, read afresh: under the case lock, what
     the command acts on. Finished ones never change again, so a command does not read the
@@ -229,6 +251,9 @@ def settle(
     else:
         case.next_timer_at = next_timer_at(workflow)
     case.updated_at = now
+    # Always an UPDATE of the case, which checks and bumps its version (lock_to_move leaves that
+    # to this one write), even when "now" and the state have not moved.
+    flag_modified(case, "updated_at")
 
 
 def flag_error(*, session: Session, case_id: int, exc: KhumkrongError, clock: Clock, actor: Actor) -> None:

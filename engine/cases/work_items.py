@@ -5,11 +5,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.cases.access import admitted_people
 from engine.cases.models import LIVE_WORK_ITEM_STATES, Case, WorkItem, WorkItemState
+from engine.db import is_postgres
 from engine.errors import InvalidInput, WorkflowFailure
 from engine.notify import outbox
 from engine.people.actors import Actor
@@ -109,64 +112,93 @@ def sync_work_items(
     """
     live = {str(task.id): task for task in live_manual_tasks(workflow)}
     known = {item.task_id for item in items}
-    if unknown := [task_id for task_id in live if task_id not in known]:
-        # ``items`` holds the live items only: a live task may still have a finished item.
-        known.update(session.scalars(
-            select(WorkItem.task_id).where(WorkItem.case_id == case.id, WorkItem.task_id.in_(unknown))
-        ))
+    # Nothing read below depends on what the command has changed so far (people, the outbox, a
+    # task's own row): those changes go to the database together, with the commit.
+    with session.no_autoflush:
+        for item in items:
+            if item.state not in LIVE_WORK_ITEM_STATES or item.task_id in live:
+                continue
+            # Completion marks its own item; anything else that left the live set was withdrawn by
+            # the process (an interrupting timer, a cancelled case, an ended subprocess).
+            cancel_item(session=session, item=item, now=now, actor=actor)
 
-    for item in items:
-        if item.state not in LIVE_WORK_ITEM_STATES or item.task_id in live:
-            continue
-        # Completion marks its own item; anything else that left the live set was withdrawn by
-        # the process (an interrupting timer, a cancelled case, an ended subprocess).
-        cancel_item(session=session, item=item, now=now, actor=actor)
+        for task_id, task in live.items():
+            if task_id not in known:
+                _add_item(session=session, case=case, task_id=task_id, task=task, items=items,
+                          descriptors=descriptors, now=now, actor=actor)
 
-    for task_id, task in live.items():
-        if task_id in known:
-            continue
-        descriptor = descriptors.get(task.task_spec.bpmn_id)
-        if descriptor is None or descriptor.agency_code is None:
-            raise WorkflowFailure(
-                f"task {task.task_spec.bpmn_id!r} has no agency in this protocol version",
-                case_id=case.id,
-            )
-        named = None
-        if descriptor.assignee:
-            named = session.scalar(select(User).where(User.username == descriptor.assignee, User.active.is_(True)))
-        # Someone outside the lane's agency is refused (lint refuses such a protocol, but people
-        # move between agencies after it is published): the task waits in the agency's queue.
-        refused = named is not None and not may_work_seat(
-            role=named.role_code, agency_code=named.agency_code, seat_agency=descriptor.agency_code,
-            seat_role=descriptor.candidate_role,
-        )
-        assignee_id = named.id if named is not None and not refused else None
-        item = WorkItem(
+
+def _has_item(*, session: Session, case_id: int, task_id: str) -> bool:
+    return session.scalar(select(WorkItem.id).where(WorkItem.case_id == case_id, WorkItem.task_id == task_id)) is not None
+
+
+def _insert_item(*, session: Session, values: dict[str, Any]) -> WorkItem | None:
+    """The new work item, or None when its task has one already: ``items`` holds the live items
+    only, and a live task may still have a finished item. One statement either way."""
+    insert = pg_insert if is_postgres(session) else sqlite_insert
+    statement = (
+        insert(WorkItem).values(**values)
+        .on_conflict_do_nothing(index_elements=["case_id", "task_id"])
+        .returning(WorkItem)
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def _add_item(
+    *,
+    session: Session,
+    case: Case,
+    task_id: str,
+    task: Task,
+    items: list[WorkItem],
+    descriptors: dict[str, UserTaskDescriptor],
+    now: datetime,
+    actor: Actor,
+) -> None:
+    descriptor = descriptors.get(task.task_spec.bpmn_id)
+    if descriptor is None or descriptor.agency_code is None:
+        if _has_item(session=session, case_id=case.id, task_id=task_id):
+            return
+        raise WorkflowFailure(
+            f"task {task.task_spec.bpmn_id!r} has no agency in this protocol version",
             case_id=case.id,
-            task_id=task_id,
-            task_name=descriptor.task_name,
-            label=descriptor.label,
-            lane=descriptor.lane,
-            agency_code=descriptor.agency_code,
-            candidate_role=descriptor.candidate_role,
-            assignee_id=assignee_id,
-            state=(WorkItemState.CLAIMED if assignee_id else WorkItemState.OPEN).value,
-            form_key=descriptor.form_key,
-            created_at=now,
-            due_at=due_at_for(task, descriptor, now),
         )
-        session.add(item)
-        session.flush()
-        items.append(item)
-        if refused and named is not None:
-            _refuse_named_assignee(session=session, item=item, named=named, now=now, actor=actor)
-        if named is not None and assignee_id is not None:
-            notify_assignment(session=session, item=item, assignee=named, now=now)
-        else:
-            notify_queue(session=session, item=item, now=now)
-        audit.record(
-            session, action="work_item.created", actor=actor, at=now, case_id=case.id,
-            work_item_id=item.id, task=item.task_name, agency=item.agency_code,
-            due_at=item.due_at.isoformat() if item.due_at else None,
-            assignee=descriptor.assignee if assignee_id else None,
-        )
+    named = None
+    if descriptor.assignee:
+        named = session.scalar(select(User).where(User.username == descriptor.assignee, User.active.is_(True)))
+    # Someone outside the lane's agency is refused (lint refuses such a protocol, but people
+    # move between agencies after it is published): the task waits in the agency's queue.
+    refused = named is not None and not may_work_seat(
+        role=named.role_code, agency_code=named.agency_code, seat_agency=descriptor.agency_code,
+        seat_role=descriptor.candidate_role,
+    )
+    assignee_id = named.id if named is not None and not refused else None
+    item = _insert_item(session=session, values=dict(
+        case_id=case.id,
+        task_id=task_id,
+        task_name=descriptor.task_name,
+        label=descriptor.label,
+        lane=descriptor.lane,
+        agency_code=descriptor.agency_code,
+        candidate_role=descriptor.candidate_role,
+        assignee_id=assignee_id,
+        state=(WorkItemState.CLAIMED if assignee_id else WorkItemState.OPEN).value,
+        form_key=descriptor.form_key,
+        created_at=now,
+        due_at=due_at_for(task, descriptor, now),
+    ))
+    if item is None:
+        return
+    items.append(item)
+    if refused and named is not None:
+        _refuse_named_assignee(session=session, item=item, named=named, now=now, actor=actor)
+    if named is not None and assignee_id is not None:
+        notify_assignment(session=session, item=item, assignee=named, now=now)
+    else:
+        notify_queue(session=session, item=item, now=now)
+    audit.record(
+        session, action="work_item.created", actor=actor, at=now, case_id=case.id,
+        work_item_id=item.id, task=item.task_name, agency=item.agency_code,
+        due_at=item.due_at.isoformat() if item.due_at else None,
+        assignee=descriptor.assignee if assignee_id else None,
+    )

@@ -24,13 +24,14 @@ def reference(session, network, clock, staff, reference_forms):
 
 
 @contextmanager
-def database_traffic(app) -> Iterator[list[str]]:
-    """What the app's engine does meanwhile, in order: each statement's verb, BEGIN, COMMIT, ROLLBACK."""
+def database_traffic(app, *, whole: bool = False) -> Iterator[list[str]]:
+    """What the app's engine does meanwhile, in order: each statement's verb (``whole``: its text,
+    on one line), BEGIN, COMMIT, ROLLBACK."""
     engine = app.state.wiring.db
     seen: list[str] = []
 
     def statement(_conn, _cursor, text, _params, _context, _many) -> None:
-        seen.append(text.split(None, 1)[0].upper())
+        seen.append(" ".join(text.split()) if whole else text.split(None, 1)[0].upper())
 
     listeners = [("before_cursor_execute", statement), ("begin", lambda _conn: seen.append("BEGIN")),
                  ("commit", lambda _conn: seen.append("COMMIT")), ("rollback", lambda _conn: seen.append("ROLLBACK"))]
@@ -100,3 +101,32 @@ def test_a_claim_lost_to_someone_else_is_a_conflict_and_changes_nothing(client, 
     session.expire_all()
     held = session.get(WorkItem, item.id)
     assert held is not None and held.state == "claimed" and held.assignee_id == staff["worker.spm_tak"].id
+
+
+def test_a_completion_writes_the_case_row_once_and_asks_nothing_twice(app, client, session, clock, network, staff, reference):
+    """A completion that makes the next task: the case row is written by one UPDATE, with its
+    state and version (on SQLite the statement that locks it, ``UPDATE … RETURNING``, bumps the
+    version first: reads there hold no lock), the new task's row needs no look-up first, and on
+    PostgreSQL the command's audit events go in together (SQLite's RETURNING does not keep the
+    rows' order, so SQLAlchemy inserts them one by one there)."""
+    item = _start(session, clock, network, staff)
+    worker = staff["worker.spm_tak"]
+    assert client.post(f"{API}/tasks/{item.id}/claim", headers=worker.headers).status_code == 200
+
+    with database_traffic(app, whole=True) as seen:
+        completed = client.post(f"{API}/tasks/{item.id}/complete", headers=worker.headers, json={"data": {"severity": "low"}})
+    assert completed.status_code == 200, completed.text
+    _one_transaction([text.split(None, 1)[0].upper() for text in seen])
+    on_cases = [text for text in seen if text.startswith(("UPDATE cases", "SELECT cases"))]
+    audit_inserts = sum(text.startswith("INSERT INTO audit_events") for text in seen)
+    if app.state.wiring.db.dialect.name == "postgresql":
+        assert on_cases[0].startswith("SELECT cases") and on_cases[0].endswith("FOR NO KEY UPDATE"), on_cases
+        assert audit_inserts == 1, seen
+    else:
+        assert on_cases[0].startswith("UPDATE cases") and "RETURNING" in on_cases[0], on_cases
+        assert audit_inserts == 2, seen
+    assert len(on_cases) == 2 and "state_json" in on_cases[1], on_cases
+    assert not any(text.startswith("SELECT work_items.task_id") for text in seen), seen
+    session.expire_all()
+    assert session.scalars(select(WorkItem.state).where(WorkItem.case_id == item.case_id).order_by(WorkItem.id)).all() == [
+        "completed", "open"]

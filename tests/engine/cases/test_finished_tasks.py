@@ -9,6 +9,7 @@ import json
 import pytest
 from sqlalchemy import delete, func, select, update
 
+from engine.audit import AuditEvent
 from engine.cases import commands, referrals
 from engine.cases.models import Case, CaseFinishedTask, WorkItem
 from engine.cases.state import finished_rows, workflow_from_rows
@@ -163,3 +164,23 @@ def test_a_second_workflow_storing_the_same_case_in_one_transaction_rewrites_eve
     session.commit()
     assert _rows(session, case.id) == rows_before
     assert session.scalar(select(func.count()).select_from(CaseFinishedTask).where(CaseFinishedTask.case_id == case.id)) == len(rows_before)
+
+
+def test_a_live_task_whose_work_item_is_finished_gets_no_second_one(session, network, clock, people):
+    """A task can be live again after its work item finished (a branch reset by the library keeps
+    the task's id): the command that syncs the case's work items adds none for it, writes no
+    "created" event and does not trip over the (case, task) uniqueness."""
+    case = _chain_case(session, network, clock, people)
+    item = _open_item(session, case.id)
+    session.execute(update(WorkItem).where(WorkItem.id == item.id).values(state="cancelled"))
+    session.commit()
+    before = session.scalar(select(func.max(AuditEvent.id)))
+
+    commands.run_command(session=session, case_id=case.id, clock=clock, actor=people["school_worker"],
+                         act=lambda *_: None, network=network)
+
+    session.expire_all()
+    rows = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.task_id == item.task_id)).all()
+    assert [row.state for row in rows] == ["cancelled"]
+    assert session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == case.id, AuditEvent.id > before)).all() == []
+    assert session.get(Case, case.id).status == "active"
