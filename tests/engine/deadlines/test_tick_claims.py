@@ -4,48 +4,18 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from engine.audit import AuditEvent
 from engine.cases import commands
-from engine.cases.models import Case, WorkItem
+from engine.cases.models import Case
 from engine.cases.stepping import lock_case
 from engine.deadlines import tick as ticking
 from engine.deadlines.tick import tick
-from engine.network.service import sync_network
-from engine.people.actors import SYSTEM, Actor
-from engine.people.models import User
-from tests.conftest import START
-from tests.engine.cases.test_commands import publish_reference
-
-
-def _due_cases(factory, network, clock, count: int) -> list[int]:
-    """``count`` cases whose follow-up timer falls due at the same moment (they were started
-    together on the simulated clock), and that moment passed."""
-    with factory() as session:
-        sync_network(session=session, network=network)
-        worker = User(username="claim.worker", display_name="w", role_code="case_worker", agency_code="spm_tak",
-                      active=True, created_at=START)
-        policy = User(username="claim.policy", display_name="p", role_code="policy", active=True, created_at=START)
-        session.add_all([worker, policy])
-        session.commit()
-        worker, policy = Actor.of(worker), Actor.of(policy)
-        publish_reference(session, network, clock, policy)
-        case_ids = []
-        for _ in range(count):
-            case = commands.start_case(session=session, protocol_key="reference", data={}, actor=worker, clock=clock,
-                                       network=network)
-            report = session.scalar(select(WorkItem.id).where(WorkItem.case_id == case.id))
-            commands.complete(session=session, work_item_id=report, data={"severity": "high"}, actor=worker,
-                              clock=clock, network=network)
-            case_ids.append(case.id)
-        due = set(session.scalars(select(Case.next_timer_at).where(Case.id.in_(case_ids))))
-    assert len(due) == 1, "the cases should fall due at one moment"
-    clock.advance(timedelta(hours=25))
-    return case_ids
+from engine.people.actors import SYSTEM
+from tests.engine.deadlines.seeding import cases_due_together
 
 
 def _firings(factory) -> Counter[int]:
@@ -60,7 +30,7 @@ def _still_due(factory, case_ids: list[int]) -> set[int]:
 
 def test_cases_due_at_one_moment_fire_once_each_across_batches(session_factory, network, clock, monkeypatch):
     monkeypatch.setattr(ticking, "BATCH", 3)  # seven cases: three batches, the cursor breaking ties by id
-    case_ids = _due_cases(session_factory, network, clock, 7)
+    case_ids = cases_due_together(session_factory, network, clock, 7)
     with session_factory() as session:
         report = tick(session=session, clock=clock, network=network)
     assert (report.cases_examined, report.timers_fired, report.failed_case_ids) == (7, 7, [])
@@ -70,7 +40,7 @@ def test_cases_due_at_one_moment_fire_once_each_across_batches(session_factory, 
 
 def test_a_limit_counts_the_cases_claimed(session_factory, network, clock, monkeypatch):
     monkeypatch.setattr(ticking, "BATCH", 2)
-    case_ids = _due_cases(session_factory, network, clock, 5)
+    case_ids = cases_due_together(session_factory, network, clock, 5)
     with session_factory() as session:
         report = tick(session=session, clock=clock, network=network, limit=3)
     assert (report.cases_examined, report.timers_fired) == (3, 3)
@@ -84,7 +54,7 @@ def test_a_limit_counts_the_cases_claimed(session_factory, network, clock, monke
 def test_a_case_fired_after_its_batch_was_read_is_not_fired_again(session_factory, network, clock, monkeypatch):
     """Another worker fires a case between this worker's read of the batch and its claim: the
     claim finds it no longer due and passes over it."""
-    case_ids = _due_cases(session_factory, network, clock, 3)
+    case_ids = cases_due_together(session_factory, network, clock, 3)
     read = ticking._due_batch
 
     def read_then_another_worker_fires(session, **kwargs):
@@ -105,7 +75,7 @@ def test_a_case_fired_after_its_batch_was_read_is_not_fired_again(session_factor
 @pytest.mark.postgres
 def test_a_case_held_by_another_transaction_is_passed_over_not_waited_on(postgres_session_factory, network, clock):
     factory = postgres_session_factory
-    case_ids = _due_cases(factory, network, clock, 3)
+    case_ids = cases_due_together(factory, network, clock, 3)
     held = factory()
     try:
         assert lock_case(session=held, case_id=case_ids[1]) is not None  # a user's command, say

@@ -2,42 +2,21 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
-from engine.cases import commands
 from engine.cases.models import Case, WorkItem
 from engine.deadlines.tick import tick
-from engine.network.service import sync_network
-from engine.people.actors import Actor
-from engine.people.models import User
-from tests.conftest import START
-from tests.engine.cases.test_commands import publish_reference
+from tests.engine.deadlines.seeding import cases_due_together
 
 CASES = 40
 WORKERS = 3
 
 
 def _sweep(factory, network, clock):
-    with factory() as session:
-        sync_network(session=session, network=network)
-        worker = User(username="tick.worker", display_name="w", role_code="case_worker", agency_code="spm_tak", active=True, created_at=START)
-        policy = User(username="tick.policy", display_name="p", role_code="policy", active=True, created_at=START)
-        session.add_all([worker, policy])
-        session.commit()
-        worker, policy = Actor.of(worker), Actor.of(policy)
-        publish_reference(session, network, clock, policy)
-        case_ids = []
-        for _ in range(CASES):
-            case = commands.start_case(session=session, protocol_key="reference", data={}, actor=worker, clock=clock, network=network)
-            report = session.scalar(select(WorkItem.id).where(WorkItem.case_id == case.id))
-            commands.complete(session=session, work_item_id=report, data={"severity": "high"}, actor=worker, clock=clock, network=network)
-            case_ids.append(case.id)
-
-    clock.advance(timedelta(hours=25))
+    case_ids = cases_due_together(factory, network, clock, CASES)
     reports = []
     barrier = threading.Barrier(WORKERS)
 
