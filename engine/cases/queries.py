@@ -138,12 +138,7 @@ def case_search_query(
     elif among is not None:
         query = query.where(Case.id.in_(among))
     elif text:  # a blank ``q`` is in every reference: no condition
-        query = query.where(or_(
-            Case.reference.icontains(text, autoescape=True),
-            CHILD_FULL_NAME.icontains(text, autoescape=True),
-            Child.national_id == text,
-            Child.g_code == text.upper(),
-        ))
+        query = query.where(or_(Case.reference.icontains(text, autoescape=True), _finds_child(text)))
     if status:
         query = query.where(Case.status == status)
     if protocol:
@@ -182,11 +177,16 @@ def matching_cases(text: str, *, on_postgresql: bool = False) -> CompoundSelect:
         )
     return union_all(
         select(Case.id).where(in_reference),
-        select(Case.id).join(Child, Child.id == Case.child_id).where(or_(
-            CHILD_FULL_NAME.icontains(text, autoescape=True),
-            Child.national_id == text,
-            Child.g_code == text.upper(),
-        )),
+        select(Case.id).join(Child, Child.id == Case.child_id).where(_finds_child(text)),
+    )
+
+
+def _finds_child(text: str) -> ColumnElement[bool]:
+    """``text`` in the child's name (a substring, any case), or the child's identifier."""
+    return or_(
+        CHILD_FULL_NAME.icontains(text, autoescape=True),
+        Child.national_id == text,
+        Child.g_code == text.upper(),
     )
 
 
